@@ -1,0 +1,31 @@
+/* chapter.h: what every chapter program shares: its options, its entry point, the command line. */
+#ifndef CHAPTER_H
+#define CHAPTER_H
+
+#include <stdio.h>
+
+/* What the command line can ask of a chapter. */
+struct chapter_opts {
+	const char *data_dir;   /* --data DIR: write the plot's series here; NULL: don't */
+};
+
+/* A chapter: its program name, one-line title and lesson. */
+struct chapter {
+	const char *name;       /* "chapter1" */
+	const char *title;      /* "summary of live memory by type" */
+	/* Print the lesson to `out`; 0 on success, non-zero (message on stderr) on failure. */
+	int (*run)(FILE *out, const struct chapter_opts *opts);
+};
+
+/*
+ * The whole main() of a chapter: parses --help and --data DIR, prints
+ * usage on stderr and returns 2 for anything else, runs the lesson on stdout.
+ */
+int chapter_main(int argc, char **argv, const struct chapter *chapter);
+
+int chapter1_run(FILE *out, const struct chapter_opts *opts);
+int chapter2_run(FILE *out, const struct chapter_opts *opts);
+extern const struct chapter chapter1;
+extern const struct chapter chapter2;
+
+#endif

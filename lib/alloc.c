@@ -1,0 +1,334 @@
+/* alloc.c: the allocation calls, each one malloc call plus a trailer, a bit and a few counters. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An interior pointer is looked for this far below the bad pointer. */
+#define INTERIOR_SEARCH ((size_t)1 << 30)
+/* Larger requests fail as out of memory before malloc is asked. */
+#define MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * MS_TRAILER_SIZE)
+
+static _Atomic size_t min_usable;
+
+/*
+ * malloc rounds small requests up to a minimum chunk (24 usable bytes on
+ * glibc x86-64; 1 under ASan and valgrind, which grant what is asked).
+ * Measured once, not assumed: memstats pads a small request to it, so a
+ * tracked block's usable size is what malloc(n) alone would have granted.
+ */
+size_t ms_min_usable(void)
+{
+	size_t v = atomic_load_explicit(&min_usable, memory_order_relaxed);
+	if (v)
+		return v;
+	void *probe = malloc(1);
+	v = probe ? malloc_usable_size(probe) : 1;
+	free(probe);
+	atomic_store_explicit(&min_usable, v, memory_order_relaxed);
+	return v;
+}
+
+/*
+ * A block's sizes from its raw usable size `raw` (trailer included).
+ * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
+ * one; their usable sizes are 8 and 0 modulo 16, which tells them apart.
+ */
+static struct ms_block_sizes block_sizes(size_t raw, uint64_t requested)
+{
+	int64_t usable = (int64_t)(raw - MS_TRAILER_SIZE);
+	int64_t header = raw % 16 == 8 ? 8 : 16;
+	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
+}
+
+static struct ms_trailer read_trailer(const void *block, size_t raw)
+{
+	struct ms_trailer t;
+	memcpy(&t, ms_trailer_at((void *)block, raw), sizeof t);
+	return t;
+}
+
+/* False if the trailer cannot be one memstats wrote: the program wrote over it. */
+static bool trailer_intact(const struct ms_trailer *t, size_t raw)
+{
+	return raw >= MS_TRAILER_SIZE && t->row < ms_row_count() &&
+	       t->requested <= raw - MS_TRAILER_SIZE && t->seq >> MS_SEQ_BITS < ms_thread_count();
+}
+
+static void write_trailer(void *block, size_t raw, struct ms_thread *self, uint32_t row,
+			  uint64_t requested, const char *file, int line)
+{
+	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
+	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
+	struct ms_trailer t = { self->slot << MS_SEQ_BITS | n, file, requested, row, (uint32_t)line };
+	memcpy(ms_trailer_at(block, raw), &t, sizeof t);
+}
+
+/* The calling thread's state and its gauges for `row`; reports and returns false if out. */
+static bool gauges_for(uint32_t row, struct ms_thread **self, struct ms_gauge_row **gauges,
+		       const char *function, const char *file, int line)
+{
+	*self = ms_thread_self();
+	*gauges = *self ? ms_thread_row(*self, row) : NULL;
+	if (*gauges)
+		return true;
+	ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+		  *self ? "no memory for this thread's counters"
+			: "no memory for this thread's state, or too many threads");
+	errno = ENOMEM;
+	return false;
+}
+
+static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *function,
+			 const char *file, int line)
+{
+	if (row == UINT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (requested > MAX_REQUEST) {
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "%zu bytes is more than any allocation can hold", requested);
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct ms_thread *self;
+	struct ms_gauge_row *gauges;
+	if (!gauges_for(row, &self, &gauges, function, file, line))
+		return NULL;
+	size_t min = ms_min_usable();
+	size_t body = requested > min ? requested : min;
+	void *block = zero ? calloc(1, body + MS_TRAILER_SIZE) : malloc(body + MS_TRAILER_SIZE);
+	if (!block) {
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "malloc failed for %zu bytes", requested);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!ms_pagemap_set(block)) {
+		free(block);
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "no memory for the page map, or an address it cannot hold");
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t raw = malloc_usable_size(block);
+	write_trailer(block, raw, self, row, requested, file, line);
+	struct ms_block_sizes sizes = block_sizes(raw, requested);
+	ms_gauge_add(gauges, &sizes, +1);
+	ms_gauge_add(&self->all, &sizes, +1);
+	return block;
+}
+
+/* count * size, or report an overflow and return false. */
+static bool multiply(size_t count, size_t size, size_t *bytes, const char *function,
+		     const char *file, int line)
+{
+	if (size && count > MAX_REQUEST / size) {
+		ms_misuse(MS_MISUSE_OVERFLOW, function, file, line,
+			  "%zu elements of %zu bytes overflow", count, size);
+		errno = ENOMEM;
+		return false;
+	}
+	*bytes = count * size;
+	return true;
+}
+
+static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *function,
+			 const char *file, int line)
+{
+	uint32_t row = ms_row_of_type(type, function, file, line);
+	size_t bytes;
+	if (row == UINT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!multiply(count, type->size, &bytes, function, file, line))
+		return NULL;
+	return alloc_block(row, bytes, zero, function, file, line);
+}
+
+void *ms_alloc_at(ms_type *type, size_t count, const char *file, int line)
+{
+	return alloc_typed(type, count, false, "ms_alloc", file, line);
+}
+
+void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
+{
+	return alloc_typed(type, count, true, "ms_calloc", file, line);
+}
+
+void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
+{
+	return alloc_block(ms_row_of_tag(tag, "ms_alloc_bytes", file, line), size, false,
+			   "ms_alloc_bytes", file, line);
+}
+
+char *ms_strdup_at(const char *s, const char *file, int line)
+{
+	if (!s) {
+		ms_misuse(MS_MISUSE_NULL, "ms_strdup", file, line, "string is NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t len = strlen(s) + 1;
+	char *copy = alloc_block(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), len, false,
+				 "ms_strdup", file, line);
+	if (copy)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+/*
+ * Say why `p` is not a live block: inside one (and which), or unknown to
+ * memstats. Reads the trailer of the live block below, which this thread
+ * does not own: a diagnosis for single-threaded misuse, best effort else.
+ */
+static void report_not_live(const void *p, const char *function, const char *file, int line)
+{
+	const void *below = ms_pagemap_find_below(p, INTERIOR_SEARCH);
+	if (below) {
+		size_t raw = malloc_usable_size((void *)below);
+		struct ms_trailer t = read_trailer(below, raw);
+		size_t offset = (size_t)((const char *)p - (const char *)below);
+		if (trailer_intact(&t, raw) && offset < raw - MS_TRAILER_SIZE) {
+			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
+				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
+				  "allocated at %s:%u",
+				  offset, ms_row_get(t.row)->name, (unsigned long long)t.requested,
+				  t.file, t.line);
+			return;
+		}
+	}
+	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
+		  "pointer is not a live memstats block (never allocated by memstats, "
+		  "or already freed)");
+}
+
+/*
+ * Take `p` out of the page map and read its trailer. On any problem the
+ * call is reported, the map is left as it was, and false is returned.
+ */
+static bool take_block(void *p, size_t *raw, struct ms_trailer *t, const char *function,
+		       const char *file, int line)
+{
+	if (!ms_pagemap_take(p)) {
+		report_not_live(p, function, file, line);
+		return false;
+	}
+	*raw = malloc_usable_size(p);
+	*t = read_trailer(p, *raw);
+	if (!trailer_intact(t, *raw)) {
+		ms_pagemap_set(p);
+		ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
+			  "the block's trailer is overwritten (did the program write past "
+			  "the bytes it asked for?); the block is left alone");
+		return false;
+	}
+	return true;
+}
+
+void ms_free_at(void *p, const char *file, int line)
+{
+	if (!p)
+		return;
+	size_t raw;
+	struct ms_trailer t;
+	if (!take_block(p, &raw, &t, "ms_free", file, line))
+		return;
+	struct ms_thread *self;
+	struct ms_gauge_row *gauges;
+	if (!gauges_for(t.row, &self, &gauges, "ms_free", file, line)) {
+		ms_pagemap_set(p);
+		return;
+	}
+	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
+	ms_gauge_add(gauges, &sizes, -1);
+	ms_gauge_add(&self->all, &sizes, -1);
+	free(p);
+}
+
+void *ms_realloc_at(void *p, size_t count, const char *file, int line)
+{
+	static const char function[] = "ms_realloc";
+	if (!p) {
+		ms_misuse(MS_MISUSE_NULL, function, file, line,
+			  "cannot resize NULL: it has no type (use ms_alloc)");
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t raw;
+	struct ms_trailer t;
+	if (!take_block(p, &raw, &t, function, file, line)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/*
+	 * The bit stays clear while realloc runs: if the block moves, another
+	 * thread may be handed the old address at once and must be free to
+	 * mark it as its own.
+	 */
+	size_t bytes;
+	struct ms_thread *self;
+	struct ms_gauge_row *gauges;
+	if (!multiply(count, ms_row_get(t.row)->element_size, &bytes, function, file, line) ||
+	    !gauges_for(t.row, &self, &gauges, function, file, line)) {
+		ms_pagemap_set(p);
+		return NULL;
+	}
+	size_t min = ms_min_usable();
+	size_t body = bytes > min ? bytes : min;
+	void *moved = realloc(p, body + MS_TRAILER_SIZE);
+	if (!moved) {
+		ms_pagemap_set(p);
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "realloc failed for %zu bytes; the block is unchanged", bytes);
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct ms_block_sizes old_sizes = block_sizes(raw, t.requested);
+	ms_gauge_add(gauges, &old_sizes, -1);
+	ms_gauge_add(&self->all, &old_sizes, -1);
+	if (!ms_pagemap_set(moved)) {
+		/* Rare: the map has no memory left. The block lives on, uncounted. */
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "no memory for the page map: the block is no longer tracked");
+		return moved;
+	}
+	raw = malloc_usable_size(moved);
+	write_trailer(moved, raw, self, t.row, bytes, file, line);
+	struct ms_block_sizes sizes = block_sizes(raw, bytes);
+	ms_gauge_add(gauges, &sizes, +1);
+	ms_gauge_add(&self->all, &sizes, +1);
+	return moved;
+}
+
+int ms_block_info(const void *p, struct ms_block_info *info)
+{
+	if (!p || !info || !ms_pagemap_test(p)) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t raw = malloc_usable_size((void *)p);
+	struct ms_trailer t = read_trailer(p, raw);
+	if (!trailer_intact(&t, raw)) {
+		errno = EINVAL;
+		return -1;
+	}
+	const struct ms_row_info *row = ms_row_get(t.row);
+	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
+	*info = (struct ms_block_info){
+		.type_name = row->name,
+		.type = row->type,
+		.count = (size_t)t.requested / row->element_size,
+		.seq = t.seq & ((UINT64_C(1) << MS_SEQ_BITS) - 1),
+		.thread = (unsigned)(t.seq >> MS_SEQ_BITS),
+		.file = t.file,
+		.line = (int)t.line,
+	};
+	memcpy(info->bytes, sizes.bytes, sizeof info->bytes);
+	return 0;
+}

@@ -1,0 +1,157 @@
+/* gauges.c: per-thread counters of blocks and bytes, summed when someone asks. */
+#include "internal.h"
+
+#include <pthread.h>
+
+/*
+ * Each thread that allocates gets a state: a gauge row for the whole
+ * program, one per row of the type table (in chunks made on demand), and
+ * its own sequence numbers. States are never freed: when a thread ends,
+ * its state is marked free and the next new thread takes it over, counts
+ * and all, so the sums stay right without folding anything.
+ */
+_Thread_local struct ms_thread *ms_thread_current;
+
+static _Atomic(struct ms_thread *) first_thread;
+static _Atomic uint32_t slots_taken;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static bool exit_key_made;
+
+/* Runs as a thread ends: its state becomes free for the next thread. */
+static void release_state(void *state)
+{
+	struct ms_thread *t = state;
+	ms_thread_current = NULL;
+	atomic_store_explicit(&t->in_use, false, memory_order_release);
+}
+
+static void make_exit_key(void)
+{
+	exit_key_made = pthread_key_create(&exit_key, release_state) == 0;
+}
+
+static struct ms_thread *claim_free_state(void)
+{
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
+		bool in_use = false;
+		if (!atomic_load_explicit(&t->in_use, memory_order_relaxed) &&
+		    atomic_compare_exchange_strong_explicit(&t->in_use, &in_use, true,
+							    memory_order_acquire,
+							    memory_order_relaxed))
+			return t;
+	}
+	return NULL;
+}
+
+static struct ms_thread *new_state(void)
+{
+	uint32_t slot = atomic_fetch_add_explicit(&slots_taken, 1, memory_order_relaxed);
+	if (slot >= MS_MAX_THREADS)
+		return NULL;
+	struct ms_thread *t = ms_table_alloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->slot = slot;
+	atomic_store_explicit(&t->in_use, true, memory_order_relaxed);
+	struct ms_thread *head = atomic_load_explicit(&first_thread, memory_order_relaxed);
+	do
+		t->next = head;
+	while (!atomic_compare_exchange_weak_explicit(&first_thread, &head, t,
+						      memory_order_release, memory_order_relaxed));
+	return t;
+}
+
+struct ms_thread *ms_thread_self_slow(void)
+{
+	pthread_once(&exit_key_once, make_exit_key);
+	struct ms_thread *t = claim_free_state();
+	if (!t)
+		t = new_state();
+	if (!t)
+		return NULL;
+	ms_thread_current = t;
+	if (exit_key_made)
+		pthread_setspecific(exit_key, t);
+	return t;
+}
+
+struct ms_thread *ms_thread_first(void)
+{
+	return atomic_load_explicit(&first_thread, memory_order_acquire);
+}
+
+struct ms_gauge_row *ms_thread_row_slow(struct ms_thread *t, uint32_t row)
+{
+	/* Only the owning thread makes its chunks, so no race to install. */
+	struct ms_gauge_row *chunk = ms_table_alloc(MS_ROWS_PER_CHUNK * sizeof *chunk);
+	if (!chunk)
+		return NULL;
+	atomic_store_explicit(&t->chunks[row / MS_ROWS_PER_CHUNK], chunk, memory_order_release);
+	return &chunk[row % MS_ROWS_PER_CHUNK];
+}
+
+/* Thread `t`'s gauges for `row` (UINT32_MAX: the whole program), or NULL. */
+static struct ms_gauge_row *existing_row(struct ms_thread *t, uint32_t row)
+{
+	if (row == UINT32_MAX)
+		return &t->all;
+	struct ms_gauge_row *chunk =
+		atomic_load_explicit(&t->chunks[row / MS_ROWS_PER_CHUNK], memory_order_acquire);
+	return chunk ? &chunk[row % MS_ROWS_PER_CHUNK] : NULL;
+}
+
+static int64_t load(_Atomic int64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
+{
+	*out = (struct ms_gauges){ { 0, 0, 0 }, { { 0, 0, 0 } } };
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
+		struct ms_gauge_row *g = existing_row(t, row);
+		if (!g)
+			continue;
+		for (int m = 0; m < MS_MEASURES; m++) {
+			struct ms_gauge *sum = m == 0 ? &out->blocks : &out->bytes[m - 1];
+			sum->current += load(&g->current[m]);
+			sum->peak += load(&g->peak[m]);
+			sum->total += load(&g->total[m]);
+		}
+	}
+}
+
+/* Set each peak to the current value; also zero everything if `zero`. */
+static void reset_row(struct ms_gauge_row *g, bool zero)
+{
+	for (int m = 0; m < MS_MEASURES; m++) {
+		int64_t now = zero ? 0 : load(&g->current[m]);
+		atomic_store_explicit(&g->peak[m], now, memory_order_relaxed);
+		if (zero) {
+			atomic_store_explicit(&g->current[m], 0, memory_order_relaxed);
+			atomic_store_explicit(&g->total[m], 0, memory_order_relaxed);
+		}
+	}
+}
+
+void ms_gauges_reset(bool zero)
+{
+	uint32_t rows = ms_row_count();
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
+		reset_row(&t->all, zero);
+		for (uint32_t r = 0; r < rows; r++) {
+			struct ms_gauge_row *g = existing_row(t, r);
+			if (g)
+				reset_row(g, zero);
+		}
+		if (zero)
+			atomic_store_explicit(&t->next_seq, 0, memory_order_relaxed);
+	}
+}
+
+size_t ms_thread_count(void)
+{
+	uint32_t taken = atomic_load_explicit(&slots_taken, memory_order_relaxed);
+	return taken < MS_MAX_THREADS ? taken : MS_MAX_THREADS;
+}

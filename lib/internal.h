@@ -1,0 +1,204 @@
+/* internal.h: what the library's files share and no user of memstats sees. */
+#ifndef MS_INTERNAL_H
+#define MS_INTERNAL_H
+
+#include "memstats.h"
+
+#include <stdbool.h>
+
+/* ------------------------------------------------------------------ */
+/* The trailer: what memstats keeps about a block, after its bytes.     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every tracked block is one malloc block: the program's bytes from its
+ * start, this trailer in the last 32 bytes malloc_usable_size says it has.
+ * The program's pointer is the malloc block's start, so valgrind and
+ * LeakSanitizer judge held and lost blocks exactly as they would without
+ * memstats. The trailer is read only after the page map has said the
+ * pointer starts a live block, so memstats never reads foreign memory.
+ * 32 bytes is two of glibc's 16-byte chunk steps, which keeps a tracked
+ * block's usable size equal to what malloc(n) alone would grant.
+ */
+struct ms_trailer {
+	uint64_t seq;          /* thread slot << MS_SEQ_BITS | per-thread number */
+	const char *file;      /* allocation site */
+	uint64_t requested;    /* bytes the program asked for */
+	uint32_t row;          /* the block's row */
+	uint32_t line;
+};
+
+#define MS_TRAILER_SIZE ((size_t)sizeof(struct ms_trailer))
+#define MS_SEQ_BITS 48
+#define MS_MAX_THREADS (1u << 16)
+
+/* A block's place in the three notions, from its malloc_usable_size. */
+struct ms_block_sizes {
+	int64_t bytes[MS_NOTION_COUNT];
+};
+
+/* The trailer's address inside a block of raw usable size `raw_usable`. */
+static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
+{
+	return (unsigned char *)block + raw_usable - MS_TRAILER_SIZE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rows: types and tags (types.c)                                       */
+/* ------------------------------------------------------------------ */
+
+#define MS_MAX_ROWS 4096u
+
+struct ms_row_info {
+	const char *name;          /* owned copy */
+	const ms_type *type;       /* NULL for a tag */
+	size_t element_size;       /* 1 for a tag */
+};
+
+/* Rows registered so far (acquire: every row below it is complete). */
+uint32_t ms_row_count(void);
+/* Row `row` (< ms_row_count()). */
+const struct ms_row_info *ms_row_get(uint32_t row);
+
+/*
+ * The row of `type`, registering it on first use. UINT32_MAX if the type
+ * is invalid or its name is taken, after reporting through misuse.
+ */
+uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *file, int line);
+static inline uint32_t ms_row_of_type(ms_type *type, const char *function, const char *file,
+				      int line)
+{
+	uint32_t row = type ? atomic_load_explicit(&type->row_, memory_order_acquire) : 0;
+	return row ? row - 1 : ms_row_of_type_slow(type, function, file, line);
+}
+
+/* The row of `tag`, registering it on first use; UINT32_MAX on misuse. */
+uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, int line);
+
+/* ------------------------------------------------------------------ */
+/* The page map: which addresses start live blocks (pagemap.c)         */
+/* ------------------------------------------------------------------ */
+
+/* Mark `p` as the start of a live block; false if the map cannot hold it. */
+bool ms_pagemap_set(const void *p);
+/* Unmark `p`; true if it was marked (so exactly one caller wins). */
+bool ms_pagemap_take(const void *p);
+/* True if `p` starts a live block. */
+bool ms_pagemap_test(const void *p);
+/*
+ * The nearest live block start below `p`, looking back at most
+ * `max_distance` bytes; NULL if none.
+ */
+const void *ms_pagemap_find_below(const void *p, size_t max_distance);
+
+/* ------------------------------------------------------------------ */
+/* Per-thread gauges (gauges.c)                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Twelve counters per row: for blocks and each notion, current, peak and
+ * total. Each thread writes only its own rows, with relaxed atomic loads
+ * and stores (plain moves on x86-64, no lock prefix); summaries add up all
+ * threads' rows. So the hot path never writes memory another thread
+ * writes, which is what made shared counters 4x slower with two threads.
+ */
+#define MS_MEASURES (1 + MS_NOTION_COUNT)   /* blocks, then each notion */
+
+struct ms_gauge_row {
+	_Atomic int64_t current[MS_MEASURES];
+	_Atomic int64_t peak[MS_MEASURES];
+	_Atomic int64_t total[MS_MEASURES];
+};
+
+#define MS_ROWS_PER_CHUNK 64u
+#define MS_ROW_CHUNKS (MS_MAX_ROWS / MS_ROWS_PER_CHUNK)
+
+struct ms_thread {
+	struct ms_gauge_row all;                          /* every row together */
+	_Atomic(struct ms_gauge_row *) chunks[MS_ROW_CHUNKS];
+	_Atomic uint64_t next_seq;                        /* last number handed out */
+	uint64_t slot;                                    /* fixed at creation */
+	_Atomic bool in_use;                              /* a live thread owns it */
+	struct ms_thread *next;                           /* all states, never freed */
+};
+
+/* The calling thread's state, created on first use; NULL if that fails. */
+struct ms_thread *ms_thread_self_slow(void);
+extern _Thread_local struct ms_thread *ms_thread_current;
+static inline struct ms_thread *ms_thread_self(void)
+{
+	struct ms_thread *t = ms_thread_current;
+	return t ? t : ms_thread_self_slow();
+}
+
+/* The gauge row of `row` in `t`, created if needed; NULL on failure. */
+struct ms_gauge_row *ms_thread_row_slow(struct ms_thread *t, uint32_t row);
+static inline struct ms_gauge_row *ms_thread_row(struct ms_thread *t, uint32_t row)
+{
+	struct ms_gauge_row *chunk = atomic_load_explicit(&t->chunks[row / MS_ROWS_PER_CHUNK],
+							  memory_order_relaxed);
+	return chunk ? &chunk[row % MS_ROWS_PER_CHUNK] : ms_thread_row_slow(t, row);
+}
+
+/* Count one block in (`sign` = +1) or out (-1) of a gauge row. */
+static inline void ms_gauge_add(struct ms_gauge_row *g, const struct ms_block_sizes *s, int sign)
+{
+	for (int m = 0; m < MS_MEASURES; m++) {
+		int64_t delta = sign * (m == 0 ? 1 : s->bytes[m - 1]);
+		int64_t now = atomic_load_explicit(&g->current[m], memory_order_relaxed) + delta;
+		atomic_store_explicit(&g->current[m], now, memory_order_relaxed);
+		if (sign > 0) {
+			int64_t total = atomic_load_explicit(&g->total[m], memory_order_relaxed);
+			atomic_store_explicit(&g->total[m], total + delta, memory_order_relaxed);
+			if (now > atomic_load_explicit(&g->peak[m], memory_order_relaxed))
+				atomic_store_explicit(&g->peak[m], now, memory_order_relaxed);
+		}
+	}
+}
+
+/* The first thread state; walk with ->next. Never freed, so no lock. */
+struct ms_thread *ms_thread_first(void);
+/* `row`'s gauges summed over every thread (UINT32_MAX: the whole program). */
+void ms_gauges_sum(uint32_t row, struct ms_gauges *out);
+/* Restart every peak at its current value; with `zero`, zero everything. */
+void ms_gauges_reset(bool zero);
+/* Thread states made so far. */
+size_t ms_thread_count(void);
+
+/*
+ * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
+ * shape: each column right-aligned to its widest cell plus 2, " | "
+ * between columns, a rule of '=' under the header. 0, or -1 on error.
+ */
+int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
+
+/* ------------------------------------------------------------------ */
+/* Bookkeeping and misuse (registry.c, misuse.c)                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * memstats' own memory (tables.c): permanent, zeroed, taken from mappings
+ * of its own rather than malloc, so valgrind and LeakSanitizer never list
+ * it as still reachable and mallinfo2 shows only the program's blocks.
+ * NULL when the system has no memory left.
+ */
+void *ms_table_alloc(size_t size);
+/* Count `delta` more bytes of library memory held elsewhere (summaries). */
+void ms_table_bytes_add(int64_t delta);
+/* Library memory in use: tables plus live summaries. */
+int64_t ms_table_bytes(void);
+
+/* The raw usable size at or below which malloc rounds every request up. */
+size_t ms_min_usable(void);
+
+/* Report a bad call (printf-style detail); the caller then ignores it. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+void ms_misuse(enum ms_misuse_kind kind, const char *function, const char *file, int line,
+	       const char *fmt, ...);
+/* Bad calls reported since the last ms_misuse_total_reset(). */
+int64_t ms_misuse_total(void);
+void ms_misuse_total_reset(void);
+
+#endif

@@ -1,0 +1,371 @@
+/* memstats.h: the whole public API of libmemstats, heap allocation counted by type. */
+#ifndef MEMSTATS_H
+#define MEMSTATS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------ */
+/* Size notions: the three ways a block is seen.                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One X-macro feeds the enum, the printers' column headers and the data
+ * file headers, so they cannot disagree.  X(enum name, short name, header)
+ *   requested: what the program asked for;
+ *   usable:    what the allocator granted (malloc_usable_size), without
+ *              the trailer memstats keeps after each block;
+ *   footprint: usable plus the allocator's own chunk header.
+ */
+#define MS_NOTIONS(X)                                   \
+	X(MS_REQUESTED, "requested", "requested size")  \
+	X(MS_USABLE, "usable", "usable size")           \
+	X(MS_FOOTPRINT, "footprint", "footprint")
+
+enum ms_notion {
+#define MS_NOTION_ENUM_(id, short_name, header) id,
+	MS_NOTIONS(MS_NOTION_ENUM_)
+#undef MS_NOTION_ENUM_
+	MS_NOTION_COUNT
+};
+
+/* The short name of a notion ("requested"), or NULL if out of range. */
+const char *ms_notion_name(enum ms_notion notion);
+
+/* ------------------------------------------------------------------ */
+/* Type descriptors                                                    */
+/* ------------------------------------------------------------------ */
+
+/* What a described field holds. */
+enum ms_field_kind {
+	MS_FIELD_PTR,       /* a pointer to one object of `target` */
+	MS_FIELD_ARRAY,     /* a pointer to `len` objects of `target` */
+	MS_FIELD_PTR_ARRAY, /* a pointer to `len` pointers, each to a `target` */
+	MS_FIELD_STRING     /* a NUL-terminated C string */
+};
+
+typedef struct ms_type ms_type;
+
+/* One field of a struct that points elsewhere. Build it with the macros. */
+typedef struct ms_field {
+	const char *name;          /* the member's name, for sized trees */
+	enum ms_field_kind kind;
+	size_t offset;             /* offsetof the pointer member */
+	size_t len_offset;         /* offsetof the size_t length member */
+	const ms_type *target;     /* described type pointed at (NULL for strings) */
+} ms_field;
+
+/*
+ * A described type. Define one with MS_TYPE or MS_TYPE_LEAF; the library
+ * fills in `row_` on first use (0 means "not yet registered").
+ */
+struct ms_type {
+	const char *name;          /* the row's identity, e.g. "struct node" */
+	size_t size;               /* sizeof one element */
+	const ms_field *fields;
+	size_t field_count;
+	_Atomic uint32_t row_;     /* library-owned: row number + 1 */
+};
+
+/*
+ * The compile-time checks inside these macros reject a member that is not
+ * pointer-sized (for pointers) or not size_t-sized (for lengths): a
+ * negative array size stops the build with the offending line.
+ */
+#define MS_CHECK_SIZE_(ctype, member, want) \
+	(0 * sizeof(char[sizeof(((ctype *)0)->member) == (want) ? 1 : -1]))
+
+#define MS_FIELD_(ctype, member, kind_, len_off, target_)                   \
+	{ #member, kind_,                                                    \
+	  offsetof(ctype, member) + MS_CHECK_SIZE_(ctype, member, sizeof(void *)), \
+	  len_off, target_ }
+
+#define MS_LEN_(ctype, len) \
+	(offsetof(ctype, len) + MS_CHECK_SIZE_(ctype, len, sizeof(size_t)))
+
+/* `member` points at one object of `target` (an `ms_type *`). */
+#define MS_PTR(ctype, member, target) \
+	MS_FIELD_(ctype, member, MS_FIELD_PTR, 0, target)
+/* `member` points at `len` objects of `target`; `len` is a size_t member. */
+#define MS_ARRAY(ctype, member, len, target) \
+	MS_FIELD_(ctype, member, MS_FIELD_ARRAY, MS_LEN_(ctype, len), target)
+/* `member` points at `len` pointers, each to one object of `target`. */
+#define MS_PTR_ARRAY(ctype, member, len, target) \
+	MS_FIELD_(ctype, member, MS_FIELD_PTR_ARRAY, MS_LEN_(ctype, len), target)
+/* `member` is a NUL-terminated C string. */
+#define MS_STRING(ctype, member) \
+	MS_FIELD_(ctype, member, MS_FIELD_STRING, 0, NULL)
+
+/*
+ * Define a descriptor next to its struct in one statement:
+ *   MS_TYPE(node_type, struct node,
+ *           MS_PTR(struct node, left, &node_type),
+ *           MS_STRING(struct node, label));
+ * A storage class may go in front (`static MS_TYPE(...)`).
+ */
+#define MS_TYPE(var, ctype, ...)                                          \
+	ms_type var = { #ctype, sizeof(ctype),                            \
+			(const ms_field[]){ __VA_ARGS__ },                \
+			sizeof((const ms_field[]){ __VA_ARGS__ }) / sizeof(ms_field), 0 }
+
+/* A descriptor for a type with no pointer fields, e.g. `double`. */
+#define MS_TYPE_LEAF(var, ctype) ms_type var = { #ctype, sizeof(ctype), NULL, 0, 0 }
+
+/* Built-in descriptors: rows "int", "char" and "bytes". */
+extern ms_type ms_type_int;
+extern ms_type ms_type_char;
+extern ms_type ms_type_bytes;
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The macros record the call site: the file's base name and the line.
+ * Each has a function form taking the site, usable as a function pointer.
+ * A zero count (or size) is defined: it returns a live, unique block of 0
+ * requested bytes, counted as one block.  Failure returns NULL with errno
+ * set (ENOMEM for overflow or exhaustion, EINVAL for a bad argument) and
+ * reports the call through the misuse handler.
+ */
+#ifdef __FILE_NAME__
+#define MS_SITE_FILE_ __FILE_NAME__
+#else
+#define MS_SITE_FILE_ __FILE__
+#endif
+
+/* `count` uninitialised objects of `type`; the caller frees with ms_free. */
+#define ms_alloc(type, count) ms_alloc_at((type), (count), MS_SITE_FILE_, __LINE__)
+void *ms_alloc_at(ms_type *type, size_t count, const char *file, int line);
+
+/* As ms_alloc, zero-filled. */
+#define ms_calloc(type, count) ms_calloc_at((type), (count), MS_SITE_FILE_, __LINE__)
+void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
+
+/*
+ * `size` untyped bytes, summarized under `tag` (a row of its own). Tags
+ * with equal text share a row wherever the strings live; a tag may not
+ * reuse a described type's name. The tag text is copied.
+ */
+#define ms_alloc_bytes(size, tag) ms_alloc_bytes_at((size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);
+
+/*
+ * Resize a live block to `count` objects of its own type (bytes, for a
+ * tagged block). Like realloc, the block may move; on failure the old
+ * block is untouched. A NULL pointer is misuse (there is no type to use).
+ * ms_realloc(p, 0) keeps a 0-byte block; it does not free.
+ */
+#define ms_realloc(ptr, count) ms_realloc_at((ptr), (count), MS_SITE_FILE_, __LINE__)
+void *ms_realloc_at(void *ptr, size_t count, const char *file, int line);
+
+/* A tracked copy of `s`, counted in the "char" row. */
+#define ms_strdup(s) ms_strdup_at((s), MS_SITE_FILE_, __LINE__)
+char *ms_strdup_at(const char *s, const char *file, int line);
+
+/*
+ * Release a block. NULL is a no-op. A pointer memstats did not hand out,
+ * one already freed, or one inside a block is reported and ignored.
+ */
+#define ms_free(ptr) ms_free_at((ptr), MS_SITE_FILE_, __LINE__)
+void ms_free_at(void *ptr, const char *file, int line);
+
+/* What memstats knows about one live block. */
+struct ms_block_info {
+	const char *type_name;     /* the row: a type name or a tag */
+	const ms_type *type;       /* NULL for a tagged block */
+	size_t count;              /* elements (bytes, for a tagged block) */
+	int64_t bytes[MS_NOTION_COUNT];
+	uint64_t seq;              /* this thread's allocation number, from 1 */
+	unsigned thread;           /* the allocating thread's slot */
+	const char *file;          /* allocation (or last realloc) site */
+	int line;
+};
+
+/*
+ * Fill `info` for the live block `ptr`: 0, or -1 with errno = EINVAL if
+ * `ptr` is not the start of a live tracked block (nothing is reported).
+ */
+int ms_block_info(const void *ptr, struct ms_block_info *info);
+
+/* ------------------------------------------------------------------ */
+/* The registry: gauges, peaks, bookkeeping                            */
+/* ------------------------------------------------------------------ */
+
+/* A gauge: live now, the most live at once, everything ever added. */
+struct ms_gauge {
+	int64_t current;
+	int64_t peak;
+	int64_t total;
+};
+
+/* Blocks and bytes in each notion, each as a gauge. */
+struct ms_gauges {
+	struct ms_gauge blocks;
+	struct ms_gauge bytes[MS_NOTION_COUNT];
+};
+
+/* The whole program, as memstats counts it. */
+struct ms_stats {
+	struct ms_gauges all;        /* every tracked block */
+	int64_t bookkeeping_bytes;   /* memstats' own memory, never in a row */
+	int64_t trailer_bytes;       /*   of which: per-block trailers */
+	int64_t table_bytes;         /*   of which: tables, page maps, snapshots */
+	int64_t misuse_count;        /* bad calls reported since the last reset */
+	size_t rows;                 /* types and tags registered */
+	size_t threads;              /* threads that have allocated */
+};
+
+/*
+ * The program-wide gauges, summed over threads. Peaks are exact while one
+ * thread allocates; with several, each thread keeps its own peak and the
+ * figure is their sum, an upper bound on the true peak.
+ */
+struct ms_stats ms_stats(void);
+
+/* Tracked blocks live now (all types). */
+int64_t ms_live_blocks(void);
+
+/* Restart every peak (program-wide and per row) at the current value. */
+void ms_peak_reset(void);
+
+/*
+ * For tests and chapters: zero every gauge, sequence number and misuse
+ * count. Registered types and tags stay. Fails with -1 and errno = EBUSY
+ * while any tracked block is live; other threads must not be allocating.
+ */
+int ms_reset(void);
+
+/* ------------------------------------------------------------------ */
+/* Summaries                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct ms_summary ms_summary;
+
+/* One row: a type or tag and its gauges. */
+struct ms_summary_row {
+	const char *name;
+	struct ms_gauges g;
+};
+
+/*
+ * A value snapshot of every row with live blocks, sorted by requested
+ * bytes (descending), then blocks (descending), then name. Costs O(rows x
+ * threads), never a walk of the heap. The caller owns it (ms_summary_free);
+ * its memory is bookkeeping. NULL with errno = ENOMEM on failure.
+ */
+ms_summary *ms_summarize(void);
+
+/*
+ * What changed from `before` to `after`: a row for each name whose current
+ * blocks or bytes differ; current and total are differences, peak is
+ * `after`'s. Sorted by the size of the requested change (absolute value,
+ * descending), then of the block change, then name. The caller owns it.
+ */
+ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after);
+
+/* Rows in the summary. */
+size_t ms_summary_count(const ms_summary *s);
+/* Row `i` (in sort order), or NULL past the end. Owned by the summary. */
+const struct ms_summary_row *ms_summary_row(const ms_summary *s, size_t i);
+/* The row named `name`, or NULL. Owned by the summary. */
+const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *name);
+/* Release a summary; NULL is a no-op. */
+void ms_summary_free(ms_summary *s);
+
+/* Which size columns a table shows: a bit per notion. */
+#define MS_COLUMN(notion) (1u << (notion))
+
+struct ms_print_opts {
+	int limit;            /* most rows printed; negative prints all */
+	unsigned columns;     /* MS_COLUMN(...) bits, in notion order */
+};
+
+/* Pympler's defaults: 15 rows, the requested size column. */
+#define MS_PRINT_DEFAULTS { 15, MS_COLUMN(MS_REQUESTED) }
+
+/*
+ * Print `s` in Pympler's table shape: right-aligned columns, " | "
+ * between them, a rule of '=' under the header, sizes scaled as Pympler's
+ * pp() does (negative ones too). `opts` NULL means MS_PRINT_DEFAULTS.
+ * Returns 0, or -1 with errno set if writing failed.
+ */
+int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts);
+
+/*
+ * Format `bytes` as Pympler's pp() does, 10 characters wide: "1024     B",
+ * "   1.00 KB" for 1025, units up to TB; negative values scale too. Writes
+ * at most `cap` bytes including the NUL; returns `buf`.
+ */
+char *ms_format_size(int64_t bytes, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------ */
+/* The process's view                                                  */
+/* ------------------------------------------------------------------ */
+
+/* What the allocator and the kernel say, beside what memstats counts. */
+struct ms_process {
+	int64_t rss_bytes;        /* resident set, /proc/self/statm */
+	int64_t heap_arena_bytes; /* mallinfo2 arena: heap taken from the system */
+	int64_t heap_used_bytes;  /* mallinfo2 uordblks: heap chunks in use */
+	int64_t heap_free_bytes;  /* mallinfo2 fordblks: free heap chunks */
+	int64_t mmapped_bytes;    /* mallinfo2 hblkhd: blocks in their own mappings */
+};
+
+/*
+ * Fill `p`: 0, or -1 with errno set when /proc/self/statm cannot be read.
+ * Under ASan or valgrind malloc is replaced and the mallinfo2 figures are 0.
+ */
+int ms_process_read(struct ms_process *p);
+
+/* ------------------------------------------------------------------ */
+/* Misuse                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Every kind of bad call memstats reports. X(enum name, short description) */
+#define MS_MISUSE_KINDS(X)                                         \
+	X(MS_MISUSE_NOT_LIVE, "not a live block")                  \
+	X(MS_MISUSE_INTERIOR, "interior pointer")                  \
+	X(MS_MISUSE_CORRUPT, "corrupt block trailer")              \
+	X(MS_MISUSE_NULL, "NULL argument")                         \
+	X(MS_MISUSE_OVERFLOW, "size overflow")                     \
+	X(MS_MISUSE_NO_MEMORY, "out of memory")                    \
+	X(MS_MISUSE_BAD_TYPE, "bad type descriptor")               \
+	X(MS_MISUSE_LIMIT, "limit reached")
+
+enum ms_misuse_kind {
+#define MS_MISUSE_ENUM_(id, text) id,
+	MS_MISUSE_KINDS(MS_MISUSE_ENUM_)
+#undef MS_MISUSE_ENUM_
+	MS_MISUSE_KIND_COUNT
+};
+
+/* One reported bad call. Valid only during the handler call. */
+struct ms_misuse {
+	enum ms_misuse_kind kind;
+	const char *function;    /* "ms_free" */
+	const char *file;        /* the caller's site */
+	int line;
+	const char *message;     /* one line, no newline: "memstats: a.c:3: ms_free: ..." */
+};
+
+typedef void ms_misuse_handler(const struct ms_misuse *misuse, void *context);
+
+/*
+ * Install `handler` (called with `context`) for every bad call; NULL
+ * restores the default, which prints the message and a newline to stderr.
+ * The call that was reported is ignored either way, and counted in
+ * ms_stats().misuse_count. Set the handler while no other thread can
+ * misuse the library (before starting threads, say): it is one global.
+ */
+void ms_set_misuse_handler(ms_misuse_handler *handler, void *context);
+
+/* A ready handler: print like the default, then abort(). */
+void ms_misuse_abort(const struct ms_misuse *misuse, void *context);
+
+/* The short description of a kind ("not a live block"), or NULL. */
+const char *ms_misuse_kind_name(enum ms_misuse_kind kind);
+
+#endif

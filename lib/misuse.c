@@ -1,0 +1,77 @@
+/* misuse.c: how a bad call is reported: one line naming its site, then the call is ignored. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+static void print_to_stderr(const struct ms_misuse *misuse, void *context)
+{
+	(void)context;
+	fprintf(stderr, "%s\n", misuse->message);
+}
+
+/* The handler and its context change together, so they sit behind one pointer. */
+struct handler {
+	ms_misuse_handler *fn;
+	void *context;
+};
+
+static const struct handler default_handler = { print_to_stderr, NULL };
+static struct handler installed;
+static _Atomic(const struct handler *) current = &default_handler;
+static _Atomic int64_t misuse_count;
+
+void ms_set_misuse_handler(ms_misuse_handler *handler, void *context)
+{
+	if (!handler) {
+		atomic_store_explicit(&current, &default_handler, memory_order_release);
+		return;
+	}
+	installed = (struct handler){ handler, context };
+	atomic_store_explicit(&current, &installed, memory_order_release);
+}
+
+void ms_misuse_abort(const struct ms_misuse *misuse, void *context)
+{
+	print_to_stderr(misuse, context);
+	abort();
+}
+
+static const char *const kind_names[] = {
+#define MS_MISUSE_NAME_(id, text) text,
+	MS_MISUSE_KINDS(MS_MISUSE_NAME_)
+#undef MS_MISUSE_NAME_
+};
+
+const char *ms_misuse_kind_name(enum ms_misuse_kind kind)
+{
+	return (unsigned)kind < MS_MISUSE_KIND_COUNT ? kind_names[kind] : NULL;
+}
+
+void ms_misuse(enum ms_misuse_kind kind, const char *function, const char *file, int line,
+	       const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+
+	char message[512];
+	snprintf(message, sizeof message, "memstats: %s:%d: %s: %s", file ? file : "?", line,
+		 function, detail);
+	atomic_fetch_add_explicit(&misuse_count, 1, memory_order_relaxed);
+	const struct handler *h = atomic_load_explicit(&current, memory_order_acquire);
+	struct ms_misuse report = { kind, function, file ? file : "?", line, message };
+	h->fn(&report, h->context);
+}
+
+int64_t ms_misuse_total(void)
+{
+	return atomic_load_explicit(&misuse_count, memory_order_relaxed);
+}
+
+void ms_misuse_total_reset(void)
+{
+	atomic_store_explicit(&misuse_count, 0, memory_order_relaxed);
+}

@@ -1,0 +1,50 @@
+/* registry.c: the program-wide view: gauges, bookkeeping, peaks and the test reset. */
+#include "internal.h"
+
+#include <errno.h>
+
+struct ms_stats ms_stats(void)
+{
+	struct ms_stats s = { 0 };
+	ms_gauges_sum(UINT32_MAX, &s.all);
+	s.trailer_bytes = s.all.blocks.current * (int64_t)MS_TRAILER_SIZE;
+	s.table_bytes = ms_table_bytes();
+	s.bookkeeping_bytes = s.trailer_bytes + s.table_bytes;
+	s.misuse_count = ms_misuse_total();
+	s.rows = ms_row_count();
+	s.threads = ms_thread_count();
+	return s;
+}
+
+int64_t ms_live_blocks(void)
+{
+	struct ms_gauges all;
+	ms_gauges_sum(UINT32_MAX, &all);
+	return all.blocks.current;
+}
+
+void ms_peak_reset(void)
+{
+	ms_gauges_reset(false);
+}
+
+int ms_reset(void)
+{
+	if (ms_live_blocks() != 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	ms_gauges_reset(true);
+	ms_misuse_total_reset();
+	return 0;
+}
+
+const char *ms_notion_name(enum ms_notion notion)
+{
+	static const char *const names[] = {
+#define MS_NOTION_NAME_(id, short_name, header) short_name,
+		MS_NOTIONS(MS_NOTION_NAME_)
+#undef MS_NOTION_NAME_
+	};
+	return (unsigned)notion < MS_NOTION_COUNT ? names[notion] : NULL;
+}

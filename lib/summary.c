@@ -1,0 +1,233 @@
+/* summary.c: snapshots of live memory by row, their differences, and their tables. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+	struct ms_summary_row row;   /* first, so a row pointer is an entry pointer */
+	uint32_t id;                 /* the row number, to match rows across summaries */
+};
+
+struct ms_summary {
+	size_t bytes;                /* this allocation, counted as bookkeeping */
+	size_t count;
+	struct entry entries[];
+};
+
+static ms_summary *new_summary(size_t capacity)
+{
+	size_t bytes = sizeof(ms_summary) + capacity * sizeof(struct entry);
+	ms_summary *s = malloc(bytes);
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->bytes = bytes;
+	s->count = 0;
+	ms_table_bytes_add((int64_t)bytes);
+	return s;
+}
+
+void ms_summary_free(ms_summary *s)
+{
+	if (!s)
+		return;
+	ms_table_bytes_add(-(int64_t)s->bytes);
+	free(s);
+}
+
+static int64_t magnitude(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* Order by a key descending, then by name: a total order on deterministic keys. */
+static int compare_keys(int64_t bytes_a, int64_t bytes_b, int64_t blocks_a, int64_t blocks_b,
+			const char *name_a, const char *name_b)
+{
+	if (bytes_a != bytes_b)
+		return bytes_a > bytes_b ? -1 : 1;
+	if (blocks_a != blocks_b)
+		return blocks_a > blocks_b ? -1 : 1;
+	return strcmp(name_a, name_b);
+}
+
+static int by_requested(const void *a, const void *b)
+{
+	const struct ms_gauges *x = &((const struct entry *)a)->row.g;
+	const struct ms_gauges *y = &((const struct entry *)b)->row.g;
+	return compare_keys(x->bytes[MS_REQUESTED].current, y->bytes[MS_REQUESTED].current,
+			    x->blocks.current, y->blocks.current,
+			    ((const struct entry *)a)->row.name, ((const struct entry *)b)->row.name);
+}
+
+static int by_change(const void *a, const void *b)
+{
+	const struct ms_gauges *x = &((const struct entry *)a)->row.g;
+	const struct ms_gauges *y = &((const struct entry *)b)->row.g;
+	return compare_keys(magnitude(x->bytes[MS_REQUESTED].current),
+			    magnitude(y->bytes[MS_REQUESTED].current), magnitude(x->blocks.current),
+			    magnitude(y->blocks.current), ((const struct entry *)a)->row.name,
+			    ((const struct entry *)b)->row.name);
+}
+
+/* True if any current figure of `g` is not zero. */
+static bool has_current(const struct ms_gauges *g)
+{
+	bool any = g->blocks.current != 0;
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		any |= g->bytes[n].current != 0;
+	return any;
+}
+
+ms_summary *ms_summarize(void)
+{
+	uint32_t rows = ms_row_count();
+	ms_summary *s = new_summary(rows);
+	if (!s)
+		return NULL;
+	for (uint32_t id = 0; id < rows; id++) {
+		struct entry *e = &s->entries[s->count];
+		ms_gauges_sum(id, &e->row.g);
+		if (!has_current(&e->row.g))
+			continue;
+		e->row.name = ms_row_get(id)->name;
+		e->id = id;
+		s->count++;
+	}
+	qsort(s->entries, s->count, sizeof s->entries[0], by_requested);
+	return s;
+}
+
+static void subtract(struct ms_gauge *out, const struct ms_gauge *before,
+		     const struct ms_gauge *after)
+{
+	out->current = after->current - before->current;
+	out->total = after->total - before->total;
+	out->peak = after->peak;
+}
+
+/* Append the change from `b` to `a` to `d`, unless nothing current changed. */
+static void add_change(ms_summary *d, const struct entry *b, const struct entry *a,
+		       const struct entry *named)
+{
+	struct entry *out = &d->entries[d->count];
+	subtract(&out->row.g.blocks, &b->row.g.blocks, &a->row.g.blocks);
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		subtract(&out->row.g.bytes[n], &b->row.g.bytes[n], &a->row.g.bytes[n]);
+	if (!has_current(&out->row.g))
+		return;
+	out->row.name = named->row.name;
+	out->id = named->id;
+	d->count++;
+}
+
+ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
+{
+	if (!before || !after) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Rows are matched by number through a table indexed by it: O(rows). */
+	uint32_t rows = ms_row_count();
+	const struct entry **unmatched = calloc(rows ? rows : 1, sizeof *unmatched);
+	ms_summary *d = new_summary(before->count + after->count);
+	if (!unmatched || !d) {
+		free(unmatched);
+		ms_summary_free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	static const struct entry absent;
+	for (size_t i = 0; i < before->count; i++)
+		unmatched[before->entries[i].id] = &before->entries[i];
+	for (size_t i = 0; i < after->count; i++) {
+		const struct entry *a = &after->entries[i];
+		const struct entry *b = unmatched[a->id];
+		add_change(d, b ? b : &absent, a, a);
+		unmatched[a->id] = NULL;
+	}
+	for (size_t i = 0; i < before->count; i++) {
+		const struct entry *b = &before->entries[i];
+		if (unmatched[b->id])        /* gone entirely by `after` */
+			add_change(d, b, &absent, b);
+	}
+	free(unmatched);
+	qsort(d->entries, d->count, sizeof d->entries[0], by_change);
+	return d;
+}
+
+size_t ms_summary_count(const ms_summary *s)
+{
+	return s ? s->count : 0;
+}
+
+const struct ms_summary_row *ms_summary_row(const ms_summary *s, size_t i)
+{
+	return s && i < s->count ? &s->entries[i].row : NULL;
+}
+
+const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *name)
+{
+	for (size_t i = 0; s && name && i < s->count; i++)
+		if (strcmp(s->entries[i].row.name, name) == 0)
+			return &s->entries[i].row;
+	return NULL;
+}
+
+#define CELL 32   /* room for any formatted number */
+
+int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts)
+{
+	static const struct ms_print_opts defaults = MS_PRINT_DEFAULTS;
+	static const char *const headers[] = {
+#define MS_NOTION_HEADER_(id, short_name, header) header,
+		MS_NOTIONS(MS_NOTION_HEADER_)
+#undef MS_NOTION_HEADER_
+	};
+	if (!s || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!opts)
+		opts = &defaults;
+	size_t rows = s->count;
+	if (opts->limit >= 0 && (size_t)opts->limit < rows)
+		rows = (size_t)opts->limit;
+	size_t columns = 2;
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		columns += (opts->columns & MS_COLUMN(n)) != 0;
+
+	const char **cells = calloc((rows + 1) * columns, sizeof *cells);
+	char (*text)[CELL] = calloc((rows + 1) * columns, sizeof *text);
+	if (!cells || !text) {
+		free(cells);
+		free(text);
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t c = 0;
+	cells[c++] = "types";
+	cells[c++] = "# blocks";
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		if (opts->columns & MS_COLUMN(n))
+			cells[c++] = headers[n];
+	for (size_t r = 0; r < rows; r++) {
+		const struct ms_gauges *g = &s->entries[r].row.g;
+		cells[c++] = s->entries[r].row.name;
+		snprintf(text[c], CELL, "%lld", (long long)g->blocks.current);
+		cells[c] = text[c];
+		c++;
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			if (opts->columns & MS_COLUMN(n)) {
+				cells[c] = ms_format_size(g->bytes[n].current, text[c], CELL);
+				c++;
+			}
+	}
+	int result = ms_table_write(out, columns, rows + 1, cells);
+	free(cells);
+	free(text);
+	return result;
+}

@@ -1,0 +1,61 @@
+/* table.c: text tables in Pympler's shape, and its way of writing a size. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *ms_format_size(int64_t bytes, char *buf, size_t cap)
+{
+	/*
+	 * Pympler's pp(): up to 1024 stays in bytes ("1024     B"); above, divide
+	 * by 1024 while the value is still above 1024. Pympler prints negative
+	 * sizes unscaled ("-2048     B"); here they scale like positive ones.
+	 */
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	uint64_t magnitude = bytes < 0 ? -(uint64_t)bytes : (uint64_t)bytes;
+	if (magnitude <= 1024) {
+		snprintf(buf, cap, "%4lld     B", (long long)bytes);
+		return buf;
+	}
+	double value = (double)magnitude;
+	size_t unit = 0;
+	while (value > 1024 && unit + 1 < sizeof units / sizeof units[0]) {
+		value /= 1024;
+		unit++;
+	}
+	snprintf(buf, cap, "%7.2f %s", bytes < 0 ? -value : value, units[unit]);
+	return buf;
+}
+
+int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells)
+{
+	size_t *width = calloc(columns, sizeof *width);
+	if (!width)
+		return -1;
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < columns; c++) {
+			size_t len = strlen(cells[r * columns + c]) + 2;
+			if (len > width[c])
+				width[c] = len;
+		}
+	int failed = 0;
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < columns; c++)
+			failed |= fprintf(out, "%s%*s", c ? " | " : "", (int)width[c],
+					  cells[r * columns + c]) < 0;
+		failed |= fputc('\n', out) == EOF;
+		if (r == 0) {     /* the rule under the header */
+			for (size_t c = 0; c < columns; c++) {
+				failed |= fputs(c ? " | " : "", out) == EOF;
+				for (size_t i = 0; i < width[c]; i++)
+					failed |= fputc('=', out) == EOF;
+			}
+			failed |= fputc('\n', out) == EOF;
+		}
+	}
+	free(width);
+	if (failed && !errno)
+		errno = EIO;
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,62 @@
+/* tables.c: memstats' own memory, kept in mappings of its own and never freed. */
+#define _DEFAULT_SOURCE
+#include "internal.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+
+/*
+ * Tables (page map nodes, rows, thread states) live as long as the
+ * process. Small ones are carved from 64 KiB mappings; large ones get a
+ * mapping each. Nothing here is a malloc block, so a leak checker run at
+ * exit reports only the program's own blocks.
+ */
+#define ARENA_SIZE ((size_t)64 << 10)
+#define PAGE_SIZE_ ((size_t)4096)
+
+static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *arena_next;
+static size_t arena_left;
+static _Atomic int64_t table_bytes;
+
+static void *map_zeroed(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_fetch_add_explicit(&table_bytes, (int64_t)size, memory_order_relaxed);
+	return p;
+}
+
+void *ms_table_alloc(size_t size)
+{
+	size = (size + 15) & ~(size_t)15;              /* keep every table 16-aligned */
+	if (size >= ARENA_SIZE / 4)
+		return map_zeroed((size + PAGE_SIZE_ - 1) & ~(PAGE_SIZE_ - 1));
+
+	pthread_mutex_lock(&arena_lock);
+	if (size > arena_left) {
+		unsigned char *fresh = map_zeroed(ARENA_SIZE);
+		if (!fresh) {
+			pthread_mutex_unlock(&arena_lock);
+			return NULL;
+		}
+		arena_next = fresh;          /* the old arena's tail is given up */
+		arena_left = ARENA_SIZE;
+	}
+	void *p = arena_next;
+	arena_next += size;
+	arena_left -= size;
+	pthread_mutex_unlock(&arena_lock);
+	return p;
+}
+
+void ms_table_bytes_add(int64_t delta)
+{
+	atomic_fetch_add_explicit(&table_bytes, delta, memory_order_relaxed);
+}
+
+int64_t ms_table_bytes(void)
+{
+	return atomic_load_explicit(&table_bytes, memory_order_relaxed);
+}
