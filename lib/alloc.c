@@ -203,6 +203,16 @@ static void report_not_live(const void *p, const char *function, const char *fil
 			return;
 		}
 	}
+	struct ms_thread *self = ms_thread_self();
+	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
+		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
+		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
+			ms_misuse(MS_MISUSE_DOUBLE_FREE, function, file, line,
+				  "double free: this block of '%s' was already freed at %s:%u",
+				  ms_row_get(f->row)->name, f->file, f->line);
+			return;
+		}
+	}
 	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
 		  "pointer is not a live memstats block (never allocated by memstats, "
 		  "or already freed)");
@@ -248,6 +258,8 @@ void ms_free_at(void *p, const char *file, int line)
 	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
 	ms_gauge_add(gauges, &sizes, -1);
 	ms_gauge_add(&self->all, &sizes, -1);
+	self->freed[self->freed_next++ % MS_FREED_RING] =
+		(struct ms_freed){ MS_HIDE_ADDRESS(p), file, (uint32_t)line, t.row };
 	free(p);
 }
 

@@ -113,11 +113,29 @@ struct ms_gauge_row {
 #define MS_ROWS_PER_CHUNK 64u
 #define MS_ROW_CHUNKS (MS_MAX_ROWS / MS_ROWS_PER_CHUNK)
 
+/*
+ * The last blocks a thread freed, so a second free of one can be named as
+ * a double free. Addresses are stored XOR-ed with a constant: a copy of a
+ * plain address would keep a leaked block "reachable" to a leak checker
+ * once the address is reused.
+ */
+#define MS_FREED_RING 64
+#define MS_HIDE_ADDRESS(p) ((uintptr_t)(p) ^ (uintptr_t)0xa5a5a5a5a5a5a5a5u)
+
+struct ms_freed {
+	uintptr_t hidden;
+	const char *file;       /* where it was freed */
+	uint32_t line;
+	uint32_t row;
+};
+
 struct ms_thread {
 	struct ms_gauge_row all;                          /* every row together */
 	_Atomic(struct ms_gauge_row *) chunks[MS_ROW_CHUNKS];
 	_Atomic uint64_t next_seq;                        /* last number handed out */
 	uint64_t slot;                                    /* fixed at creation */
+	struct ms_freed freed[MS_FREED_RING];             /* read by this thread only */
+	unsigned freed_next;
 	_Atomic bool in_use;                              /* a live thread owns it */
 	struct ms_thread *next;                           /* all states, never freed */
 };

@@ -327,6 +327,7 @@ int ms_process_read(struct ms_process *p);
 /* Every kind of bad call memstats reports. X(enum name, short description) */
 #define MS_MISUSE_KINDS(X)                                         \
 	X(MS_MISUSE_NOT_LIVE, "not a live block")                  \
+	X(MS_MISUSE_DOUBLE_FREE, "double free")                    \
 	X(MS_MISUSE_INTERIOR, "interior pointer")                  \
 	X(MS_MISUSE_CORRUPT, "corrupt block trailer")              \
 	X(MS_MISUSE_NULL, "NULL argument")                         \
