@@ -47,7 +47,10 @@ static struct ms_block_sizes block_sizes(size_t raw, uint64_t requested)
 static struct ms_trailer read_trailer(const void *block, size_t raw)
 {
 	struct ms_trailer t;
-	memcpy(&t, ms_trailer_at((void *)block, raw), sizeof t);
+	unsigned char *at = ms_trailer_at((void *)block, raw);
+	MS_UNPOISON(at, sizeof t);
+	memcpy(&t, at, sizeof t);
+	MS_POISON(at, sizeof t);
 	return t;
 }
 
@@ -64,7 +67,10 @@ static void write_trailer(void *block, size_t raw, struct ms_thread *self, uint3
 	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
 	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
 	struct ms_trailer t = { self->slot << MS_SEQ_BITS | n, file, requested, row, (uint32_t)line };
-	memcpy(ms_trailer_at(block, raw), &t, sizeof t);
+	unsigned char *at = ms_trailer_at(block, raw);
+	MS_UNPOISON(at, sizeof t);
+	memcpy(at, &t, sizeof t);
+	MS_POISON(at, sizeof t);
 }
 
 /* The calling thread's state and its gauges for `row`; reports and returns false if out. */
@@ -258,6 +264,7 @@ void ms_free_at(void *p, const char *file, int line)
 	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
 	ms_gauge_add(gauges, &sizes, -1);
 	ms_gauge_add(&self->all, &sizes, -1);
+	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 	self->freed[self->freed_next++ % MS_FREED_RING] =
 		(struct ms_freed){ MS_HIDE_ADDRESS(p), file, (uint32_t)line, t.row };
 	free(p);
@@ -293,8 +300,10 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	}
 	size_t min = ms_min_usable();
 	size_t body = bytes > min ? bytes : min;
+	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
 	void *moved = realloc(p, body + MS_TRAILER_SIZE);
 	if (!moved) {
+		MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "realloc failed for %zu bytes; the block is unchanged", bytes);

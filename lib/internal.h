@@ -43,6 +43,26 @@ static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
 	return (unsigned char *)block + raw_usable - MS_TRAILER_SIZE;
 }
 
+/*
+ * Under ASan, malloc grants exactly what is asked, so the trailer would sit
+ * where ASan's red zone would otherwise catch an overflow. Poisoning it
+ * gives that back: a write past the requested bytes is an ASan error
+ * again. memstats unpoisons the trailer only while it reads or writes it.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(MS_ASAN)
+#include <sanitizer/asan_interface.h>
+#define MS_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define MS_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define MS_POISON(p, n) ((void)(p), (void)(n))
+#define MS_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Rows: types and tags (types.c)                                       */
 /* ------------------------------------------------------------------ */
