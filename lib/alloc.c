@@ -124,8 +124,8 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	size_t raw = malloc_usable_size(block);
 	write_trailer(block, raw, self, row, requested, file, line);
 	struct ms_block_sizes sizes = block_sizes(raw, requested);
-	ms_gauge_add(gauges, &sizes, +1);
-	ms_gauge_add(&self->all, &sizes, +1);
+	ms_gauge_count_in(gauges, &sizes);
+	ms_gauge_count_in(&self->all, &sizes);
 	return block;
 }
 
@@ -262,8 +262,8 @@ void ms_free_at(void *p, const char *file, int line)
 		return;
 	}
 	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
-	ms_gauge_add(gauges, &sizes, -1);
-	ms_gauge_add(&self->all, &sizes, -1);
+	ms_gauge_count_out(gauges, &sizes);
+	ms_gauge_count_out(&self->all, &sizes);
 	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 	self->freed[self->freed_next++ % MS_FREED_RING] =
 		(struct ms_freed){ MS_HIDE_ADDRESS(p), file, (uint32_t)line, t.row };
@@ -311,8 +311,8 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		return NULL;
 	}
 	struct ms_block_sizes old_sizes = block_sizes(raw, t.requested);
-	ms_gauge_add(gauges, &old_sizes, -1);
-	ms_gauge_add(&self->all, &old_sizes, -1);
+	ms_gauge_count_out(gauges, &old_sizes);
+	ms_gauge_count_out(&self->all, &old_sizes);
 	if (!ms_pagemap_set(moved)) {
 		/* Rare: the map has no memory left. The block lives on, uncounted. */
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
@@ -322,8 +322,8 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	raw = malloc_usable_size(moved);
 	write_trailer(moved, raw, self, t.row, bytes, file, line);
 	struct ms_block_sizes sizes = block_sizes(raw, bytes);
-	ms_gauge_add(gauges, &sizes, +1);
-	ms_gauge_add(&self->all, &sizes, +1);
+	ms_gauge_count_in(gauges, &sizes);
+	ms_gauge_count_in(&self->all, &sizes);
 	return moved;
 }
 

@@ -101,11 +101,6 @@ static struct ms_gauge_row *existing_row(struct ms_thread *t, uint32_t row)
 	return chunk ? &chunk[row % MS_ROWS_PER_CHUNK] : NULL;
 }
 
-static int64_t load(_Atomic int64_t *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 {
 	*out = (struct ms_gauges){ { 0, 0, 0 }, { { 0, 0, 0 } } };
@@ -115,9 +110,9 @@ void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 			continue;
 		for (int m = 0; m < MS_MEASURES; m++) {
 			struct ms_gauge *sum = m == 0 ? &out->blocks : &out->bytes[m - 1];
-			sum->current += load(&g->current[m]);
-			sum->peak += load(&g->peak[m]);
-			sum->total += load(&g->total[m]);
+			sum->current += ms_gauge_load(&g->current[m]);
+			sum->peak += ms_gauge_load(&g->peak[m]);
+			sum->total += ms_gauge_load(&g->total[m]);
 		}
 	}
 }
@@ -126,7 +121,7 @@ void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 static void reset_row(struct ms_gauge_row *g, bool zero)
 {
 	for (int m = 0; m < MS_MEASURES; m++) {
-		int64_t now = zero ? 0 : load(&g->current[m]);
+		int64_t now = zero ? 0 : ms_gauge_load(&g->current[m]);
 		atomic_store_explicit(&g->peak[m], now, memory_order_relaxed);
 		if (zero) {
 			atomic_store_explicit(&g->current[m], 0, memory_order_relaxed);

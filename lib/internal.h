@@ -178,20 +178,35 @@ static inline struct ms_gauge_row *ms_thread_row(struct ms_thread *t, uint32_t r
 	return chunk ? &chunk[row % MS_ROWS_PER_CHUNK] : ms_thread_row_slow(t, row);
 }
 
-/* Count one block in (`sign` = +1) or out (-1) of a gauge row. */
-static inline void ms_gauge_add(struct ms_gauge_row *g, const struct ms_block_sizes *s, int sign)
+static inline int64_t ms_gauge_load(_Atomic int64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static inline void ms_gauge_store(_Atomic int64_t *v, int64_t value)
+{
+	atomic_store_explicit(v, value, memory_order_relaxed);
+}
+
+/* Count one block of `sizes` into a gauge row: current, total and peak. */
+static inline void ms_gauge_count_in(struct ms_gauge_row *g, const struct ms_block_sizes *s)
 {
 	for (int m = 0; m < MS_MEASURES; m++) {
-		int64_t delta = sign * (m == 0 ? 1 : s->bytes[m - 1]);
-		int64_t now = atomic_load_explicit(&g->current[m], memory_order_relaxed) + delta;
-		atomic_store_explicit(&g->current[m], now, memory_order_relaxed);
-		if (sign > 0) {
-			int64_t total = atomic_load_explicit(&g->total[m], memory_order_relaxed);
-			atomic_store_explicit(&g->total[m], total + delta, memory_order_relaxed);
-			if (now > atomic_load_explicit(&g->peak[m], memory_order_relaxed))
-				atomic_store_explicit(&g->peak[m], now, memory_order_relaxed);
-		}
+		int64_t delta = m == 0 ? 1 : s->bytes[m - 1];
+		int64_t now = ms_gauge_load(&g->current[m]) + delta;
+		ms_gauge_store(&g->current[m], now);
+		ms_gauge_store(&g->total[m], ms_gauge_load(&g->total[m]) + delta);
+		if (now > ms_gauge_load(&g->peak[m]))
+			ms_gauge_store(&g->peak[m], now);
 	}
+}
+
+/* Count one block of `sizes` out of a gauge row: only current changes. */
+static inline void ms_gauge_count_out(struct ms_gauge_row *g, const struct ms_block_sizes *s)
+{
+	for (int m = 0; m < MS_MEASURES; m++)
+		ms_gauge_store(&g->current[m],
+			       ms_gauge_load(&g->current[m]) - (m == 0 ? 1 : s->bytes[m - 1]));
 }
 
 /* The first thread state; walk with ->next. Never freed, so no lock. */
