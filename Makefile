@@ -106,7 +106,7 @@ check: need-cmocka
 	@echo "make check: clean"
 
 bless: need-cmocka
-	@$(MAKE) --no-print-directory $(filter build/plain/tests/test_chapter%,$(plain_TESTS))
+	@$(MAKE) --no-print-directory $(filter build/plain/tests/test_chapter%,$(plain_TESTS)) $(CHAPTERS)
 	@for t in $(filter build/plain/tests/test_chapter%,$(plain_TESTS)); do \
 	   MS_BLESS=1 ./$$t > /dev/null || exit 1; done
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true

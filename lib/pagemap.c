@@ -7,8 +7,9 @@
  * malloc returns 16-byte aligned blocks on x86-64 (glibc, ASan and
  * valgrind alike), so a block start is a granule index: address >> 4.
  * The bits live in a three-level radix tree over 47-bit user addresses,
- * like a page table: a static root, mid nodes of 2^14 leaf pointers and
- * leaves of 2^15 bits (4 KiB, covering 512 KiB of address space). Lookup
+ * like a page table: a static root of 2^18 pointers (2 MiB of zero pages,
+ * touched only where used), mid nodes of 2^10 leaf pointers (8 KiB,
+ * covering 512 MiB) and leaves of 2^15 bits (4 KiB, covering 512 KiB). Lookup
  * is three dependent loads of memstats' own memory and never touches the
  * address being asked about, so a foreign pointer is rejected without
  * reading memory memstats does not own. The map keeps no addresses, only
@@ -16,8 +17,8 @@
  */
 #define GRANULE_SHIFT 4
 #define LEAF_BITS 15
-#define MID_BITS 14
-#define ROOT_BITS 14
+#define MID_BITS 10
+#define ROOT_BITS 18
 #define ADDRESS_BITS (GRANULE_SHIFT + LEAF_BITS + MID_BITS + ROOT_BITS)   /* 47 */
 
 #define LEAF_WORDS ((1u << LEAF_BITS) / 64)

@@ -141,11 +141,19 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 		ms_misuse(MS_MISUSE_NULL, function, file, line, "tag is NULL");
 		return UINT32_MAX;
 	}
+	/*
+	 * A hit by address is checked against the row's name: a buffer reused
+	 * with new text (snprintf into one array, say) is a new tag.
+	 */
 	size_t slot = tag_slot(tag);
 	for (;;) {
 		const char *key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
-		if (key == tag)
-			return atomic_load_explicit(&tag_rows[slot], memory_order_relaxed);
+		if (key == tag) {
+			uint32_t row = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
+			if (strcmp(rows[row].name, tag) == 0)
+				return row;
+			break;
+		}
 		if (!key)
 			break;
 		slot = (slot + 1) % TAG_SLOTS;
@@ -161,14 +169,16 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 	}
 	if (row == UINT32_MAX)
 		row = add_row(tag, NULL, 1, function, file, line);
-	if (row != UINT32_MAX && tag_addresses < TAG_SLOTS / 2) {
-		/* Insert the address; another thread may have added it meanwhile. */
+	if (row != UINT32_MAX) {
+		/* Point the address at its row: a new slot, or the slot of its old text. */
 		slot = tag_slot(tag);
 		const char *key;
 		while ((key = atomic_load_explicit(&tag_keys[slot], memory_order_relaxed)) &&
 		       key != tag)
 			slot = (slot + 1) % TAG_SLOTS;
-		if (!key) {
+		if (key) {
+			atomic_store_explicit(&tag_rows[slot], row, memory_order_release);
+		} else if (tag_addresses < TAG_SLOTS / 2) {
 			tag_addresses++;
 			atomic_store_explicit(&tag_rows[slot], row, memory_order_relaxed);
 			atomic_store_explicit(&tag_keys[slot], tag, memory_order_release);

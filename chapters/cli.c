@@ -1,0 +1,43 @@
+/* cli.c: chapter_main(), the command line every chapter program shares. */
+#include "chapter.h"
+
+#include <string.h>
+
+static void print_usage(FILE *out, const struct chapter *chapter)
+{
+	fprintf(out,
+		"usage: %s [--data DIR] [--help]\n"
+		"Chapter %s of memstats: %s.\n"
+		"  --data DIR  also write the chapter's tables to DIR/%s.dat\n"
+		"  -h, --help  print this help and exit\n",
+		chapter->name, chapter->name + strlen("chapter"), chapter->title, chapter->name);
+}
+
+int chapter_main(int argc, char **argv, const struct chapter *chapter)
+{
+	struct chapter_opts opts = { NULL };
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			print_usage(stdout, chapter);
+			return fflush(stdout) == 0 ? 0 : 1;
+		} else if (strcmp(arg, "--data") == 0 && i + 1 < argc) {
+			opts.data_dir = argv[++i];
+		} else if (strncmp(arg, "--data=", strlen("--data=")) == 0 &&
+			   arg[strlen("--data=")] != '\0') {
+			opts.data_dir = arg + strlen("--data=");
+		} else {
+			fprintf(stderr, "%s: unknown or incomplete argument '%s'\n", chapter->name,
+				arg);
+			print_usage(stderr, chapter);
+			return 2;
+		}
+	}
+	int status = chapter->run(stdout, &opts);
+	/* A full disk or a closed pipe shows up only when stdout is flushed. */
+	if (fflush(stdout) != 0 && status == 0) {
+		fprintf(stderr, "%s: writing the lesson failed\n", chapter->name);
+		status = 1;
+	}
+	return status;
+}

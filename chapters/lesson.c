@@ -1,0 +1,211 @@
+/* lesson.c: the printing and data-file helpers every chapter shares (see lesson.h). */
+#include "lesson.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void print_rule(FILE *out, char c, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		fputc(c, out);
+	fputc('\n', out);
+}
+
+/* Start a part of the lesson: the blank line after the previous one. */
+static FILE *begin_part(struct lesson *lesson)
+{
+	if (lesson->gap_due)
+		fputc('\n', lesson->out);
+	lesson->gap_due = true;
+	return lesson->out;
+}
+
+void lesson_heading(struct lesson *lesson, const struct chapter *chapter)
+{
+	FILE *out = begin_part(lesson);
+	/* "chapter1" reads as "Chapter 1" in a heading. */
+	const char *number = chapter->name + strlen("chapter");
+	int length = fprintf(out, "Chapter %s: %s\n", number, chapter->title);
+	print_rule(out, '=', length > 1 ? (size_t)length - 1 : 0);
+}
+
+void lesson_subheading(struct lesson *lesson, const char *text)
+{
+	FILE *out = begin_part(lesson);
+	fprintf(out, "%s\n", text);
+	print_rule(out, '-', strlen(text));
+}
+
+/* Print `text` wrapped at LESSON_WIDTH columns, ending the last line. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	size_t column = 0;
+	const char *word = text;
+	while (*word) {
+		size_t length = strcspn(word, " ");
+		/* A word longer than a line gets a line of its own. */
+		if (column > 0 && column + 1 + length > LESSON_WIDTH) {
+			fputc('\n', out);
+			column = 0;
+		}
+		if (column > 0) {
+			fputc(' ', out);
+			column++;
+		}
+		fwrite(word, 1, length, out);
+		column += length;
+		word += length;
+		word += strspn(word, " ");
+	}
+	fputc('\n', out);
+}
+
+void lesson_para(struct lesson *lesson, const char *format, ...)
+{
+	FILE *out = begin_part(lesson);
+	va_list args;
+	va_start(args, format);
+	int length = vsnprintf(NULL, 0, format, args);
+	va_end(args);
+	char *text = length >= 0 ? malloc((size_t)length + 1) : NULL;
+	va_start(args, format);
+	if (text) {
+		vsnprintf(text, (size_t)length + 1, format, args);
+		print_wrapped(out, text);
+		free(text);
+	} else {
+		/* Without memory to wrap it, the paragraph is still worth printing. */
+		vfprintf(out, format, args);
+		fputc('\n', out);
+	}
+	va_end(args);
+}
+
+void lesson_code(struct lesson *lesson, const char *lines)
+{
+	FILE *out = begin_part(lesson);
+	const char *line = lines;
+	while (*line) {
+		size_t length = strcspn(line, "\n");
+		/* Indent only lines with text, so an empty one has no trailing spaces. */
+		if (length > 0)
+			fprintf(out, "    %.*s", (int)length, line);
+		fputc('\n', out);
+		line += length;
+		if (*line == '\n')
+			line++;
+	}
+}
+
+void lesson_table(struct lesson *lesson, const ms_summary *s)
+{
+	ms_summary_print(s, begin_part(lesson), NULL);
+}
+
+/* End an "On this machine" block: its blank line is the separator too. */
+static void end_machine_block(struct lesson *lesson)
+{
+	fputc('\n', lesson->out);
+	lesson->gap_due = false;
+}
+
+void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summary *s)
+{
+	FILE *out = begin_part(lesson);
+	const struct ms_print_opts every_column = {
+		-1, MS_COLUMN(MS_REQUESTED) | MS_COLUMN(MS_USABLE) | MS_COLUMN(MS_FOOTPRINT)
+	};
+	fprintf(out, "On this machine, %s:\n", what);
+	ms_summary_print(s, out, &every_column);
+	end_machine_block(lesson);
+}
+
+/* One "label   figure" line of the totals block; `note` may be NULL. */
+static void print_figure(FILE *out, const char *label, int64_t figure, const char *note)
+{
+	fprintf(out, "  %-30s %12" PRId64, label, figure);
+	if (note)
+		fprintf(out, "  %s", note);
+	fputc('\n', out);
+}
+
+void lesson_machine_totals(struct lesson *lesson)
+{
+	FILE *out = begin_part(lesson);
+	struct ms_stats stats = ms_stats();
+	struct ms_process process;
+	int process_read = ms_process_read(&process);
+
+	fprintf(out, "On this machine, the program as a whole (bytes):\n");
+	print_figure(out, "tracked blocks", stats.all.blocks.current, NULL);
+	print_figure(out, "tracked, requested", stats.all.bytes[MS_REQUESTED].current, NULL);
+	print_figure(out, "tracked, usable", stats.all.bytes[MS_USABLE].current, NULL);
+	print_figure(out, "tracked, footprint", stats.all.bytes[MS_FOOTPRINT].current, NULL);
+	print_figure(out, "memstats bookkeeping", stats.bookkeeping_bytes, NULL);
+	print_figure(out, "  of which block trailers", stats.trailer_bytes, NULL);
+	print_figure(out, "  of which tables", stats.table_bytes, NULL);
+	if (process_read != 0) {
+		fprintf(out, "  (the process figures could not be read: %s)\n", strerror(errno));
+	} else {
+		print_figure(out, "process resident set (RSS)", process.rss_bytes, "/proc/self/statm");
+		print_figure(out, "malloc heap from the system", process.heap_arena_bytes,
+			     "mallinfo2 arena");
+		print_figure(out, "malloc heap in use", process.heap_used_bytes, "uordblks");
+		print_figure(out, "malloc heap free", process.heap_free_bytes, "fordblks");
+		print_figure(out, "malloc mmapped blocks", process.mmapped_bytes, "hblkhd");
+	}
+	end_machine_block(lesson);
+}
+
+FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *failed)
+{
+	*failed = 0;
+	if (!opts || !opts->data_dir)
+		return NULL;
+	if (mkdir(opts->data_dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", name, opts->data_dir, strerror(errno));
+		*failed = 1;
+		return NULL;
+	}
+	size_t cap = strlen(opts->data_dir) + 1 + strlen(name) + sizeof(".dat");
+	char *path = malloc(cap);
+	if (!path) {
+		fprintf(stderr, "%s: out of memory\n", name);
+		*failed = 1;
+		return NULL;
+	}
+	snprintf(path, cap, "%s/%s.dat", opts->data_dir, name);
+	FILE *data = fopen(path, "w");
+	if (!data) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", name, path, strerror(errno));
+		*failed = 1;
+	}
+	free(path);
+	return data;
+}
+
+void lesson_data_table(FILE *data, const char *label, const ms_summary *s)
+{
+	fprintf(data, "# %s\n", label);
+	fprintf(data, "# type blocks %s\n", ms_notion_name(MS_REQUESTED));
+	for (size_t i = 0; i < ms_summary_count(s); i++) {
+		const struct ms_summary_row *row = ms_summary_row(s, i);
+		fprintf(data, "\"%s\" %" PRId64 " %" PRId64 "\n", row->name,
+			row->g.blocks.current, row->g.bytes[MS_REQUESTED].current);
+	}
+	fputs("\n\n", data);
+}
+
+int lesson_data_close(FILE *data, const char *name)
+{
+	int write_failed = ferror(data);
+	if (fclose(data) != 0 || write_failed) {
+		fprintf(stderr, "%s: writing the data file failed\n", name);
+		return -1;
+	}
+	return 0;
+}

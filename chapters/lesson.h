@@ -1,0 +1,74 @@
+/* lesson.h: the printing and data-file helpers every chapter shares, so all lessons look alike. */
+#ifndef LESSON_H
+#define LESSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "chapter.h"
+#include "memstats.h"
+
+/* The column prose is wrapped to; the output rules allow 78. */
+#define LESSON_WIDTH 72
+
+/*
+ * Where a lesson is printed. Parts are separated by one blank line, which
+ * each part prints before itself, so the output ends without one.
+ */
+struct lesson {
+	FILE *out;
+	bool gap_due;   /* a blank line goes before the next part */
+};
+#define LESSON_INIT(out) { (out), false }
+
+/* "Chapter 1: summary of live memory by type" over a rule of '='. */
+void lesson_heading(struct lesson *lesson, const struct chapter *chapter);
+
+/* A sub-heading: the text over a rule of '-' as long. */
+void lesson_subheading(struct lesson *lesson, const char *text);
+
+/*
+ * A paragraph: `format` and its arguments as printf() formats them, the
+ * words (separated by spaces) wrapped at LESSON_WIDTH columns.
+ */
+void lesson_para(struct lesson *lesson, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Code lines (`lines`, '\n'-separated) indented four spaces. */
+void lesson_code(struct lesson *lesson, const char *lines);
+
+/* `s` as Pympler prints it: 15 rows, the requested size column. */
+void lesson_table(struct lesson *lesson, const ms_summary *s);
+
+/*
+ * An "On this machine" block: the line "On this machine, <what>:", `s`
+ * with all three size columns and every row, then the blank line that
+ * ends the block.
+ */
+void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summary *s);
+
+/*
+ * An "On this machine" block with the program-wide figures: what memstats
+ * tracks in each notion, its own bookkeeping, and what the kernel (RSS)
+ * and the allocator (mallinfo2) say. Ends with its blank line.
+ */
+void lesson_machine_totals(struct lesson *lesson);
+
+/*
+ * Open DIR/<name>.dat for a chapter's data when opts->data_dir is set,
+ * creating DIR if it is missing. Returns NULL when no data is wanted, or
+ * when opening failed (then *failed is set and a message is on stderr).
+ */
+FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *failed);
+
+/*
+ * Write `s` as a data set: a '#' line naming it (`label`), a '#' line with
+ * the columns "type blocks requested", one row per type (the name quoted,
+ * as gnuplot reads it), then two blank lines so gnuplot's `index` can
+ * pick one data set out of several in a file.
+ */
+void lesson_data_table(FILE *data, const char *label, const ms_summary *s);
+
+/* Close a data file from lesson_data_open: 0, or -1 (message on stderr). */
+int lesson_data_close(FILE *data, const char *name);
+
+#endif

@@ -1,0 +1,83 @@
+/* golden.h: what the chapter tests share: running a lesson in-process, its expected output and lesson text, its program. */
+#ifndef GOLDEN_H
+#define GOLDEN_H
+
+#include <stddef.h>
+
+#include "chapter.h"
+
+/*
+ * Run `chapter` in-process into a memory stream and return everything it
+ * printed (the caller frees). Fails the test if run() does not return 0.
+ */
+char *golden_run(const struct chapter *chapter, const struct chapter_opts *opts);
+
+/*
+ * A copy of `text` (the caller frees) without its "On this machine"
+ * blocks: each line that begins "On this machine" through the next blank
+ * line, that blank line included.
+ */
+char *golden_strip_machine_blocks(const char *text);
+
+/*
+ * Fail the test unless `text` obeys the output rules: ASCII, "\n" line
+ * ends, no trailing spaces, a final newline, no "0x" addresses.
+ */
+void golden_assert_output_rules(const char *text);
+
+/* Fail the test if a line of `text` is wider than `columns`. */
+void golden_assert_max_width(const char *text, size_t columns);
+
+/*
+ * Compare `stripped` with tests/expected/<name>.out. On a mismatch write
+ * it to build/<name>.actual and print the `diff -u` command. With
+ * MS_BLESS=1 in the environment, write the expected file and the lesson
+ * text's "What you should see" block instead.
+ */
+void golden_assert_expected(const struct chapter *chapter, const char *stripped);
+
+/*
+ * Fail unless the ```text block under "## What you should see" in
+ * chapters/<name>_*.md equals tests/expected/<name>.out. With MS_BLESS=1,
+ * rewrite the block from the expected file first.
+ */
+void golden_assert_lesson_block(const struct chapter *chapter);
+
+/* What a program did: its exit status (or -1) and what it printed. */
+struct golden_process {
+	int exit_status;  /* the exit code, or -1 if it did not exit normally */
+	char *out;        /* stdout, owned; free with golden_process_free */
+	char *err;        /* stderr, owned */
+};
+
+/*
+ * Run the program `argv[0]` with `argv` (NULL-terminated), wait for it
+ * and fill `result`. Fails the test if it cannot be started.
+ */
+void golden_exec(char *const argv[], struct golden_process *result);
+void golden_process_free(struct golden_process *result);
+
+/*
+ * Run `chapter` in-process with --data set to a fresh temporary directory
+ * and return the data file it wrote (the caller frees); the directory is
+ * removed again. Fails the test if no data file was written.
+ */
+char *golden_run_for_data(const struct chapter *chapter);
+
+/*
+ * The checks every chapter's tests make, each a whole test body:
+ * nothing live before or after the run and no misuse reported; the
+ * output rules on the whole output and a 78-column width outside the
+ * "On this machine" blocks; the same bytes on a second run and after
+ * `other` ran; the program ./<name> (--help, a bad flag, a plain run).
+ */
+void golden_check_nothing_left(const struct chapter *chapter);
+void golden_check_output_rules(const struct chapter *chapter);
+void golden_check_expected(const struct chapter *chapter);
+void golden_check_repeatable(const struct chapter *chapter, const struct chapter *other);
+void golden_check_program(const struct chapter *chapter);
+
+/* The whole file at `path` (the caller frees), or NULL if it cannot be read. */
+char *golden_read_file(const char *path);
+
+#endif

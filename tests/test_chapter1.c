@@ -1,0 +1,203 @@
+/* test_chapter1.c: chapter 1 (a summary by type of a word index) leaves nothing behind, prints its expected lesson and measures sense. */
+#define _GNU_SOURCE
+#include "test_util.h"
+
+#include "chapter1_summary.h"
+#include "golden.h"
+
+/* The rows the word index is made of. */
+#define ENTRY_ROW "struct word_entry"
+#define WORD_ROW "char"
+#define LINES_ROW "int"
+#define BUCKET_ROW "struct bucket"
+#define INDEX_ROW "struct word_index"
+
+/* The row `name` of `s`, failing the test if it is missing. */
+static const struct ms_summary_row *row_of(const ms_summary *s, const char *name)
+{
+	const struct ms_summary_row *row = ms_summary_find(s, name);
+	if (!row)
+		fail_msg("the summary has no row \"%s\"", name);
+	return row;
+}
+
+static void test_nothing_left_live(void **state)
+{
+	(void)state;
+	golden_check_nothing_left(&chapter1);
+}
+
+/* Every row is sized in all three notions, each at least the one before, and the rows add up to the totals. */
+static void test_rows_add_up_to_totals(void **state)
+{
+	(void)state;
+	struct word_index *index = chapter1_index_build();
+	assert_non_null(index);
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	struct ms_stats stats = ms_stats();
+
+	struct ms_gauges sum = { 0 };
+	for (size_t i = 0; i < ms_summary_count(s); i++) {
+		const struct ms_summary_row *row = ms_summary_row(s, i);
+		assert_i64_le(row->g.bytes[MS_REQUESTED].current, row->g.bytes[MS_USABLE].current);
+		assert_i64_le(row->g.bytes[MS_USABLE].current, row->g.bytes[MS_FOOTPRINT].current);
+		sum.blocks.current += row->g.blocks.current;
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			sum.bytes[n].current += row->g.bytes[n].current;
+	}
+	assert_i64_equal(sum.blocks.current, stats.all.blocks.current);
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		assert_i64_equal(sum.bytes[n].current, stats.all.bytes[n].current);
+	assert_i64_equal(stats.all.blocks.current, ms_live_blocks());
+
+	ms_summary_free(s);
+	chapter1_index_free(index);
+}
+
+/* The index's shape: three blocks per distinct word, one table, one index. */
+static void test_index_shape(void **state)
+{
+	(void)state;
+	struct word_index *index = chapter1_index_build();
+	assert_non_null(index);
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+
+	assert_int_equal(ms_summary_count(s), 5);
+	int64_t words = row_of(s, ENTRY_ROW)->g.blocks.current;
+	assert_i64_equal(row_of(s, WORD_ROW)->g.blocks.current, words);
+	assert_i64_equal(row_of(s, LINES_ROW)->g.blocks.current, words);
+	assert_i64_equal(row_of(s, BUCKET_ROW)->g.blocks.current, 1);
+	assert_i64_equal(row_of(s, INDEX_ROW)->g.blocks.current, 1);
+	assert_i64_equal(ms_live_blocks(), 3 * words + 2);
+	/* An entry is five pointer-sized members; each line array holds whole ints. */
+	assert_i64_equal(row_of(s, ENTRY_ROW)->g.bytes[MS_REQUESTED].current,
+			 words * 5 * (int64_t)sizeof(void *));
+	assert_i64_equal(row_of(s, LINES_ROW)->g.bytes[MS_REQUESTED].current % (int64_t)sizeof(int),
+			 0);
+	/* Every word has at least one letter and a NUL. */
+	assert_i64_le(2 * words, row_of(s, WORD_ROW)->g.bytes[MS_REQUESTED].current);
+
+	ms_summary_free(s);
+	chapter1_index_free(index);
+}
+
+/* What the allocator and the kernel report holds at least what memstats tracks. */
+static void test_machine_figures_relate(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	struct word_index *index = chapter1_index_build();
+	assert_non_null(index);
+	struct ms_stats stats = ms_stats();
+	struct ms_process process;
+	assert_int_equal(ms_process_read(&process), 0);
+
+	const struct ms_gauges *all = &stats.all;
+	/* glibc puts an 8-byte header in front of every heap chunk. */
+	assert_i64_le(all->bytes[MS_USABLE].current + 8 * all->blocks.current,
+		      all->bytes[MS_FOOTPRINT].current);
+	assert_i64_le(all->bytes[MS_FOOTPRINT].current, process.heap_used_bytes);
+	assert_i64_le(process.heap_used_bytes, process.heap_arena_bytes);
+	assert_i64_le(all->bytes[MS_FOOTPRINT].current, process.rss_bytes);
+	assert_i64_le(stats.trailer_bytes + stats.table_bytes, stats.bookkeeping_bytes);
+	assert_i64_le(1, stats.trailer_bytes);
+
+	chapter1_index_free(index);
+}
+
+/* The lesson puts every allocator figure inside "On this machine" blocks. */
+static void test_machine_blocks_hold_allocator_columns(void **state)
+{
+	(void)state;
+	char *text = golden_run(&chapter1, NULL);
+	char *stripped = golden_strip_machine_blocks(text);
+	assert_non_null(strstr(text, "\nOn this machine, the same summary"));
+	assert_non_null(strstr(text, "\nOn this machine, the program as a whole"));
+	assert_non_null(strstr(text, "usable size"));
+	assert_null(strstr(stripped, "On this machine"));
+	assert_null(strstr(stripped, "usable size"));
+	assert_null(strstr(stripped, "footprint |"));
+	free(stripped);
+	free(text);
+}
+
+static void test_output_rules(void **state)
+{
+	(void)state;
+	golden_check_output_rules(&chapter1);
+}
+
+static void test_expected_output(void **state)
+{
+	(void)state;
+	golden_check_expected(&chapter1);
+}
+
+static void test_lesson_shows_expected_output(void **state)
+{
+	(void)state;
+	golden_assert_lesson_block(&chapter1);
+}
+
+static void test_same_bytes_every_run(void **state)
+{
+	(void)state;
+	golden_check_repeatable(&chapter1, &chapter2);
+}
+
+/* --data writes the summary's deterministic columns, row for row. */
+static void test_data_file_is_the_summary(void **state)
+{
+	(void)state;
+	char *data = golden_run_for_data(&chapter1);
+
+	struct word_index *index = chapter1_index_build();
+	assert_non_null(index);
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	char *expected = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&expected, &size);
+	assert_non_null(f);
+	fprintf(f, "# chapter 1: live memory of the word index by type\n");
+	fprintf(f, "# type blocks requested\n");
+	for (size_t i = 0; i < ms_summary_count(s); i++) {
+		const struct ms_summary_row *row = ms_summary_row(s, i);
+		fprintf(f, "\"%s\" %" PRId64 " %" PRId64 "\n", row->name, row->g.blocks.current,
+			row->g.bytes[MS_REQUESTED].current);
+	}
+	fprintf(f, "\n\n");
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(data, expected);
+
+	free(expected);
+	ms_summary_free(s);
+	chapter1_index_free(index);
+	free(data);
+}
+
+static void test_program(void **state)
+{
+	(void)state;
+	golden_check_program(&chapter1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ms_test(test_nothing_left_live),
+		ms_test(test_rows_add_up_to_totals),
+		ms_test(test_index_shape),
+		ms_test(test_machine_figures_relate),
+		ms_test(test_machine_blocks_hold_allocator_columns),
+		ms_test(test_output_rules),
+		ms_test(test_expected_output),
+		ms_test(test_lesson_shows_expected_output),
+		ms_test(test_same_bytes_every_run),
+		ms_test(test_data_file_is_the_summary),
+		ms_test(test_program),
+	};
+	return cmocka_run_group_tests_name("chapter1", tests, NULL, NULL);
+}

@@ -1,0 +1,573 @@
+/* test_misuse.c: every kind of bad call is reported once, naming its site, and changes no count. */
+#define _GNU_SOURCE
+#include "test_util.h"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct tm_pair {
+	long a, b, c;
+};
+static MS_TYPE_LEAF(tm_pair_type, struct tm_pair);
+
+/* ------------------------------------------------------------------ */
+/* A probe around one bad call: the stats before, the report captured.  */
+/* ------------------------------------------------------------------ */
+
+struct probe {
+	struct ms_stats before;
+	struct ms_capture cap;
+};
+
+static void probe_start(struct probe *p)
+{
+	p->before = ms_stats();
+	ms_capture_start(&p->cap);
+}
+
+/*
+ * The call was reported once as `kind` from `function` at this file's
+ * `line`; ms_stats() gauges are identical; misuse_count went up by one.
+ */
+static void probe_check(struct probe *p, enum ms_misuse_kind kind, const char *function, int line,
+			const char *tfile, int tline)
+{
+	ms_set_misuse_handler(NULL, NULL);
+	struct ms_stats after = ms_stats();
+	ms_test_gauges_equal(&after.all, &p->before.all, tfile, tline);
+	ms_test_i64_check(after.misuse_count, p->before.misuse_count + 1, MS_TEST_EQ,
+			  "misuse_count after", "before + 1", tfile, tline);
+	ms_test_capture_is(&p->cap, kind, function, "test_misuse.c", line, tfile, tline);
+}
+#define assert_probe(p, kind, function, line) \
+	probe_check((p), (kind), (function), (line), __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------ */
+
+/* Freeing what memstats never handed out: a stack variable, a raw malloc block. */
+static void test_free_foreign_pointer(void **state)
+{
+	(void)state;
+	struct probe pr;
+	_Alignas(16) char stack_bytes[64] = { 0 };
+	int stack_int = 0;
+	void *live = ms_alloc(&tm_pair_type, 2);   /* something live, so the map is not empty */
+	assert_non_null(live);
+	char *raw = malloc(48);
+	assert_non_null(raw);
+
+	probe_start(&pr);
+	ms_free(&stack_int); const int l1 = __LINE__;
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l1);
+
+	probe_start(&pr);
+	ms_free(stack_bytes); const int l2 = __LINE__;
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l2);
+
+	probe_start(&pr);
+	ms_free(raw); const int l3 = __LINE__;
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l3);
+
+	/* the ignored calls left everything usable */
+	raw[47] = 1;
+	free(raw);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(live, &info), 0);
+	ms_free(live);
+}
+
+/* A second free of a block this thread freed lately is named a double free, with the first free's site. */
+static void test_double_free(void **state)
+{
+	(void)state;
+	struct probe pr;
+	void *keep = ms_alloc_bytes(64, "tm keep");
+	void *p = ms_alloc(&tm_pair_type, 1);
+	assert_non_null(keep);
+	assert_non_null(p);
+	ms_free(p); const int first = __LINE__;
+	char first_site[64];
+	snprintf(first_site, sizeof first_site, "test_misuse.c:%d", first);
+
+	probe_start(&pr);
+	ms_free(p); const int line = __LINE__;
+	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_free", line);
+	assert_non_null(strstr(pr.cap.message, first_site));
+
+	probe_start(&pr);
+	errno = 0;
+	void *q = ms_realloc(p, 3); const int line2 = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_realloc", line2);
+	assert_null(q);
+	assert_int_equal(err, EINVAL);
+
+	assert_i64_equal(ms_live_blocks(), 1);
+	ms_free(keep);
+}
+
+/*
+ * A free long ago (more frees since than a thread remembers, 64) is still
+ * refused, as a pointer that is not live.
+ */
+static void test_double_free_long_after(void **state)
+{
+	(void)state;
+	struct probe pr;
+	enum { OTHERS = 100 };
+	void *others[OTHERS];
+	for (int i = 0; i < OTHERS; i++) {
+		others[i] = ms_alloc_bytes(32, "tm others");
+		assert_non_null(others[i]);
+	}
+	void *p = ms_alloc(&tm_pair_type, 1);   /* made last, so no later block takes its address */
+	assert_non_null(p);
+	ms_free(p);
+	for (int i = 0; i < OTHERS; i++)
+		ms_free(others[i]);
+
+	probe_start(&pr);
+	ms_free(p); const int line = __LINE__;
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", line);
+}
+
+/* A pointer into a live block is an interior pointer: reported, ignored, the block stays live. */
+static void test_interior_pointer(void **state)
+{
+	(void)state;
+	struct probe pr;
+	char *p = ms_alloc_bytes(200, "tm interior");
+	assert_non_null(p);
+	static const size_t offsets[] = { 1, 8, 16, 32, 199 };
+	for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+		probe_start(&pr);
+		ms_free(p + offsets[i]); const int line = __LINE__;
+		assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_free", line);
+	}
+	probe_start(&pr);
+	errno = 0;
+	void *q = ms_realloc(p + 48, 10); const int line = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_realloc", line);
+	assert_null(q);
+	assert_int_equal(err, EINVAL);
+
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	assert_int_equal(info.count, 200);
+	ms_free(p);
+}
+
+/* ms_realloc(NULL, n) has no type to use: NULL argument, EINVAL. */
+static void test_realloc_null(void **state)
+{
+	(void)state;
+	struct probe pr;
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_realloc(NULL, 4); const int line = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_NULL, "ms_realloc", line);
+	assert_null(p);
+	assert_int_equal(err, EINVAL);
+}
+
+/* ms_realloc of a pointer memstats did not hand out: reported, EINVAL, the memory untouched. */
+static void test_realloc_foreign(void **state)
+{
+	(void)state;
+	struct probe pr;
+	char *raw = malloc(32);
+	assert_non_null(raw);
+	memcpy(raw, "still mine", 11);
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_realloc(raw, 100); const int line = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_realloc", line);
+	assert_null(p);
+	assert_int_equal(err, EINVAL);
+	assert_string_equal(raw, "still mine");
+	free(raw);
+}
+
+/* count * size overflowing size_t: NULL, errno ENOMEM, for alloc, calloc and realloc alike. */
+static void test_count_size_overflow(void **state)
+{
+	(void)state;
+	struct probe pr;
+	const size_t too_many = SIZE_MAX / sizeof(struct tm_pair) + 2;
+
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_alloc(&tm_pair_type, too_many); const int l1 = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_alloc", l1);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+
+	probe_start(&pr);
+	errno = 0;
+	p = ms_calloc(&tm_pair_type, SIZE_MAX / 2); const int l2 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_calloc", l2);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+
+	/* realloc: the failed call leaves the old block as it was */
+	struct tm_pair *b = ms_alloc(&tm_pair_type, 2);
+	assert_non_null(b);
+	b[1].c = 42;
+	struct ms_block_info i0, i1;
+	assert_int_equal(ms_block_info(b, &i0), 0);
+	probe_start(&pr);
+	errno = 0;
+	p = ms_realloc(b, too_many); const int l3 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_realloc", l3);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+	assert_int_equal(ms_block_info(b, &i1), 0);
+	assert_int_equal(i1.count, 2);
+	assert_int_equal(i1.seq, i0.seq);
+	assert_int_equal(b[1].c, 42);
+	ms_free(b);
+}
+
+/* NULL where a string is needed: ms_strdup(NULL), a NULL tag, a NULL type. */
+static void test_null_arguments(void **state)
+{
+	(void)state;
+	struct probe pr;
+	probe_start(&pr);
+	errno = 0;
+	char *s = ms_strdup(NULL); const int l1 = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_NULL, "ms_strdup", l1);
+	assert_null(s);
+	assert_int_equal(err, EINVAL);
+
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_alloc_bytes(8, NULL); const int l2 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_NULL, "ms_alloc_bytes", l2);
+	assert_null(p);
+	assert_int_equal(err, EINVAL);
+
+	probe_start(&pr);
+	errno = 0;
+	p = ms_alloc(NULL, 1); const int l3 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_NULL, "ms_alloc", l3);
+	assert_null(p);
+	assert_int_equal(err, EINVAL);
+}
+
+/* A descriptor that cannot be used (size 0): bad type, EINVAL, no row registered. */
+static void test_bad_type(void **state)
+{
+	(void)state;
+	static ms_type empty = { "tm empty type", 0, NULL, 0, 0 };
+	struct probe pr;
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_calloc(&empty, 3); const int line = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_BAD_TYPE, "ms_calloc", line);
+	assert_null(p);
+	assert_int_equal(err, EINVAL);
+	assert_int_equal(ms_stats().rows, pr.before.rows);
+	assert_int_equal(atomic_load(&empty.row_), 0);
+}
+
+/* The allocator saying no: NULL, errno ENOMEM, reported as out of memory. */
+static void test_allocation_failure(void **state)
+{
+	(void)state;
+	struct probe pr;
+	probe_start(&pr);
+	errno = 0;
+	void *p = ms_alloc_bytes(SIZE_MAX / 2, "tm huge"); const int l1 = __LINE__;
+	int err = errno;
+	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_alloc_bytes", l1);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+
+	/* 4 EiB: a size malloc itself is asked for, and refuses */
+	probe_start(&pr);
+	errno = 0;
+	p = ms_alloc(&ms_type_char, (size_t)1 << 62); const int l2 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_alloc", l2);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+
+	/* realloc that cannot grow leaves the block as it was */
+	char *b = ms_alloc_bytes(16, "tm huge");
+	assert_non_null(b);
+	memcpy(b, "unchanged", 10);
+	probe_start(&pr);
+	errno = 0;
+	p = ms_realloc(b, (size_t)1 << 62); const int l3 = __LINE__;
+	err = errno;
+	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_realloc", l3);
+	assert_null(p);
+	assert_int_equal(err, ENOMEM);
+	assert_string_equal(b, "unchanged");
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(b, &info), 0);
+	assert_int_equal(info.count, 16);
+	ms_free(b);
+}
+
+/* A program that wrote past its bytes over the block's trailer: free is refused as corrupt. */
+static void test_corrupt_trailer(void **state)
+{
+	(void)state;
+	const char *why;
+	if (!ms_test_glibc_malloc(&why)) {
+		/* under ASan the trailer is poisoned: the overflow is ASan's to catch */
+		print_message("skipped: %s; writing over a trailer is checked with plain malloc\n", why);
+		skip();
+	}
+	struct probe pr;
+	unsigned char *p = ms_alloc_bytes(40, "tm corrupt");
+	assert_non_null(p);
+	/* every byte malloc granted beyond the 40 asked for: the trailer is among them */
+	size_t raw = malloc_usable_size(p);
+	assert_true(raw > 40);
+	unsigned char saved[256];
+	assert_true(raw - 40 <= sizeof saved);
+	memcpy(saved, p + 40, raw - 40);
+	memset(p + 40, 0xA5, raw - 40);
+
+	probe_start(&pr);
+	ms_free(p); const int line = __LINE__;
+	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free", line);
+
+	probe_start(&pr);
+	void *q = ms_realloc(p, 80); const int line2 = __LINE__;
+	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_realloc", line2);
+	assert_null(q);
+
+	/* put the trailer back: the block is whole again and frees cleanly */
+	memcpy(p + 40, saved, raw - 40);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	assert_int_equal(info.count, 40);
+	int64_t misuse = ms_stats().misuse_count;
+	ms_free(p);
+	assert_i64_equal(ms_stats().misuse_count, misuse);
+}
+
+/* A forked child registers tags until the row table is full: LIMIT, and old rows still work. */
+static void test_row_limit(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		char msg[600] = "";
+		int code = 0;
+		void *old = ms_alloc_bytes(1, "tm before limit");
+		struct ms_capture cap;
+		ms_capture_start(&cap);
+		int added = 0, line = 0;
+		void *p = NULL;
+		for (; added < 1000000; added++) {
+			char *tag = malloc(32);   /* distinct addresses, never freed: the child exits */
+			snprintf(tag, 32, "tm limit %d", added);
+			struct ms_stats before = ms_stats();
+			p = ms_alloc_bytes(1, tag); line = __LINE__;
+			if (!p) {
+				struct ms_stats after = ms_stats();
+				if (memcmp(&before.all, &after.all, sizeof before.all) != 0)
+					code = 10;
+				break;
+			}
+			ms_free(p);
+		}
+		ms_set_misuse_handler(NULL, NULL);
+		if (!old)
+			code = 11;
+		else if (p || cap.count != 1)
+			code = 12;
+		else if (cap.kind != MS_MISUSE_LIMIT || cap.line != line ||
+			 strcmp(cap.function, "ms_alloc_bytes") != 0 ||
+			 strcmp(cap.file, "test_misuse.c") != 0)
+			code = 13;
+		void *again = ms_alloc_bytes(1, "tm before limit");
+		if (!again)
+			code = 14;
+		ms_free(again);
+		ms_free(old);
+		snprintf(msg, sizeof msg, "code %d after %d new rows; last report (%d): %s", code,
+			 added, cap.count, cap.message);
+		if (write(fds[1], msg, strlen(msg)) < 0)
+			code = 15;
+		_exit(code);
+	}
+	close(fds[1]);
+	char msg[601] = "";
+	ssize_t got, total = 0;
+	while ((got = read(fds[0], msg + total, sizeof msg - 1 - (size_t)total)) > 0)
+		total += got;
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	print_message("child: %s\n", msg);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A custom handler gets kind, function, base file name, line, and a one-line message with "file:line". */
+static void test_handler_receives_site(void **state)
+{
+	(void)state;
+	struct ms_capture cap;
+	int x;
+	ms_capture_start(&cap);
+	ms_free(&x); const int line = __LINE__;
+	ms_set_misuse_handler(NULL, NULL);
+	assert_int_equal(cap.count, 1);
+	assert_int_equal(cap.kind, MS_MISUSE_NOT_LIVE);
+	assert_string_equal(cap.function, "ms_free");
+	assert_string_equal(cap.file, "test_misuse.c");
+	assert_int_equal(cap.line, line);
+	char site[64];
+	snprintf(site, sizeof site, "test_misuse.c:%d", line);
+	assert_non_null(strstr(cap.message, site));
+	assert_null(strchr(cap.message, '\n'));
+	assert_true(strncmp(cap.message, "memstats: ", 10) == 0);
+
+	/* the _at forms report the site they are given */
+	ms_capture_start(&cap);
+	ms_free_at(&x, "elsewhere.c", 1234);
+	ms_set_misuse_handler(NULL, NULL);
+	assert_string_equal(cap.file, "elsewhere.c");
+	assert_int_equal(cap.line, 1234);
+	assert_non_null(strstr(cap.message, "elsewhere.c:1234"));
+
+	/* the latest handler installed is the one called */
+	struct ms_capture first, second;
+	ms_capture_start(&first);
+	ms_capture_start(&second);
+	ms_free(&x);
+	ms_set_misuse_handler(NULL, NULL);
+	assert_int_equal(first.count, 0);
+	assert_int_equal(second.count, 1);
+	assert_i64_equal(ms_stats().misuse_count, 3);
+
+	for (int k = 0; k < MS_MISUSE_KIND_COUNT; k++) {
+		assert_non_null(ms_misuse_kind_name((enum ms_misuse_kind)k));
+		assert_true(strlen(ms_misuse_kind_name((enum ms_misuse_kind)k)) > 0);
+	}
+	assert_string_equal(ms_misuse_kind_name(MS_MISUSE_NOT_LIVE), "not a live block");
+	assert_string_equal(ms_misuse_kind_name(MS_MISUSE_OVERFLOW), "size overflow");
+	assert_null(ms_misuse_kind_name(MS_MISUSE_KIND_COUNT));
+}
+
+/* NULL restores the default handler: the message and a newline on stderr, nothing to the old handler. */
+static void test_default_handler_restored(void **state)
+{
+	(void)state;
+	struct ms_capture cap;
+	ms_capture_start(&cap);
+	ms_set_misuse_handler(NULL, NULL);
+
+	FILE *tmp = tmpfile();
+	assert_non_null(tmp);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	int x;
+	int64_t before = ms_stats().misuse_count;
+	ms_free(&x); const int line = __LINE__;
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+
+	char text[1024] = "";
+	rewind(tmp);
+	size_t n = fread(text, 1, sizeof text - 1, tmp);
+	text[n] = '\0';
+	fclose(tmp);
+
+	assert_int_equal(cap.count, 0);
+	assert_i64_equal(ms_stats().misuse_count, before + 1);
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, "memstats: test_misuse.c:%d: ms_free: ", line);
+	if (strncmp(text, prefix, strlen(prefix)) != 0)
+		print_error("stderr was \"%s\"\n", text);
+	assert_true(strncmp(text, prefix, strlen(prefix)) == 0);
+	/* exactly one line */
+	assert_true(n > strlen(prefix));
+	assert_int_equal(text[n - 1], '\n');
+	assert_ptr_equal(strchr(text, '\n'), text + n - 1);
+}
+
+/* ms_misuse_abort prints the message and aborts: checked in a forked child. */
+static void test_misuse_abort(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGABRT, SIG_DFL);
+		if (dup2(fds[1], STDERR_FILENO) < 0)
+			_exit(3);
+		ms_set_misuse_handler(ms_misuse_abort, NULL);
+		int x;
+		ms_free(&x);
+		_exit(0);   /* not reached if the handler aborted */
+	}
+	close(fds[1]);
+	char text[1024] = "";
+	ssize_t got, total = 0;
+	while ((got = read(fds[0], text + total, sizeof text - 1 - (size_t)total)) > 0)
+		total += got;
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status))
+		print_error("child exited with status %d\n", WEXITSTATUS(status));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_true(strncmp(text, "memstats: test_misuse.c:", 24) == 0);
+	assert_non_null(strstr(text, ": ms_free: "));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ms_test(test_free_foreign_pointer),
+		ms_test(test_double_free),
+		ms_test(test_double_free_long_after),
+		ms_test(test_interior_pointer),
+		ms_test(test_realloc_null),
+		ms_test(test_realloc_foreign),
+		ms_test(test_count_size_overflow),
+		ms_test(test_null_arguments),
+		ms_test(test_bad_type),
+		ms_test(test_allocation_failure),
+		ms_test(test_corrupt_trailer),
+		ms_test(test_row_limit),
+		ms_test(test_handler_receives_site),
+		ms_test(test_default_handler_restored),
+		ms_test(test_misuse_abort),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

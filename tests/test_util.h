@@ -1,0 +1,288 @@
+/* test_util.h: helpers every memstats unit test shares: signed asserts, a misuse recorder, setup and teardown. */
+#ifndef MS_TEST_UTIL_H
+#define MS_TEST_UTIL_H
+
+/*
+ * Header-only on purpose: the Makefile builds every tests/test_*.c as a
+ * test program of its own, so a tests/test_util.c could not be shared
+ * support code. Everything here is static inline (no unused warnings) and
+ * each test program includes it once.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memstats.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define MS_TEST_HAVE_VALGRIND_H 1
+#endif
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Signed and ordered asserts (cmocka 1.1.5 prints hex, unsigned).      */
+/* ------------------------------------------------------------------ */
+
+enum ms_test_rel { MS_TEST_EQ, MS_TEST_NE, MS_TEST_GE, MS_TEST_GT, MS_TEST_LE, MS_TEST_LT };
+
+static inline void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as,
+				     const char *bs, const char *file, int line)
+{
+	static const char *const ops[] = { "==", "!=", ">=", ">", "<=", "<" };
+	int ok = 0;
+	switch (rel) {
+	case MS_TEST_EQ: ok = a == b; break;
+	case MS_TEST_NE: ok = a != b; break;
+	case MS_TEST_GE: ok = a >= b; break;
+	case MS_TEST_GT: ok = a > b; break;
+	case MS_TEST_LE: ok = a <= b; break;
+	case MS_TEST_LT: ok = a < b; break;
+	}
+	if (!ok) {
+		print_error("expected %s %s %s, got %" PRId64 " and %" PRId64 "\n", as, ops[rel], bs,
+			    a, b);
+		_fail(file, line);
+	}
+}
+
+#define MS_I64_CHECK_(a, b, rel) \
+	ms_test_i64_check((int64_t)(a), (int64_t)(b), (rel), #a, #b, __FILE__, __LINE__)
+/* a == b as signed 64-bit integers, printed in decimal on failure. */
+#define assert_i64_equal(a, b) MS_I64_CHECK_(a, b, MS_TEST_EQ)
+#define assert_i64_not_equal(a, b) MS_I64_CHECK_(a, b, MS_TEST_NE)
+#define assert_i64_ge(a, b) MS_I64_CHECK_(a, b, MS_TEST_GE)
+#define assert_i64_gt(a, b) MS_I64_CHECK_(a, b, MS_TEST_GT)
+#define assert_i64_le(a, b) MS_I64_CHECK_(a, b, MS_TEST_LE)
+#define assert_i64_lt(a, b) MS_I64_CHECK_(a, b, MS_TEST_LT)
+
+/* Two gauge sets are identical, field by field (named on failure). */
+static inline void ms_test_gauges_equal(const struct ms_gauges *a, const struct ms_gauges *b,
+					const char *file, int line)
+{
+	const struct ms_gauge *ga[1 + MS_NOTION_COUNT], *gb[1 + MS_NOTION_COUNT];
+	ga[0] = &a->blocks;
+	gb[0] = &b->blocks;
+	for (int n = 0; n < MS_NOTION_COUNT; n++) {
+		ga[n + 1] = &a->bytes[n];
+		gb[n + 1] = &b->bytes[n];
+	}
+	for (int i = 0; i < 1 + MS_NOTION_COUNT; i++) {
+		const char *what = i == 0 ? "blocks" : ms_notion_name((enum ms_notion)(i - 1));
+		ms_test_i64_check(ga[i]->current, gb[i]->current, MS_TEST_EQ, what, "current", file,
+				  line);
+		ms_test_i64_check(ga[i]->peak, gb[i]->peak, MS_TEST_EQ, what, "peak", file, line);
+		ms_test_i64_check(ga[i]->total, gb[i]->total, MS_TEST_EQ, what, "total", file, line);
+	}
+}
+#define assert_gauges_equal(a, b) ms_test_gauges_equal((a), (b), __FILE__, __LINE__)
+
+/* peak >= current and total >= current for blocks and every notion. */
+static inline void ms_test_gauges_sane(const struct ms_gauges *g, const char *file, int line)
+{
+	const struct ms_gauge *all[1 + MS_NOTION_COUNT] = { &g->blocks };
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		all[n + 1] = &g->bytes[n];
+	for (int i = 0; i < 1 + MS_NOTION_COUNT; i++) {
+		ms_test_i64_check(all[i]->current, 0, MS_TEST_GE, "current", "0", file, line);
+		ms_test_i64_check(all[i]->peak, all[i]->current, MS_TEST_GE, "peak", "current",
+				  file, line);
+		ms_test_i64_check(all[i]->total, all[i]->current, MS_TEST_GE, "total", "current",
+				  file, line);
+	}
+}
+#define assert_gauges_sane(g) ms_test_gauges_sane((g), __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------ */
+/* A misuse handler that records what it was told.                     */
+/* ------------------------------------------------------------------ */
+
+struct ms_capture {
+	int count;
+	enum ms_misuse_kind kind;
+	char function[64];
+	char file[256];
+	int line;
+	char message[512];
+};
+
+/* Copy the report (it is valid only during the call) into `context`. */
+static inline void ms_capture_handler(const struct ms_misuse *m, void *context)
+{
+	struct ms_capture *c = context;
+	c->count++;
+	c->kind = m->kind;
+	snprintf(c->function, sizeof c->function, "%s", m->function ? m->function : "(null)");
+	snprintf(c->file, sizeof c->file, "%s", m->file ? m->file : "(null)");
+	c->line = m->line;
+	snprintf(c->message, sizeof c->message, "%s", m->message ? m->message : "(null)");
+}
+
+/* Start recording misuse into a zeroed `c`. */
+static inline void ms_capture_start(struct ms_capture *c)
+{
+	memset(c, 0, sizeof *c);
+	ms_set_misuse_handler(ms_capture_handler, c);
+}
+
+/*
+ * Exactly one report since ms_capture_start, of `kind`, from `function`,
+ * at `file`:`line`, whose message is one line beginning
+ * "memstats: FILE:LINE: FUNCTION: ".
+ */
+static inline void ms_test_capture_is(const struct ms_capture *c, enum ms_misuse_kind kind,
+				      const char *function, const char *file, int line,
+				      const char *tfile, int tline)
+{
+	char prefix[512];
+	ms_test_i64_check(c->count, 1, MS_TEST_EQ, "misuse reports", "1", tfile, tline);
+	if (c->kind != kind) {
+		print_error("misuse kind %d (%s), expected %d (%s)\n", (int)c->kind,
+			    ms_misuse_kind_name(c->kind), (int)kind, ms_misuse_kind_name(kind));
+		_fail(tfile, tline);
+	}
+	snprintf(prefix, sizeof prefix, "memstats: %s:%d: %s: ", file, line, function);
+	if (strcmp(c->function, function) != 0 || strcmp(c->file, file) != 0 || c->line != line ||
+	    strncmp(c->message, prefix, strlen(prefix)) != 0 || strchr(c->message, '\n') ||
+	    strlen(c->message) <= strlen(prefix)) {
+		print_error("misuse reported as function \"%s\" file \"%s\" line %d message \"%s\";\n"
+			    "expected function \"%s\" file \"%s\" line %d, message \"%s...\"\n",
+			    c->function, c->file, c->line, c->message, function, file, line,
+			    prefix);
+		_fail(tfile, tline);
+	}
+}
+#define assert_misuse(c, kind, function, file, line) \
+	ms_test_capture_is((c), (kind), (function), (file), (line), __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------ */
+/* Setup and teardown: every test starts and ends with nothing live.    */
+/* ------------------------------------------------------------------ */
+
+/* Fails the test (before it runs) if anything is live; else resets the registry. */
+static inline int ms_test_setup(void **state)
+{
+	(void)state;
+	ms_set_misuse_handler(NULL, NULL);
+	if (ms_live_blocks() != 0) {
+		print_error("setup: %" PRId64 " blocks live before the test (left by an earlier "
+			    "failing test?)\n", ms_live_blocks());
+		return -1;
+	}
+	if (ms_reset() != 0) {
+		print_error("setup: ms_reset failed with nothing live\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fails the test if it left a block live; restores the default handler. */
+static inline int ms_test_teardown(void **state)
+{
+	(void)state;
+	ms_set_misuse_handler(NULL, NULL);
+	int64_t live = ms_live_blocks();
+	if (live != 0) {
+		print_error("teardown: the test left %" PRId64 " blocks live\n", live);
+		return -1;
+	}
+	struct ms_stats st = ms_stats();
+	if (st.all.blocks.current != 0) {
+		print_error("teardown: ms_stats() counts %" PRId64 " live blocks\n",
+			    st.all.blocks.current);
+		return -1;
+	}
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		if (st.all.bytes[n].current != 0) {
+			print_error("teardown: %" PRId64 " %s bytes still counted\n",
+				    st.all.bytes[n].current, ms_notion_name((enum ms_notion)n));
+			return -1;
+		}
+	if (ms_reset() != 0) {
+		print_error("teardown: ms_reset failed with nothing live\n");
+		return -1;
+	}
+	return 0;
+}
+
+#define ms_test(f) cmocka_unit_test_setup_teardown(f, ms_test_setup, ms_test_teardown)
+
+/* ------------------------------------------------------------------ */
+/* Environment and output helpers                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 1 when glibc's own malloc serves this process (so usable sizes and
+ * mallinfo2 are glibc's), else 0 with `*why` saying what replaced it.
+ */
+static inline int ms_test_glibc_malloc(const char **why)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	*why = "AddressSanitizer replaces malloc";
+	return 0;
+#else
+#if defined(MS_TEST_HAVE_VALGRIND_H)
+	if (RUNNING_ON_VALGRIND) {
+		*why = "valgrind replaces malloc";
+		return 0;
+	}
+#endif
+#if !defined(__GLIBC__)
+	*why = "not glibc";
+	return 0;
+#else
+	*why = NULL;
+	return 1;
+#endif
+#endif
+}
+
+/* Skip the calling test, printing why, unless glibc's malloc is in use. */
+#define ms_test_require_glibc_malloc()                                      \
+	do {                                                                 \
+		const char *why_;                                            \
+		if (!ms_test_glibc_malloc(&why_)) {                          \
+			print_message("skipped: %s, so allocator figures are not glibc's\n", \
+				      why_);                                 \
+			skip();                                              \
+		}                                                            \
+	} while (0)
+
+/*
+ * Print `s` into a fresh NUL-terminated string (raw malloc, untracked;
+ * the caller frees it with free()).
+ */
+static inline char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(ms_summary_print(s, f, opts), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(text);
+	return text;
+}
+
+/* The row named `name` in a fresh summary: its current blocks and requested bytes (0, 0 if absent). */
+static inline void ms_test_row_now(const char *name, int64_t *blocks, int64_t *requested)
+{
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	const struct ms_summary_row *r = ms_summary_find(s, name);
+	*blocks = r ? r->g.blocks.current : 0;
+	*requested = r ? r->g.bytes[MS_REQUESTED].current : 0;
+	ms_summary_free(s);
+}
+
+#endif
