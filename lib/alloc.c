@@ -37,7 +37,7 @@ size_t ms_min_usable(void)
  * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
  * one; their usable sizes are 8 and 0 modulo 16, which tells them apart.
  */
-static struct ms_block_sizes block_sizes(size_t raw, uint64_t requested)
+struct ms_block_sizes ms_block_sizes_of(size_t raw, uint64_t requested)
 {
 	int64_t usable = (int64_t)(raw - MS_TRAILER_SIZE);
 	int64_t header = raw % 16 == 8 ? 8 : 16;
@@ -123,7 +123,7 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	}
 	size_t raw = malloc_usable_size(block);
 	write_trailer(block, raw, self, row, requested, file, line);
-	struct ms_block_sizes sizes = block_sizes(raw, requested);
+	struct ms_block_sizes sizes = ms_block_sizes_of(raw, requested);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
 	return block;
@@ -261,7 +261,7 @@ void ms_free_at(void *p, const char *file, int line)
 		ms_pagemap_set(p);
 		return;
 	}
-	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
+	struct ms_block_sizes sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &sizes);
 	ms_gauge_count_out(&self->all, &sizes);
 	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
@@ -310,7 +310,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct ms_block_sizes old_sizes = block_sizes(raw, t.requested);
+	struct ms_block_sizes old_sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &old_sizes);
 	ms_gauge_count_out(&self->all, &old_sizes);
 	if (!ms_pagemap_set(moved)) {
@@ -321,26 +321,33 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	}
 	raw = malloc_usable_size(moved);
 	write_trailer(moved, raw, self, t.row, bytes, file, line);
-	struct ms_block_sizes sizes = block_sizes(raw, bytes);
+	struct ms_block_sizes sizes = ms_block_sizes_of(raw, bytes);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
 	return moved;
 }
 
+bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes *sizes)
+{
+	if (!ms_pagemap_test(p))
+		return false;
+	size_t raw = malloc_usable_size((void *)p);
+	*t = read_trailer(p, raw);
+	if (!trailer_intact(t, raw))
+		return false;
+	*sizes = ms_block_sizes_of(raw, t->requested);
+	return true;
+}
+
 int ms_block_info(const void *p, struct ms_block_info *info)
 {
-	if (!p || !info || !ms_pagemap_test(p)) {
-		errno = EINVAL;
-		return -1;
-	}
-	size_t raw = malloc_usable_size((void *)p);
-	struct ms_trailer t = read_trailer(p, raw);
-	if (!trailer_intact(&t, raw)) {
+	struct ms_trailer t;
+	struct ms_block_sizes sizes;
+	if (!p || !info || !ms_block_lookup(p, &t, &sizes)) {
 		errno = EINVAL;
 		return -1;
 	}
 	const struct ms_row_info *row = ms_row_get(t.row);
-	struct ms_block_sizes sizes = block_sizes(raw, t.requested);
 	*info = (struct ms_block_info){
 		.type_name = row->name,
 		.type = row->type,

@@ -37,6 +37,16 @@ struct ms_block_sizes {
 	int64_t bytes[MS_NOTION_COUNT];
 };
 
+/* A block's sizes from its raw usable size (trailer included) and request. */
+struct ms_block_sizes ms_block_sizes_of(size_t raw_usable, uint64_t requested);
+
+/*
+ * Read the live block `p`'s trailer and sizes: false if `p` does not start
+ * a live block (or its trailer is overwritten). Reads only memory the page
+ * map says memstats owns.
+ */
+bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes *sizes);
+
 /* The trailer's address inside a block of raw usable size `raw_usable`. */
 static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
 {

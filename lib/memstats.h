@@ -113,6 +113,20 @@ struct ms_type {
 /* A descriptor for a type with no pointer fields, e.g. `double`. */
 #define MS_TYPE_LEAF(var, ctype) ms_type var = { #ctype, sizeof(ctype), NULL, 0, 0 }
 
+/*
+ * A descriptor for a pointer type whose every element points at one
+ * `target`: `int *`, the elements of `int **x = ms_alloc(&int_ptr, 10)`.
+ *   MS_TYPE_POINTER(int_ptr, int *, &ms_type_int);
+ * Its one field is named "*"; sized trees call its elements "[i]".
+ */
+#define MS_TYPE_POINTER(var, ctype, target)                                  \
+	ms_type var = { #ctype, sizeof(ctype),                               \
+			(const ms_field[]){ { "*", MS_FIELD_PTR,                  \
+					      0 * sizeof(char[sizeof(ctype) ==    \
+							       sizeof(void *) ? 1 : -1]), \
+					      0, target } },                      \
+			1, 0 }
+
 /* Built-in descriptors: rows "int", "char" and "bytes". */
 extern ms_type ms_type_int;
 extern ms_type ms_type_char;
@@ -189,6 +203,83 @@ struct ms_block_info {
  * `ptr` is not the start of a live tracked block (nothing is reported).
  */
 int ms_block_info(const void *ptr, struct ms_block_info *info);
+
+/* ------------------------------------------------------------------ */
+/* Sizing: one block, or everything reachable from it                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The live block `p`'s own size in `notion`. 0 for NULL; -1 with errno =
+ * EINVAL (and a misuse report) if `p` is not the start of a live block.
+ */
+#define ms_sizeof_flat(p, notion) ms_sizeof_flat_at((p), (notion), MS_SITE_FILE_, __LINE__)
+int64_t ms_sizeof_flat_at(const void *p, enum ms_notion notion, const char *file, int line);
+
+/* What a deep sizing met on its way. */
+struct ms_deep {
+	int64_t bytes;       /* every block reached, each counted once, in the notion */
+	int64_t blocks;      /* blocks counted */
+	int64_t shared;      /* references to a block already counted: sharing, cycles */
+	int64_t untracked;   /* non-NULL pointers to memory memstats did not hand out */
+};
+
+/*
+ * Bytes reachable from the live block `p`: the block, then, depth-first in
+ * field declaration order, every block its described fields point at,
+ * each counted once however often it is reached (so cycles end). Every
+ * element of `p`'s block is walked; an MS_ARRAY field's first `len`
+ * elements; an MS_PTR field's one object. A pointer to memory memstats
+ * did not hand out (or into the middle of a block) is reported as misuse
+ * and not counted; so is a field whose block has another described type.
+ * 0 for NULL; -1 with errno = EINVAL if `p` is not a live block's start.
+ * Not to be run from two threads at once on blocks that change meanwhile.
+ */
+#define ms_sizeof_deep(p, notion) ms_sizeof_deep_at((p), (notion), NULL, MS_SITE_FILE_, __LINE__)
+int64_t ms_sizeof_deep_at(const void *p, enum ms_notion notion, struct ms_deep *found,
+			  const char *file, int line);
+
+/*
+ * A sized tree, Pympler's asized(): a node per reference, the root for
+ * the block itself. `size` is the bytes first reached through this node
+ * (its block and everything below it), `flat` the block this node reaches
+ * if it was first counted here. A reference to a block already counted
+ * has size and flat 0 and `counted_at` naming the node that counted it.
+ */
+struct ms_sized {
+	char *name;                      /* "struct node", "left", "[3]", "[2].label" */
+	int64_t size;
+	int64_t flat;
+	const struct ms_sized *counted_at; /* shared: where the block was counted */
+	int counted_below;               /* shared, counted below `counted_at` (past detail) */
+	int untracked;                   /* points at memory memstats did not hand out */
+	const struct ms_sized *parent;   /* NULL at the root */
+	size_t child_count;
+	struct ms_sized *children;       /* by size, descending; ties in traversal order */
+	struct ms_deep totals;           /* the whole traversal (root only; zero elsewhere) */
+};
+
+/*
+ * Size `p` as ms_sizeof_deep does and keep a tree `detail` levels deep (0:
+ * the root alone). `detail` changes the tree, never the totals. The caller
+ * owns the tree (ms_sized_free). NULL with errno = EINVAL if `p` is not a
+ * live block's start, ENOMEM if memory ran out.
+ */
+#define ms_sized(p, detail, notion) ms_sized_at((p), (detail), (notion), MS_SITE_FILE_, __LINE__)
+struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, const char *file,
+			     int line);
+
+/*
+ * Print a tree in the shape of Pympler's asized().format(): a line per
+ * node, "name size=N flat=M", children indented 4 spaces; a shared
+ * reference says where it was counted. 0, or -1 with errno set.
+ */
+int ms_sized_print(const struct ms_sized *tree, FILE *out);
+
+/* The path of a node from the root, e.g. "left.right" or "[3].label" ("" at the root); owned by the caller (free). */
+char *ms_sized_path(const struct ms_sized *node);
+
+/* Release a tree; NULL is a no-op. */
+void ms_sized_free(struct ms_sized *tree);
 
 /* ------------------------------------------------------------------ */
 /* The registry: gauges, peaks, bookkeeping                            */
@@ -334,6 +425,7 @@ int ms_process_read(struct ms_process *p);
 	X(MS_MISUSE_OVERFLOW, "size overflow")                     \
 	X(MS_MISUSE_NO_MEMORY, "out of memory")                    \
 	X(MS_MISUSE_BAD_TYPE, "bad type descriptor")               \
+	X(MS_MISUSE_UNTRACKED, "untracked pointer")                \
 	X(MS_MISUSE_LIMIT, "limit reached")
 
 enum ms_misuse_kind {

@@ -1,0 +1,614 @@
+/* sizeof.c: how big a block is, alone or with everything its described fields reach. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* The visited set: block address -> where it was counted               */
+/* ------------------------------------------------------------------ */
+
+struct tnode;
+
+/*
+ * Open addressing with linear probing, at most half full, so a lookup is
+ * O(1) on average however large the graph. It lives only for one sizing,
+ * so the plain addresses in it never hide a leak from a leak checker.
+ */
+struct visit {
+	uintptr_t block;          /* 0: empty slot */
+	struct tnode *node;       /* the tree node that counted it, or its nearest ancestor */
+	int below;                /* counted below `node`, past the tree's detail */
+};
+
+struct visited {
+	struct visit *slots;
+	size_t capacity;          /* a power of two */
+	size_t used;
+};
+
+static size_t slot_of(uintptr_t block, size_t capacity)
+{
+	return (size_t)(((block >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (capacity - 1);
+}
+
+static struct visit *visited_find(struct visited *v, uintptr_t block)
+{
+	size_t i = slot_of(block, v->capacity);
+	while (v->slots[i].block && v->slots[i].block != block)
+		i = (i + 1) & (v->capacity - 1);
+	return &v->slots[i];
+}
+
+static bool visited_grow(struct visited *v)
+{
+	size_t capacity = v->capacity ? v->capacity * 2 : 256;
+	struct visit *old = v->slots;
+	size_t old_capacity = v->capacity;
+	v->slots = calloc(capacity, sizeof *v->slots);
+	if (!v->slots) {
+		v->slots = old;
+		return false;
+	}
+	v->capacity = capacity;
+	for (size_t i = 0; i < old_capacity; i++)
+		if (old[i].block)
+			*visited_find(v, old[i].block) = old[i];
+	free(old);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tree nodes while the traversal builds them                           */
+/* ------------------------------------------------------------------ */
+
+struct tnode {
+	char *name;
+	int64_t size, flat;
+	struct tnode *parent, *counted_at;
+	int counted_below, untracked;
+	struct tnode **kids;
+	size_t kid_count, kid_capacity;
+	size_t order;             /* creation order: ties in the sort keep it */
+	size_t final_index;       /* its place in the finished tree */
+};
+
+/* ------------------------------------------------------------------ */
+/* The traversal                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Depth-first, in field declaration order, without recursion: a stack of
+ * iterators, each yielding the next pointer to follow. An iterator is
+ * popped as it yields its last pointer, so a linked list of any length
+ * keeps the stack one frame deep.
+ */
+struct frame {
+	const unsigned char *base;     /* the objects (WALK) or pointers (POINTERS) */
+	const ms_type *type;           /* WALK: the objects' type; POINTERS: the target */
+	size_t count;                  /* objects or pointers */
+	size_t element, field;         /* the cursor */
+	bool pointers;                 /* POINTERS: an MS_PTR_ARRAY's block */
+	const char *field_name;        /* POINTERS: the array field, for messages */
+	const ms_type *owner;          /* POINTERS: the struct holding that field */
+	struct tnode *node;            /* the nearest tree node above what this yields */
+	int depth;                     /* depth of the nodes this frame's pointers make */
+};
+
+/* One pointer to follow, and what its field says about it. */
+struct reference {
+	const void *target;
+	enum ms_field_kind kind;
+	const ms_type *type;           /* the type it points at (NULL for strings) */
+	size_t len;                    /* MS_ARRAY / MS_PTR_ARRAY: elements */
+	const char *field_name;        /* NULL at the root */
+	const ms_type *owner;          /* the struct holding the field */
+	size_t index;                  /* element index, or NO_INDEX */
+	bool entry;                    /* an entry of an MS_PTR_ARRAY, named "[index]" */
+};
+
+#define NO_INDEX SIZE_MAX
+
+struct sizing {
+	const char *function;          /* the public call, for messages */
+	enum ms_notion notion;
+	int detail;                    /* deepest node kept; -1: no tree */
+	const char *file;
+	int line;
+	struct ms_deep found;
+	struct visited visited;
+	struct frame *stack;
+	size_t depth, stack_capacity;
+	size_t nodes;                  /* made so far */
+	bool out_of_memory;
+};
+
+static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char *name_a,
+			      const char *name_b, size_t index)
+{
+	struct tnode *n = calloc(1, sizeof *n);
+	size_t len = strlen(name_a) + strlen(name_b) + 32;
+	char *name = malloc(len);
+	if (!n || !name || (parent && parent->kid_count == parent->kid_capacity &&
+			    !(parent->kids = realloc(parent->kids,
+						     (parent->kid_capacity = parent->kid_capacity * 2 + 4) *
+							     sizeof *parent->kids)))) {
+		free(n);
+		free(name);
+		z->out_of_memory = true;
+		return NULL;
+	}
+	if (index == NO_INDEX)
+		snprintf(name, len, "%s%s", name_a, name_b);
+	else if (name_b[0])
+		snprintf(name, len, "[%zu].%s", index, name_b);
+	else
+		snprintf(name, len, "[%zu]", index);
+	n->name = name;
+	n->parent = parent;
+	n->order = z->nodes++;
+	if (parent)
+		parent->kids[parent->kid_count++] = n;
+	return n;
+}
+
+/* Charge `bytes` to `node` and every node above it. */
+static void charge(struct tnode *node, int64_t bytes)
+{
+	for (; node; node = node->parent)
+		node->size += bytes;
+}
+
+static bool push(struct sizing *z, struct frame f)
+{
+	if (z->depth == z->stack_capacity) {
+		size_t capacity = z->stack_capacity * 2 + 16;
+		struct frame *grown = realloc(z->stack, capacity * sizeof *grown);
+		if (!grown) {
+			z->out_of_memory = true;
+			return false;
+		}
+		z->stack = grown;
+		z->stack_capacity = capacity;
+	}
+	z->stack[z->depth++] = f;
+	return true;
+}
+
+static const char *describe_field(const struct reference *r, char *buf, size_t cap)
+{
+	if (!r->field_name)
+		return "the block";
+	if (r->entry)
+		snprintf(buf, cap, "field '%s[%zu]' of '%s'", r->field_name, r->index,
+			 r->owner->name);
+	else
+		snprintf(buf, cap, "field '%s' of '%s'", r->field_name, r->owner->name);
+	return buf;
+}
+
+/* The elements of `type` a block of `requested` bytes holds. */
+static size_t capacity_of(uint64_t requested, size_t element_size)
+{
+	return (size_t)(requested / element_size);
+}
+
+/*
+ * Follow one reference: count its block unless already counted, make its
+ * tree node if within detail, and push an iterator over what it holds.
+ */
+static struct tnode *follow(struct sizing *z, const struct reference *r, struct tnode *above,
+			   int depth)
+{
+	if (!r->target)
+		return NULL;
+	bool in_tree = depth <= z->detail && (above || !r->field_name);
+	const char *name = r->field_name ? r->field_name : "";
+	/* Pointer-array entries, and elements of a pointer type, are just "[i]". */
+	const char *leaf_name =
+		r->entry || (r->index != NO_INDEX && strcmp(name, "*") == 0) ? "" : name;
+	char where[160];
+
+	struct ms_trailer t;
+	struct ms_block_sizes sizes;
+	if (!ms_block_lookup(r->target, &t, &sizes)) {
+		z->found.untracked++;
+		ms_misuse(MS_MISUSE_UNTRACKED, z->function, z->file, z->line,
+			  "%s points at memory memstats did not hand out (or inside a block); "
+			  "not counted",
+			  describe_field(r, where, sizeof where));
+		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		if (n)
+			n->untracked = 1;
+		return n;
+	}
+
+	if (z->visited.used * 2 >= z->visited.capacity && !visited_grow(&z->visited)) {
+		z->out_of_memory = true;
+		return NULL;
+	}
+	struct visit *v = visited_find(&z->visited, (uintptr_t)r->target);
+	if (v->block) {
+		z->found.shared++;
+		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		if (n) {
+			n->counted_at = v->node;
+			n->counted_below = v->below;
+		}
+		return n;
+	}
+
+	const struct ms_row_info *row = ms_row_get(t.row);
+	int64_t bytes = sizes.bytes[z->notion];
+	z->found.bytes += bytes;
+	z->found.blocks++;
+	struct tnode *n = NULL;
+	if (in_tree) {
+		n = r->field_name ? new_node(z, above, "", leaf_name, r->index)
+				  : new_node(z, NULL, row->name, "", NO_INDEX);
+		if (n && !r->field_name && row->type && t.requested != row->element_size) {
+			char *named = malloc(strlen(row->name) + 32);
+			if (named) {
+				snprintf(named, strlen(row->name) + 32, "%s[%zu]", row->name,
+					 capacity_of(t.requested, row->element_size));
+				free(n->name);
+				n->name = named;
+			}
+		}
+	}
+	if (n)
+		n->flat = bytes;
+	charge(n ? n : above, bytes);
+	*v = (struct visit){ (uintptr_t)r->target, n ? n : above, n == NULL };
+	z->visited.used++;
+
+	/* What the block holds, as its field describes it. */
+	const ms_type *walk_as = r->field_name ? r->type : row->type;
+	if (r->kind == MS_FIELD_STRING || !walk_as)
+		return n;
+	if (r->field_name && r->kind != MS_FIELD_PTR_ARRAY && row->type && row->type != walk_as) {
+		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
+			  "%s is described as '%s' but points at a block of '%s'; not walked",
+			  describe_field(r, where, sizeof where), walk_as->name, row->name);
+		return n;
+	}
+	size_t element_size = r->kind == MS_FIELD_PTR_ARRAY ? sizeof(void *) : walk_as->size;
+	size_t capacity = capacity_of(t.requested, element_size);
+	size_t count = !r->field_name ? capacity : r->kind == MS_FIELD_PTR ? 1 : r->len;
+	if (count > capacity) {
+		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
+			  "%s says %zu elements but its block holds %zu; walking %zu",
+			  describe_field(r, where, sizeof where), count, capacity, capacity);
+		count = capacity;
+	}
+	if (count == 0 || (r->kind != MS_FIELD_PTR_ARRAY && walk_as->field_count == 0))
+		return n;
+	push(z, (struct frame){
+			.base = r->target,
+			.type = walk_as,
+			.count = count,
+			.pointers = r->kind == MS_FIELD_PTR_ARRAY,
+			.field_name = name,
+			.owner = r->owner,
+			.node = n ? n : above,
+			.depth = n ? depth + 1 : z->detail + 1,
+		});
+	return n;
+}
+
+/* The next reference the top frame yields; pops the frame as it runs out. */
+static struct reference next_reference(struct sizing *z, struct tnode **above, int *depth)
+{
+	struct frame *f = &z->stack[z->depth - 1];
+	struct reference r = { 0 };
+	*above = f->node;
+	*depth = f->depth;
+	if (f->pointers) {
+		memcpy(&r.target, f->base + f->element * sizeof(void *), sizeof r.target);
+		r = (struct reference){ r.target, MS_FIELD_PTR, f->type,   0,
+					f->field_name, f->owner, f->element, true };
+		f->element++;
+	} else {
+		const ms_field *field = &f->type->fields[f->field];
+		const unsigned char *object = f->base + f->element * f->type->size;
+		memcpy(&r.target, object + field->offset, sizeof r.target);
+		if (field->kind == MS_FIELD_ARRAY || field->kind == MS_FIELD_PTR_ARRAY)
+			memcpy(&r.len, object + field->len_offset, sizeof r.len);
+		r.kind = field->kind;
+		r.type = field->target;
+		r.field_name = field->name;
+		r.owner = f->type;
+		r.index = f->count > 1 ? f->element : NO_INDEX;
+		if (++f->field == f->type->field_count) {
+			f->field = 0;
+			f->element++;
+		}
+	}
+	if (f->element == f->count)
+		z->depth--;          /* yielded its last: pop before following */
+	return r;
+}
+
+/* Size from `p`; returns the tree's root, NULL without a tree or on failure. */
+static struct tnode *size_from(struct sizing *z, const void *p)
+{
+	struct reference top = { .target = p, .kind = MS_FIELD_PTR, .index = NO_INDEX };
+	struct tnode *root = follow(z, &top, NULL, 0);
+	while (z->depth && !z->out_of_memory) {
+		struct tnode *above;
+		int depth;
+		struct reference r = next_reference(z, &above, &depth);
+		follow(z, &r, above, depth);
+	}
+	return root;
+}
+
+/* ------------------------------------------------------------------ */
+/* The finished tree: one array, children contiguous, in BFS order      */
+/* ------------------------------------------------------------------ */
+
+struct tree_block {
+	size_t count;
+	size_t bytes;                  /* this allocation, counted as bookkeeping */
+	struct ms_sized nodes[];       /* nodes[0] is the root */
+};
+
+static int by_size_then_order(const void *a, const void *b)
+{
+	const struct tnode *x = *(struct tnode *const *)a, *y = *(struct tnode *const *)b;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Every node of the tree under `root` into `queue`, breadth first. */
+static void breadth_first(struct tnode *root, struct tnode **queue)
+{
+	size_t next = 0;
+	queue[next++] = root;
+	for (size_t i = 0; i < next; i++)
+		for (size_t k = 0; k < queue[i]->kid_count; k++)
+			queue[next++] = queue[i]->kids[k];
+}
+
+static void free_tnodes(struct tnode **queue, size_t count, bool names)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (names)
+			free(queue[i]->name);
+		free(queue[i]->kids);
+		free(queue[i]);
+	}
+	free(queue);
+}
+
+/* Free a partial tree when there is no memory for a queue: depth first, by hand. */
+static void free_tnodes_slowly(struct tnode *n)
+{
+	while (n) {
+		if (n->kid_count) {
+			n = n->kids[--n->kid_count];
+			continue;
+		}
+		struct tnode *parent = n->parent;
+		free(n->name);
+		free(n->kids);
+		free(n);
+		n = parent;
+	}
+}
+
+static struct ms_sized *finish_tree(struct tnode *root, size_t count, const struct ms_deep *totals)
+{
+	struct tnode **queue = malloc(count * sizeof *queue);
+	size_t bytes = sizeof(struct tree_block) + count * sizeof(struct ms_sized);
+	struct tree_block *tree = queue ? calloc(1, bytes) : NULL;
+	if (!tree) {
+		free(queue);
+		free_tnodes_slowly(root);
+		return NULL;
+	}
+	breadth_first(root, queue);
+	for (size_t i = 0; i < count; i++)
+		qsort(queue[i]->kids, queue[i]->kid_count, sizeof *queue[i]->kids,
+		      by_size_then_order);
+	breadth_first(root, queue);      /* sorting reordered the children */
+	tree->count = count;
+	tree->bytes = bytes;
+	ms_table_bytes_add((int64_t)bytes);
+	for (size_t i = 0; i < count; i++)
+		queue[i]->final_index = i;
+	size_t first_child = 1;
+	for (size_t i = 0; i < count; i++) {
+		struct tnode *t = queue[i];
+		struct ms_sized *n = &tree->nodes[i];
+		n->name = t->name;
+		n->size = t->size;
+		n->flat = t->flat;
+		n->untracked = t->untracked;
+		n->counted_below = t->counted_below;
+		n->counted_at = t->counted_at ? &tree->nodes[t->counted_at->final_index] : NULL;
+		n->parent = t->parent ? &tree->nodes[t->parent->final_index] : NULL;
+		n->child_count = t->kid_count;
+		n->children = t->kid_count ? &tree->nodes[first_child] : NULL;
+		first_child += t->kid_count;
+	}
+	tree->nodes[0].totals = *totals;
+	free_tnodes(queue, count, false);
+	return tree->nodes;
+}
+
+void ms_sized_free(struct ms_sized *tree)
+{
+	if (!tree)
+		return;
+	struct tree_block *block =
+		(struct tree_block *)((char *)tree - offsetof(struct tree_block, nodes));
+	for (size_t i = 0; i < block->count; i++)
+		free(block->nodes[i].name);
+	ms_table_bytes_add(-(int64_t)block->bytes);
+	free(block);
+}
+
+/* ------------------------------------------------------------------ */
+/* The public calls                                                    */
+/* ------------------------------------------------------------------ */
+
+/* Check the arguments every sizing call shares; reports and sets errno if bad. */
+static bool start_sizing(const void *p, enum ms_notion notion, const char *function,
+			 const char *file, int line)
+{
+	struct ms_trailer t;
+	struct ms_block_sizes sizes;
+	if ((unsigned)notion >= MS_NOTION_COUNT) {
+		ms_misuse(MS_MISUSE_NULL, function, file, line, "no such size notion: %d",
+			  (int)notion);
+		errno = EINVAL;
+		return false;
+	}
+	if (!ms_block_lookup(p, &t, &sizes)) {
+		ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
+			  "pointer is not the start of a live memstats block");
+		errno = EINVAL;
+		return false;
+	}
+	return true;
+}
+
+static void end_sizing(struct sizing *z)
+{
+	free(z->visited.slots);
+	free(z->stack);
+	if (z->out_of_memory) {
+		ms_misuse(MS_MISUSE_NO_MEMORY, z->function, z->file, z->line,
+			  "no memory to finish sizing");
+		errno = ENOMEM;
+	}
+}
+
+int64_t ms_sizeof_flat_at(const void *p, enum ms_notion notion, const char *file, int line)
+{
+	struct ms_trailer t;
+	struct ms_block_sizes sizes;
+	if (!p && (unsigned)notion < MS_NOTION_COUNT)
+		return 0;
+	if (!start_sizing(p, notion, "ms_sizeof_flat", file, line))
+		return -1;
+	ms_block_lookup(p, &t, &sizes);
+	return sizes.bytes[notion];
+}
+
+int64_t ms_sizeof_deep_at(const void *p, enum ms_notion notion, struct ms_deep *found,
+			  const char *file, int line)
+{
+	if (found)
+		*found = (struct ms_deep){ 0, 0, 0, 0 };
+	if (!p && (unsigned)notion < MS_NOTION_COUNT)
+		return 0;
+	if (!start_sizing(p, notion, "ms_sizeof_deep", file, line))
+		return -1;
+	struct sizing z = { .function = "ms_sizeof_deep", .notion = notion, .detail = -1,
+			    .file = file, .line = line };
+	size_from(&z, p);
+	end_sizing(&z);
+	if (z.out_of_memory)
+		return -1;
+	if (found)
+		*found = z.found;
+	return z.found.bytes;
+}
+
+struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, const char *file,
+			     int line)
+{
+	if (!p) {
+		ms_misuse(MS_MISUSE_NULL, "ms_sized", file, line, "pointer is NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!start_sizing(p, notion, "ms_sized", file, line))
+		return NULL;
+	struct sizing z = { .function = "ms_sized", .notion = notion,
+			    .detail = detail > 0 ? detail : 0, .file = file, .line = line };
+	struct tnode *root = size_from(&z, p);
+	end_sizing(&z);
+	if (z.out_of_memory || !root) {
+		if (root)
+			free_tnodes_slowly(root);
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct ms_sized *tree = finish_tree(root, z.nodes, &z.found);
+	if (!tree)
+		errno = ENOMEM;
+	return tree;
+}
+
+char *ms_sized_path(const struct ms_sized *node)
+{
+	size_t len = 1;
+	for (const struct ms_sized *n = node; n && n->parent; n = n->parent)
+		len += strlen(n->name) + 1;
+	char *path = malloc(len);
+	if (!path) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Fill from the end: each name, with a '.' before it unless it is an index. */
+	char *at = path + len - 1;
+	*at = '\0';
+	for (const struct ms_sized *n = node; n && n->parent; n = n->parent) {
+		size_t k = strlen(n->name);
+		at -= k;
+		memcpy(at, n->name, k);
+		if (n->parent->parent && n->name[0] != '[')
+			*--at = '.';
+	}
+	if (at != path)
+		memmove(path, at, strlen(at) + 1);
+	return path;
+}
+
+/* The note after a node's sizes: where a shared block was counted, or that it is untracked. */
+static int print_note(const struct ms_sized *n, FILE *out)
+{
+	if (n->untracked)
+		return fputs(" (untracked: not from memstats)", out) < 0 ? -1 : 0;
+	if (!n->counted_at)
+		return 0;
+	char *path = ms_sized_path(n->counted_at);
+	if (!path)
+		return -1;
+	int written = fprintf(out, " (shared: counted %s %s)", n->counted_below ? "under" : "at",
+			      path[0] ? path : "the root");
+	free(path);
+	return written < 0 ? -1 : 0;
+}
+
+int ms_sized_print(const struct ms_sized *tree, FILE *out)
+{
+	if (!tree || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Pre-order without recursion: down to the first child, else across, else up. */
+	int depth = 0;
+	for (const struct ms_sized *n = tree; n;) {
+		if (fprintf(out, "%*s%s size=%lld flat=%lld", 4 * depth, "", n->name,
+			    (long long)n->size, (long long)n->flat) < 0 ||
+		    print_note(n, out) < 0 || fputc('\n', out) == EOF)
+			return -1;
+		if (n->child_count) {
+			n = &n->children[0];
+			depth++;
+			continue;
+		}
+		while (n->parent && n + 1 == n->parent->children + n->parent->child_count) {
+			n = n->parent;
+			depth--;
+		}
+		n = n->parent ? n + 1 : NULL;
+	}
+	return 0;
+}
