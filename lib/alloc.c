@@ -6,11 +6,12 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/single_threaded.h>
 
 /* An interior pointer is looked for this far below the bad pointer. */
 #define INTERIOR_SEARCH ((size_t)1 << 30)
-/* Larger requests fail as out of memory before malloc is asked. */
-#define MAX_REQUEST ((size_t)PTRDIFF_MAX - 2 * MS_TRAILER_SIZE)
+/* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
+#define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_TRAILER_SIZE)
 
 static _Atomic size_t min_usable;
 
@@ -54,11 +55,25 @@ static struct ms_trailer read_trailer(const void *block, size_t raw)
 	return t;
 }
 
-/* False if the trailer cannot be one memstats wrote: the program wrote over it. */
-static bool trailer_intact(const struct ms_trailer *t, size_t raw)
+/*
+ * A hash of the trailer's fields and the block's address, so a trailer
+ * the program overwrote (zeros, text, another block's trailer) is caught
+ * with odds of 65535 in 65536 rather than trusted.
+ */
+static uint16_t trailer_check(const void *block, const struct ms_trailer *t)
 {
-	return raw >= MS_TRAILER_SIZE && t->row < ms_row_count() &&
-	       t->requested <= raw - MS_TRAILER_SIZE && t->seq >> MS_SEQ_BITS < ms_thread_count();
+	uint64_t h = (uintptr_t)block ^ UINT64_C(0x9e3779b97f4a7c15);
+	h = (h ^ t->seq) * UINT64_C(0xff51afd7ed558ccd);
+	h = (h ^ (uintptr_t)t->file) * UINT64_C(0xc4ceb9fe1a85ec53);
+	h = (h ^ t->requested ^ (uint64_t)t->row << 32 ^ t->line) * UINT64_C(0xff51afd7ed558ccd);
+	return (uint16_t)(h >> 48);
+}
+
+/* False if the trailer cannot be one memstats wrote: the program wrote over it. */
+static bool trailer_intact(const void *block, const struct ms_trailer *t, size_t raw)
+{
+	return raw >= MS_TRAILER_SIZE && t->check == trailer_check(block, t) && t->file &&
+	       t->row < ms_row_count() && t->requested <= raw - MS_TRAILER_SIZE;
 }
 
 static void write_trailer(void *block, size_t raw, struct ms_thread *self, uint32_t row,
@@ -66,26 +81,27 @@ static void write_trailer(void *block, size_t raw, struct ms_thread *self, uint3
 {
 	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
 	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
-	struct ms_trailer t = { self->slot << MS_SEQ_BITS | n, file, requested, row, (uint32_t)line };
+	struct ms_trailer t = { self->slot << MS_SEQ_BITS | (n & MS_SEQ_MASK), file, requested,
+				(uint16_t)row, 0, (uint32_t)line };
+	t.check = trailer_check(block, &t);
 	unsigned char *at = ms_trailer_at(block, raw);
 	MS_UNPOISON(at, sizeof t);
 	memcpy(at, &t, sizeof t);
 	MS_POISON(at, sizeof t);
 }
 
-/* The calling thread's state and its gauges for `row`; reports and returns false if out. */
-static bool gauges_for(uint32_t row, struct ms_thread **self, struct ms_gauge_row **gauges,
-		       const char *function, const char *file, int line)
+/*
+ * The calling thread's state and its gauges for `row`. On failure returns
+ * why, for the caller to report once it has put things back as they were.
+ */
+static const char *gauges_for(uint32_t row, struct ms_thread **self,
+			      struct ms_gauge_row **gauges)
 {
 	*self = ms_thread_self();
-	*gauges = *self ? ms_thread_row(*self, row) : NULL;
-	if (*gauges)
-		return true;
-	ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-		  *self ? "no memory for this thread's counters"
-			: "no memory for this thread's state, or too many threads");
-	errno = ENOMEM;
-	return false;
+	if (!*self)
+		return "no memory for this thread's state, or too many threads";
+	*gauges = ms_thread_row(*self, row);
+	return *gauges ? NULL : "no memory for this thread's counters";
 }
 
 static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *function,
@@ -97,50 +113,58 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	}
 	if (requested > MAX_REQUEST) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-			  "%zu bytes is more than any allocation can hold", requested);
+			  "more than any allocation can hold (%zu bytes)", requested);
 		errno = ENOMEM;
 		return NULL;
 	}
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
-	if (!gauges_for(row, &self, &gauges, function, file, line))
-		return NULL;
+	const char *why = gauges_for(row, &self, &gauges);
 	size_t min = ms_min_usable();
 	size_t body = requested > min ? requested : min;
-	void *block = zero ? calloc(1, body + MS_TRAILER_SIZE) : malloc(body + MS_TRAILER_SIZE);
+	void *block = NULL;
+	if (!why) {
+		block = zero ? calloc(1, body + MS_TRAILER_SIZE) : malloc(body + MS_TRAILER_SIZE);
+		why = block ? NULL : "malloc failed";
+	}
+	size_t raw = block ? malloc_usable_size(block) : 0;
+	if (block) {
+		/* The trailer first: once the bit is set, a misuse diagnosis may read it. */
+		write_trailer(block, raw, self, row, requested, file, line);
+		if (!ms_pagemap_set(block)) {
+			MS_UNPOISON(ms_trailer_at(block, raw), MS_TRAILER_SIZE);
+			free(block);
+			block = NULL;
+			why = "no memory for the page map, or an address it cannot hold";
+		}
+	}
 	if (!block) {
-		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-			  "malloc failed for %zu bytes", requested);
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s (%zu bytes)", why,
+			  requested);
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (!ms_pagemap_set(block)) {
-		free(block);
-		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-			  "no memory for the page map, or an address it cannot hold");
-		errno = ENOMEM;
-		return NULL;
-	}
-	size_t raw = malloc_usable_size(block);
-	write_trailer(block, raw, self, row, requested, file, line);
 	struct ms_block_sizes sizes = ms_block_sizes_of(raw, requested);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
 	return block;
 }
 
-/* count * size, or report an overflow and return false. */
-static bool multiply(size_t count, size_t size, size_t *bytes, const char *function,
-		     const char *file, int line)
+/* count * size, or false if it overflows a size_t. */
+static bool multiply(size_t count, size_t size, size_t *bytes)
 {
-	if (size && count > MAX_REQUEST / size) {
-		ms_misuse(MS_MISUSE_OVERFLOW, function, file, line,
-			  "%zu elements of %zu bytes overflow", count, size);
-		errno = ENOMEM;
+	if (size && count > SIZE_MAX / size)
 		return false;
-	}
 	*bytes = count * size;
 	return true;
+}
+
+static void report_overflow(size_t count, size_t size, const char *function, const char *file,
+			    int line)
+{
+	ms_misuse(MS_MISUSE_OVERFLOW, function, file, line, "%zu elements of %zu bytes overflow",
+		  count, size);
+	errno = ENOMEM;
 }
 
 static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *function,
@@ -152,8 +176,10 @@ static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *fun
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!multiply(count, type->size, &bytes, function, file, line))
+	if (!multiply(count, type->size, &bytes)) {
+		report_overflow(count, type->size, function, file, line);
 		return NULL;
+	}
 	return alloc_block(row, bytes, zero, function, file, line);
 }
 
@@ -188,27 +214,22 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 	return copy;
 }
 
+/* Remember a block this thread just freed, for naming a second free. */
+static void remember_freed(struct ms_thread *self, uintptr_t address, const char *file, int line,
+			   uint32_t row)
+{
+	self->freed[self->freed_next++ % MS_FREED_RING] =
+		(struct ms_freed){ MS_HIDE_ADDRESS(address), file, (uint32_t)line, row };
+}
+
 /*
- * Say why `p` is not a live block: inside one (and which), or unknown to
- * memstats. Reads the trailer of the live block below, which this thread
- * does not own: a diagnosis for single-threaded misuse, best effort else.
+ * Say why `p` is not a live block: freed already by this thread, inside a
+ * live block (and which), or unknown to memstats. Looking inside the block
+ * below reads its trailer, which another thread could free meanwhile, so
+ * that is done only while the process has a single thread.
  */
 static void report_not_live(const void *p, const char *function, const char *file, int line)
 {
-	const void *below = ms_pagemap_find_below(p, INTERIOR_SEARCH);
-	if (below) {
-		size_t raw = malloc_usable_size((void *)below);
-		struct ms_trailer t = read_trailer(below, raw);
-		size_t offset = (size_t)((const char *)p - (const char *)below);
-		if (trailer_intact(&t, raw) && offset < raw - MS_TRAILER_SIZE) {
-			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
-				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
-				  "allocated at %s:%u",
-				  offset, ms_row_get(t.row)->name, (unsigned long long)t.requested,
-				  t.file, t.line);
-			return;
-		}
-	}
 	struct ms_thread *self = ms_thread_self();
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
@@ -219,6 +240,21 @@ static void report_not_live(const void *p, const char *function, const char *fil
 			return;
 		}
 	}
+	const void *below = __libc_single_threaded ? ms_pagemap_find_below(p, INTERIOR_SEARCH)
+						   : NULL;
+	struct ms_trailer t;
+	struct ms_block_sizes sizes;
+	if (below && ms_block_lookup(below, &t, &sizes)) {
+		size_t offset = (size_t)((const char *)p - (const char *)below);
+		if (offset < (uint64_t)sizes.bytes[MS_USABLE]) {
+			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
+				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
+				  "allocated at %s:%u",
+				  offset, ms_row_get(t.row)->name, (unsigned long long)t.requested,
+				  t.file, t.line);
+			return;
+		}
+	}
 	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
 		  "pointer is not a live memstats block (never allocated by memstats, "
 		  "or already freed)");
@@ -226,7 +262,7 @@ static void report_not_live(const void *p, const char *function, const char *fil
 
 /*
  * Take `p` out of the page map and read its trailer. On any problem the
- * call is reported, the map is left as it was, and false is returned.
+ * map is left as it was, the call is reported, and false is returned.
  */
 static bool take_block(void *p, size_t *raw, struct ms_trailer *t, const char *function,
 		       const char *file, int line)
@@ -237,7 +273,7 @@ static bool take_block(void *p, size_t *raw, struct ms_trailer *t, const char *f
 	}
 	*raw = malloc_usable_size(p);
 	*t = read_trailer(p, *raw);
-	if (!trailer_intact(t, *raw)) {
+	if (!trailer_intact(p, t, *raw)) {
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
 			  "the block's trailer is overwritten (did the program write past "
@@ -257,16 +293,17 @@ void ms_free_at(void *p, const char *file, int line)
 		return;
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
-	if (!gauges_for(t.row, &self, &gauges, "ms_free", file, line)) {
+	const char *why = gauges_for(t.row, &self, &gauges);
+	if (why) {
 		ms_pagemap_set(p);
+		ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept", why);
 		return;
 	}
 	struct ms_block_sizes sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &sizes);
 	ms_gauge_count_out(&self->all, &sizes);
 	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
-	self->freed[self->freed_next++ % MS_FREED_RING] =
-		(struct ms_freed){ MS_HIDE_ADDRESS(p), file, (uint32_t)line, t.row };
+	remember_freed(self, (uintptr_t)p, file, line, t.row);
 	free(p);
 }
 
@@ -288,39 +325,52 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	/*
 	 * The bit stays clear while realloc runs: if the block moves, another
 	 * thread may be handed the old address at once and must be free to
-	 * mark it as its own.
+	 * mark it as its own. Every failure puts the bit back before reporting.
 	 */
-	size_t bytes;
-	struct ms_thread *self;
-	struct ms_gauge_row *gauges;
-	if (!multiply(count, ms_row_get(t.row)->element_size, &bytes, function, file, line) ||
-	    !gauges_for(t.row, &self, &gauges, function, file, line)) {
+	size_t bytes, element_size = ms_row_get(t.row)->element_size;
+	if (!multiply(count, element_size, &bytes)) {
 		ms_pagemap_set(p);
+		report_overflow(count, element_size, function, file, line);
 		return NULL;
 	}
+	struct ms_thread *self;
+	struct ms_gauge_row *gauges;
+	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
+					      : gauges_for(t.row, &self, &gauges);
 	size_t min = ms_min_usable();
 	size_t body = bytes > min ? bytes : min;
-	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
-	void *moved = realloc(p, body + MS_TRAILER_SIZE);
+	void *moved = NULL;
+	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
+	if (!why) {
+		MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
+		old_address = (uintptr_t)p;
+		moved = realloc(p, body + MS_TRAILER_SIZE);
+		if (!moved) {
+			MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
+			why = "realloc failed";
+		}
+	}
 	if (!moved) {
-		MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-			  "realloc failed for %zu bytes; the block is unchanged", bytes);
+			  "%s for %zu bytes; the block is unchanged", why, bytes);
 		errno = ENOMEM;
 		return NULL;
 	}
 	struct ms_block_sizes old_sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &old_sizes);
 	ms_gauge_count_out(&self->all, &old_sizes);
+	if ((uintptr_t)moved != old_address)
+		remember_freed(self, old_address, file, line, t.row);
+	raw = malloc_usable_size(moved);
+	write_trailer(moved, raw, self, t.row, bytes, file, line);
 	if (!ms_pagemap_set(moved)) {
 		/* Rare: the map has no memory left. The block lives on, uncounted. */
+		MS_UNPOISON(ms_trailer_at(moved, raw), MS_TRAILER_SIZE);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "no memory for the page map: the block is no longer tracked");
 		return moved;
 	}
-	raw = malloc_usable_size(moved);
-	write_trailer(moved, raw, self, t.row, bytes, file, line);
 	struct ms_block_sizes sizes = ms_block_sizes_of(raw, bytes);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
@@ -333,7 +383,7 @@ bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes 
 		return false;
 	size_t raw = malloc_usable_size((void *)p);
 	*t = read_trailer(p, raw);
-	if (!trailer_intact(t, raw))
+	if (!trailer_intact(p, t, raw))
 		return false;
 	*sizes = ms_block_sizes_of(raw, t->requested);
 	return true;
@@ -352,7 +402,7 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)t.requested / row->element_size,
-		.seq = t.seq & ((UINT64_C(1) << MS_SEQ_BITS) - 1),
+		.seq = t.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(t.seq >> MS_SEQ_BITS),
 		.file = t.file,
 		.line = (int)t.line,

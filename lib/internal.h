@@ -24,12 +24,14 @@ struct ms_trailer {
 	uint64_t seq;          /* thread slot << MS_SEQ_BITS | per-thread number */
 	const char *file;      /* allocation site */
 	uint64_t requested;    /* bytes the program asked for */
-	uint32_t row;          /* the block's row */
+	uint16_t row;          /* the block's row */
+	uint16_t check;        /* a hash of the rest and the block's address */
 	uint32_t line;
 };
 
 #define MS_TRAILER_SIZE ((size_t)sizeof(struct ms_trailer))
 #define MS_SEQ_BITS 48
+#define MS_SEQ_MASK ((UINT64_C(1) << MS_SEQ_BITS) - 1)
 #define MS_MAX_THREADS (1u << 16)
 
 /* A block's place in the three notions, from its malloc_usable_size. */
@@ -77,7 +79,7 @@ static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
 /* Rows: types and tags (types.c)                                       */
 /* ------------------------------------------------------------------ */
 
-#define MS_MAX_ROWS 4096u
+#define MS_MAX_ROWS 4096u       /* fits the trailer's 16-bit row */
 
 struct ms_row_info {
 	const char *name;          /* owned copy */

@@ -192,8 +192,8 @@ struct ms_block_info {
 	const ms_type *type;       /* NULL for a tagged block */
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
-	uint64_t seq;              /* this thread's allocation number, from 1 */
-	unsigned thread;           /* the allocating thread's slot */
+	uint64_t seq;              /* allocation number within its thread slot */
+	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site */
 	int line;
 };
@@ -310,9 +310,14 @@ struct ms_stats {
 };
 
 /*
- * The program-wide gauges, summed over threads. Peaks are exact while one
- * thread allocates; with several, each thread keeps its own peak and the
- * figure is their sum, an upper bound on the true peak.
+ * The program-wide gauges, summed over threads. Each thread counts what it
+ * allocates and frees, and keeps the peak of its own count; a peak here is
+ * the sum of those. It is exact while one thread does all the allocating
+ * and freeing. With several it is an upper bound on the true peak, and a
+ * loose one when blocks are allocated in one thread and freed in another
+ * (the allocating thread's count only grows). ms_peak_reset() racing with
+ * other threads' allocations may leave a peak below its current value
+ * until that thread allocates again.
  */
 struct ms_stats ms_stats(void);
 
@@ -352,7 +357,7 @@ ms_summary *ms_summarize(void);
 /*
  * What changed from `before` to `after`: a row for each name whose current
  * blocks or bytes differ; current and total are differences, peak is
- * `after`'s. Sorted by the size of the requested change (absolute value,
+ * `after`'s (0 for a row `after` no longer has). Sorted by the size of the requested change (absolute value,
  * descending), then of the block change, then name. The caller owns it.
  */
 ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after);

@@ -147,8 +147,7 @@ const void *ms_pagemap_find_below(const void *p, size_t max_distance)
 		return NULL;
 	/* Candidates: granules strictly below p's address, down to `lowest`. */
 	uintptr_t at = (a - 1) >> GRANULE_SHIFT;
-	uintptr_t span = max_distance >> GRANULE_SHIFT;
-	uintptr_t lowest = at > span ? at - span : 0;
+	uintptr_t lowest = a > max_distance ? (a - max_distance + 15) >> GRANULE_SHIFT : 0;
 	for (;;) {
 		uintptr_t leaf_start = at & ~(uintptr_t)((1u << LEAF_BITS) - 1);
 		struct leaf *l = leaf_of_granule(at);

@@ -55,7 +55,7 @@ int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *ce
 		}
 	}
 	free(width);
-	if (failed && !errno)
+	if (failed)
 		errno = EIO;
 	return failed ? -1 : 0;
 }

@@ -18,13 +18,14 @@ static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Tags are found by address first: an open-addressed table from tag
- * pointer to row, read without a lock (a slot's row is written before its
+ * address (XOR-ed, so a leaked tag buffer stays lost to a leak checker) to
+ * row, read without a lock (a slot's row is written before its
  * key is published). Two addresses holding the same text share one row,
  * found by name on the slow path: whether equal literals in two files get
  * one address is the linker's choice, and a summary must not depend on it.
  */
 #define TAG_SLOTS (2 * MS_MAX_ROWS)
-static _Atomic(const char *) tag_keys[TAG_SLOTS];
+static _Atomic uintptr_t tag_keys[TAG_SLOTS];   /* MS_HIDE_ADDRESS(tag); 0: empty */
 static _Atomic uint32_t tag_rows[TAG_SLOTS];
 static uint32_t tag_addresses;   /* slots used, under rows_lock: at most half */
 
@@ -48,27 +49,62 @@ static uint32_t find_row_by_name(const char *name)
 	return UINT32_MAX;
 }
 
-/* Append a row; UINT32_MAX when the table is full or memory is out. Lock held. */
+/*
+ * Append a row, with rows_lock held. On failure returns UINT32_MAX and
+ * sets *why, for the caller to report once the lock is released (a misuse
+ * handler may itself allocate).
+ */
 static uint32_t add_row(const char *name, const ms_type *type, size_t element_size,
-			const char *function, const char *file, int line)
+			enum ms_misuse_kind *kind, const char **why)
 {
 	uint32_t n = atomic_load_explicit(&row_count, memory_order_relaxed);
 	if (n == MS_MAX_ROWS) {
-		ms_misuse(MS_MISUSE_LIMIT, function, file, line,
-			  "cannot add row '%s': all %u rows are taken", name, MS_MAX_ROWS);
+		*kind = MS_MISUSE_LIMIT;
+		*why = "all rows are taken";
 		return UINT32_MAX;
 	}
 	size_t len = strlen(name) + 1;
 	char *copy = ms_table_alloc(len);
 	if (!copy) {
-		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
-			  "no memory to register row '%s'", name);
+		*kind = MS_MISUSE_NO_MEMORY;
+		*why = "no memory for a new row";
 		return UINT32_MAX;
 	}
 	memcpy(copy, name, len);
 	rows[n] = (struct ms_row_info){ copy, type, element_size };
 	atomic_store_explicit(&row_count, n + 1, memory_order_release);
 	return n;
+}
+
+/* Register `type` with rows_lock held; UINT32_MAX (and *kind, *why) on failure. */
+static uint32_t register_type(ms_type *type, enum ms_misuse_kind *kind, const char **why)
+{
+	uint32_t row = atomic_load_explicit(&type->row_, memory_order_relaxed);
+	if (row)                        /* another thread registered it first */
+		return row - 1;
+	if (find_row_by_name(type->name) != UINT32_MAX) {
+		*kind = MS_MISUSE_BAD_TYPE;
+		*why = "the name is already taken by another descriptor or tag";
+		return UINT32_MAX;
+	}
+	row = add_row(type->name, type, type->size, kind, why);
+	if (row != UINT32_MAX)
+		atomic_store_explicit(&type->row_, row + 1, memory_order_release);
+	return row;
+}
+
+/*
+ * The built-in types take their rows before anything else, so a tag or a
+ * user's type named "int", "char" or "bytes" is the one refused, whatever
+ * the order of first use. With rows_lock held.
+ */
+static void register_builtins(void)
+{
+	static ms_type *const builtins[] = { &ms_type_int, &ms_type_char, &ms_type_bytes };
+	enum ms_misuse_kind kind;
+	const char *why;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		register_type(builtins[i], &kind, &why);   /* the table is empty: cannot fail */
 }
 
 /* Why `type` cannot be used, or NULL if it is well formed. */
@@ -108,29 +144,20 @@ uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *fi
 		return UINT32_MAX;
 	}
 	pthread_mutex_lock(&rows_lock);
-	uint32_t row = atomic_load_explicit(&type->row_, memory_order_relaxed);
-	if (row) {                      /* another thread registered it first */
-		pthread_mutex_unlock(&rows_lock);
-		return row - 1;
-	}
-	if (find_row_by_name(type->name) != UINT32_MAX) {
-		pthread_mutex_unlock(&rows_lock);
-		ms_misuse(MS_MISUSE_BAD_TYPE, function, file, line,
-			  "type name '%s' is already taken by another descriptor or tag",
-			  type->name);
-		return UINT32_MAX;
-	}
-	row = add_row(type->name, type, type->size, function, file, line);
-	if (row != UINT32_MAX)
-		atomic_store_explicit(&type->row_, row + 1, memory_order_release);
+	register_builtins();
+	enum ms_misuse_kind kind;
+	const char *why;
+	uint32_t row = register_type(type, &kind, &why);
 	pthread_mutex_unlock(&rows_lock);
+	if (row == UINT32_MAX)
+		ms_misuse(kind, function, file, line, "cannot register type '%s': %s", type->name,
+			  why);
 	return row;
 }
 
-static size_t tag_slot(const char *tag)
+static size_t tag_slot(uintptr_t hidden)
 {
-	uintptr_t h = (uintptr_t)tag;
-	h ^= h >> 17;
+	uint64_t h = hidden ^ hidden >> 17;
 	h *= UINT64_C(0x9e3779b97f4a7c15);
 	return (size_t)(h >> 40) % TAG_SLOTS;
 }
@@ -145,10 +172,11 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 	 * A hit by address is checked against the row's name: a buffer reused
 	 * with new text (snprintf into one array, say) is a new tag.
 	 */
-	size_t slot = tag_slot(tag);
+	uintptr_t hidden = MS_HIDE_ADDRESS(tag);
+	size_t slot = tag_slot(hidden);
 	for (;;) {
-		const char *key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
-		if (key == tag) {
+		uintptr_t key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
+		if (key == hidden) {
 			uint32_t row = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
 			if (strcmp(rows[row].name, tag) == 0)
 				return row;
@@ -160,30 +188,31 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 	}
 
 	pthread_mutex_lock(&rows_lock);
+	register_builtins();
+	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
+	const char *why = "it is the name of a described type";
 	uint32_t row = find_row_by_name(tag);
-	if (row != UINT32_MAX && rows[row].type) {
-		pthread_mutex_unlock(&rows_lock);
-		ms_misuse(MS_MISUSE_BAD_TYPE, function, file, line,
-			  "tag '%s' is the name of a described type", tag);
-		return UINT32_MAX;
-	}
-	if (row == UINT32_MAX)
-		row = add_row(tag, NULL, 1, function, file, line);
+	if (row != UINT32_MAX && rows[row].type)
+		row = UINT32_MAX;
+	else if (row == UINT32_MAX)
+		row = add_row(tag, NULL, 1, &kind, &why);
 	if (row != UINT32_MAX) {
 		/* Point the address at its row: a new slot, or the slot of its old text. */
-		slot = tag_slot(tag);
-		const char *key;
+		slot = tag_slot(hidden);
+		uintptr_t key;
 		while ((key = atomic_load_explicit(&tag_keys[slot], memory_order_relaxed)) &&
-		       key != tag)
+		       key != hidden)
 			slot = (slot + 1) % TAG_SLOTS;
 		if (key) {
 			atomic_store_explicit(&tag_rows[slot], row, memory_order_release);
 		} else if (tag_addresses < TAG_SLOTS / 2) {
 			tag_addresses++;
 			atomic_store_explicit(&tag_rows[slot], row, memory_order_relaxed);
-			atomic_store_explicit(&tag_keys[slot], tag, memory_order_release);
+			atomic_store_explicit(&tag_keys[slot], hidden, memory_order_release);
 		}
 	}
 	pthread_mutex_unlock(&rows_lock);
+	if (row == UINT32_MAX)
+		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s", tag, why);
 	return row;
 }
