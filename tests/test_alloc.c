@@ -283,14 +283,8 @@ static void test_zero_size_requests(void **state)
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
 	assert_int_equal(ms_summary_count(s), 2);
-	const struct ms_summary_row *r = ms_summary_find(s, "struct ta_rec");
-	assert_non_null(r);
-	assert_i64_equal(r->g.blocks.current, 4);
-	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 0);
-	r = ms_summary_find(s, "ta empty");
-	assert_non_null(r);
-	assert_i64_equal(r->g.blocks.current, 1);
-	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 0);
+	assert_row(s, "struct ta_rec", 4, 0);
+	assert_row(s, "ta empty", 1, 0);
 	ms_summary_free(s);
 	assert_i64_equal(ms_live_blocks(), 5);
 	assert_i64_equal(ms_stats().misuse_count, 0);
@@ -325,8 +319,7 @@ static void test_sizes_relations(void **state)
 	/* the row's gauges are the sum of its blocks */
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
-	const struct ms_summary_row *r = ms_summary_find(s, "ta sizes");
-	assert_non_null(r);
+	const struct ms_summary_row *r = row_of(s, "ta sizes");
 	assert_i64_equal(r->g.blocks.current, N);
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		assert_i64_equal(r->g.bytes[n].current, sum[n]);
@@ -370,11 +363,7 @@ static void test_usable_matches_raw_malloc(void **state)
 static void test_usable_under_replaced_malloc(void **state)
 {
 	(void)state;
-	const char *why;
-	if (ms_test_glibc_malloc(&why)) {
-		print_message("skipped: glibc's malloc is in use (test_usable_matches_raw_malloc covers it)\n");
-		skip();
-	}
+	ms_test_require_replaced_malloc("test_usable_matches_raw_malloc");
 	static const size_t sizes[] = { 0, 1, 7, 24, 25, 100, 4097 };
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		void *p = ms_alloc_bytes(sizes[i], "ta replaced");

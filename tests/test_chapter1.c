@@ -12,13 +12,24 @@
 #define BUCKET_ROW "struct bucket"
 #define INDEX_ROW "struct word_index"
 
-/* The row `name` of `s`, failing the test if it is missing. */
-static const struct ms_summary_row *row_of(const ms_summary *s, const char *name)
+/* The word index, built, and a summary taken while it is live. */
+struct built_index {
+	struct word_index *index;
+	ms_summary *s;
+};
+
+static void build_and_summarize(struct built_index *b)
 {
-	const struct ms_summary_row *row = ms_summary_find(s, name);
-	if (!row)
-		fail_msg("the summary has no row \"%s\"", name);
-	return row;
+	b->index = chapter1_index_build();
+	assert_non_null(b->index);
+	b->s = ms_summarize();
+	assert_non_null(b->s);
+}
+
+static void free_built_index(struct built_index *b)
+{
+	ms_summary_free(b->s);
+	chapter1_index_free(b->index);
 }
 
 static void test_nothing_left_live(void **state)
@@ -31,38 +42,29 @@ static void test_nothing_left_live(void **state)
 static void test_rows_add_up_to_totals(void **state)
 {
 	(void)state;
-	struct word_index *index = chapter1_index_build();
-	assert_non_null(index);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	struct built_index built;
+	build_and_summarize(&built);
+	const ms_summary *s = built.s;
 	struct ms_stats stats = ms_stats();
 
-	struct ms_gauges sum = { 0 };
 	for (size_t i = 0; i < ms_summary_count(s); i++) {
 		const struct ms_summary_row *row = ms_summary_row(s, i);
 		assert_i64_le(row->g.bytes[MS_REQUESTED].current, row->g.bytes[MS_USABLE].current);
 		assert_i64_le(row->g.bytes[MS_USABLE].current, row->g.bytes[MS_FOOTPRINT].current);
-		sum.blocks.current += row->g.blocks.current;
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			sum.bytes[n].current += row->g.bytes[n].current;
 	}
-	assert_i64_equal(sum.blocks.current, stats.all.blocks.current);
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		assert_i64_equal(sum.bytes[n].current, stats.all.bytes[n].current);
+	assert_rows_sum_to(s, &stats.all);
 	assert_i64_equal(stats.all.blocks.current, ms_live_blocks());
 
-	ms_summary_free(s);
-	chapter1_index_free(index);
+	free_built_index(&built);
 }
 
 /* The index's shape: three blocks per distinct word, one table, one index. */
 static void test_index_shape(void **state)
 {
 	(void)state;
-	struct word_index *index = chapter1_index_build();
-	assert_non_null(index);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	struct built_index built;
+	build_and_summarize(&built);
+	const ms_summary *s = built.s;
 
 	assert_int_equal(ms_summary_count(s), 5);
 	int64_t words = row_of(s, ENTRY_ROW)->g.blocks.current;
@@ -79,8 +81,7 @@ static void test_index_shape(void **state)
 	/* Every word has at least one letter and a NUL. */
 	assert_i64_le(2 * words, row_of(s, WORD_ROW)->g.bytes[MS_REQUESTED].current);
 
-	ms_summary_free(s);
-	chapter1_index_free(index);
+	free_built_index(&built);
 }
 
 /* What the allocator and the kernel report holds at least what memstats tracks. */
@@ -153,10 +154,9 @@ static void test_data_file_is_the_summary(void **state)
 	(void)state;
 	char *data = golden_run_for_data(&chapter1);
 
-	struct word_index *index = chapter1_index_build();
-	assert_non_null(index);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	struct built_index built;
+	build_and_summarize(&built);
+	const ms_summary *s = built.s;
 	char *expected = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&expected, &size);
@@ -173,8 +173,7 @@ static void test_data_file_is_the_summary(void **state)
 	assert_string_equal(data, expected);
 
 	free(expected);
-	ms_summary_free(s);
-	chapter1_index_free(index);
+	free_built_index(&built);
 	free(data);
 }
 

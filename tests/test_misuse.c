@@ -13,37 +13,34 @@ struct tm_pair {
 };
 static MS_TYPE_LEAF(tm_pair_type, struct tm_pair);
 
-/* ------------------------------------------------------------------ */
-/* A probe around one bad call: the stats before, the report captured.  */
-/* ------------------------------------------------------------------ */
-
-struct probe {
-	struct ms_stats before;
-	struct ms_capture cap;
-};
-
-static void probe_start(struct probe *p)
-{
-	p->before = ms_stats();
-	ms_capture_start(&p->cap);
-}
-
 /*
- * The call was reported once as `kind` from `function` at this file's
- * `line`; ms_stats() gauges are identical; misuse_count went up by one.
+ * Run `child` in a forked process, its argument the write end of a pipe;
+ * return what it wrote there (NUL-terminated, in `text` of `size` bytes)
+ * and its wait status. `child` ends the process itself.
  */
-static void probe_check(struct probe *p, enum ms_misuse_kind kind, const char *function, int line,
-			const char *tfile, int tline)
+static int run_in_child(void (*child)(int fd), char *text, size_t size)
 {
-	ms_set_misuse_handler(NULL, NULL);
-	struct ms_stats after = ms_stats();
-	ms_test_gauges_equal(&after.all, &p->before.all, tfile, tline);
-	ms_test_i64_check(after.misuse_count, p->before.misuse_count + 1, MS_TEST_EQ,
-			  "misuse_count after", "before + 1", tfile, tline);
-	ms_test_capture_is(&p->cap, kind, function, "test_misuse.c", line, tfile, tline);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		child(fds[1]);
+		_exit(0);   /* not reached: the child exits or aborts itself */
+	}
+	close(fds[1]);
+	size_t total = 0;
+	ssize_t got;
+	while ((got = read(fds[0], text + total, size - 1 - total)) > 0)
+		total += (size_t)got;
+	text[total] = '\0';
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
 }
-#define assert_probe(p, kind, function, line) \
-	probe_check((p), (kind), (function), (line), __FILE__, __LINE__)
 
 /* ------------------------------------------------------------------ */
 
@@ -51,7 +48,7 @@ static void probe_check(struct probe *p, enum ms_misuse_kind kind, const char *f
 static void test_free_foreign_pointer(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	_Alignas(16) char stack_bytes[64] = { 0 };
 	int stack_int = 0;
 	void *live = ms_alloc(&tm_pair_type, 2);   /* something live, so the map is not empty */
@@ -59,17 +56,11 @@ static void test_free_foreign_pointer(void **state)
 	char *raw = malloc(48);
 	assert_non_null(raw);
 
-	probe_start(&pr);
-	ms_free(&stack_int); const int l1 = __LINE__;
-	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l1);
-
-	probe_start(&pr);
-	ms_free(stack_bytes); const int l2 = __LINE__;
-	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l2);
-
-	probe_start(&pr);
-	ms_free(raw); const int l3 = __LINE__;
-	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", l3);
+	void *const foreign[] = { &stack_int, stack_bytes, raw };
+	for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+		ms_probe(&pr, ms_free(foreign[i]));
+		assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free");
+	}
 
 	/* the ignored calls left everything usable */
 	raw[47] = 1;
@@ -83,7 +74,7 @@ static void test_free_foreign_pointer(void **state)
 static void test_double_free(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	void *keep = ms_alloc_bytes(64, "tm keep");
 	void *p = ms_alloc(&tm_pair_type, 1);
 	assert_non_null(keep);
@@ -92,18 +83,13 @@ static void test_double_free(void **state)
 	char first_site[64];
 	snprintf(first_site, sizeof first_site, "test_misuse.c:%d", first);
 
-	probe_start(&pr);
-	ms_free(p); const int line = __LINE__;
-	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_free", line);
+	ms_probe(&pr, ms_free(p));
+	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_free");
 	assert_non_null(strstr(pr.cap.message, first_site));
 
-	probe_start(&pr);
-	errno = 0;
-	void *q = ms_realloc(p, 3); const int line2 = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_realloc", line2);
-	assert_null(q);
-	assert_int_equal(err, EINVAL);
+	void *q;
+	ms_probe(&pr, q = ms_realloc(p, 3));
+	assert_probe_refused(&pr, q, MS_MISUSE_DOUBLE_FREE, "ms_realloc", EINVAL);
 
 	assert_i64_equal(ms_live_blocks(), 1);
 	ms_free(keep);
@@ -116,7 +102,7 @@ static void test_double_free(void **state)
 static void test_double_free_long_after(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	enum { OTHERS = 100 };
 	void *others[OTHERS];
 	for (int i = 0; i < OTHERS; i++) {
@@ -129,31 +115,25 @@ static void test_double_free_long_after(void **state)
 	for (int i = 0; i < OTHERS; i++)
 		ms_free(others[i]);
 
-	probe_start(&pr);
-	ms_free(p); const int line = __LINE__;
-	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free", line);
+	ms_probe(&pr, ms_free(p));
+	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_free");
 }
 
 /* A pointer into a live block is an interior pointer: reported, ignored, the block stays live. */
 static void test_interior_pointer(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	char *p = ms_alloc_bytes(200, "tm interior");
 	assert_non_null(p);
 	static const size_t offsets[] = { 1, 8, 16, 32, 199 };
 	for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
-		probe_start(&pr);
-		ms_free(p + offsets[i]); const int line = __LINE__;
-		assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_free", line);
+		ms_probe(&pr, ms_free(p + offsets[i]));
+		assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_free");
 	}
-	probe_start(&pr);
-	errno = 0;
-	void *q = ms_realloc(p + 48, 10); const int line = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_realloc", line);
-	assert_null(q);
-	assert_int_equal(err, EINVAL);
+	void *q;
+	ms_probe(&pr, q = ms_realloc(p + 48, 10));
+	assert_probe_refused(&pr, q, MS_MISUSE_INTERIOR, "ms_realloc", EINVAL);
 
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(p, &info), 0);
@@ -165,31 +145,23 @@ static void test_interior_pointer(void **state)
 static void test_realloc_null(void **state)
 {
 	(void)state;
-	struct probe pr;
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_realloc(NULL, 4); const int line = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_NULL, "ms_realloc", line);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
+	struct ms_probe pr;
+	void *p;
+	ms_probe(&pr, p = ms_realloc(NULL, 4));
+	assert_probe_refused(&pr, p, MS_MISUSE_NULL, "ms_realloc", EINVAL);
 }
 
 /* ms_realloc of a pointer memstats did not hand out: reported, EINVAL, the memory untouched. */
 static void test_realloc_foreign(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	char *raw = malloc(32);
 	assert_non_null(raw);
 	memcpy(raw, "still mine", 11);
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_realloc(raw, 100); const int line = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_NOT_LIVE, "ms_realloc", line);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
+	void *p;
+	ms_probe(&pr, p = ms_realloc(raw, 100));
+	assert_probe_refused(&pr, p, MS_MISUSE_NOT_LIVE, "ms_realloc", EINVAL);
 	assert_string_equal(raw, "still mine");
 	free(raw);
 }
@@ -198,24 +170,15 @@ static void test_realloc_foreign(void **state)
 static void test_count_size_overflow(void **state)
 {
 	(void)state;
-	struct probe pr;
+	struct ms_probe pr;
 	const size_t too_many = SIZE_MAX / sizeof(struct tm_pair) + 2;
+	void *p;
 
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_alloc(&tm_pair_type, too_many); const int l1 = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_alloc", l1);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	ms_probe(&pr, p = ms_alloc(&tm_pair_type, too_many));
+	assert_probe_refused(&pr, p, MS_MISUSE_OVERFLOW, "ms_alloc", ENOMEM);
 
-	probe_start(&pr);
-	errno = 0;
-	p = ms_calloc(&tm_pair_type, SIZE_MAX / 2); const int l2 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_calloc", l2);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	ms_probe(&pr, p = ms_calloc(&tm_pair_type, SIZE_MAX / 2));
+	assert_probe_refused(&pr, p, MS_MISUSE_OVERFLOW, "ms_calloc", ENOMEM);
 
 	/* realloc: the failed call leaves the old block as it was */
 	struct tm_pair *b = ms_alloc(&tm_pair_type, 2);
@@ -223,13 +186,8 @@ static void test_count_size_overflow(void **state)
 	b[1].c = 42;
 	struct ms_block_info i0, i1;
 	assert_int_equal(ms_block_info(b, &i0), 0);
-	probe_start(&pr);
-	errno = 0;
-	p = ms_realloc(b, too_many); const int l3 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_OVERFLOW, "ms_realloc", l3);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	ms_probe(&pr, p = ms_realloc(b, too_many));
+	assert_probe_refused(&pr, p, MS_MISUSE_OVERFLOW, "ms_realloc", ENOMEM);
 	assert_int_equal(ms_block_info(b, &i1), 0);
 	assert_int_equal(i1.count, 2);
 	assert_int_equal(i1.seq, i0.seq);
@@ -241,30 +199,17 @@ static void test_count_size_overflow(void **state)
 static void test_null_arguments(void **state)
 {
 	(void)state;
-	struct probe pr;
-	probe_start(&pr);
-	errno = 0;
-	char *s = ms_strdup(NULL); const int l1 = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_NULL, "ms_strdup", l1);
-	assert_null(s);
-	assert_int_equal(err, EINVAL);
+	struct ms_probe pr;
+	char *s;
+	ms_probe(&pr, s = ms_strdup(NULL));
+	assert_probe_refused(&pr, s, MS_MISUSE_NULL, "ms_strdup", EINVAL);
 
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_alloc_bytes(8, NULL); const int l2 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_NULL, "ms_alloc_bytes", l2);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
+	void *p;
+	ms_probe(&pr, p = ms_alloc_bytes(8, NULL));
+	assert_probe_refused(&pr, p, MS_MISUSE_NULL, "ms_alloc_bytes", EINVAL);
 
-	probe_start(&pr);
-	errno = 0;
-	p = ms_alloc(NULL, 1); const int l3 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_NULL, "ms_alloc", l3);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
+	ms_probe(&pr, p = ms_alloc(NULL, 1));
+	assert_probe_refused(&pr, p, MS_MISUSE_NULL, "ms_alloc", EINVAL);
 }
 
 /* A descriptor that cannot be used (size 0): bad type, EINVAL, no row registered. */
@@ -272,14 +217,10 @@ static void test_bad_type(void **state)
 {
 	(void)state;
 	static ms_type empty = { "tm empty type", 0, NULL, 0, 0 };
-	struct probe pr;
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_calloc(&empty, 3); const int line = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_BAD_TYPE, "ms_calloc", line);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
+	struct ms_probe pr;
+	void *p;
+	ms_probe(&pr, p = ms_calloc(&empty, 3));
+	assert_probe_refused(&pr, p, MS_MISUSE_BAD_TYPE, "ms_calloc", EINVAL);
 	assert_int_equal(ms_stats().rows, pr.before.rows);
 	assert_int_equal(atomic_load(&empty.row_), 0);
 }
@@ -288,35 +229,21 @@ static void test_bad_type(void **state)
 static void test_allocation_failure(void **state)
 {
 	(void)state;
-	struct probe pr;
-	probe_start(&pr);
-	errno = 0;
-	void *p = ms_alloc_bytes(SIZE_MAX / 2, "tm huge"); const int l1 = __LINE__;
-	int err = errno;
-	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_alloc_bytes", l1);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	struct ms_probe pr;
+	void *p;
+	ms_probe(&pr, p = ms_alloc_bytes(SIZE_MAX / 2, "tm huge"));
+	assert_probe_refused(&pr, p, MS_MISUSE_NO_MEMORY, "ms_alloc_bytes", ENOMEM);
 
 	/* 4 EiB: a size malloc itself is asked for, and refuses */
-	probe_start(&pr);
-	errno = 0;
-	p = ms_alloc(&ms_type_char, (size_t)1 << 62); const int l2 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_alloc", l2);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	ms_probe(&pr, p = ms_alloc(&ms_type_char, (size_t)1 << 62));
+	assert_probe_refused(&pr, p, MS_MISUSE_NO_MEMORY, "ms_alloc", ENOMEM);
 
 	/* realloc that cannot grow leaves the block as it was */
 	char *b = ms_alloc_bytes(16, "tm huge");
 	assert_non_null(b);
 	memcpy(b, "unchanged", 10);
-	probe_start(&pr);
-	errno = 0;
-	p = ms_realloc(b, (size_t)1 << 62); const int l3 = __LINE__;
-	err = errno;
-	assert_probe(&pr, MS_MISUSE_NO_MEMORY, "ms_realloc", l3);
-	assert_null(p);
-	assert_int_equal(err, ENOMEM);
+	ms_probe(&pr, p = ms_realloc(b, (size_t)1 << 62));
+	assert_probe_refused(&pr, p, MS_MISUSE_NO_MEMORY, "ms_realloc", ENOMEM);
 	assert_string_equal(b, "unchanged");
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(b, &info), 0);
@@ -334,7 +261,7 @@ static void test_corrupt_trailer(void **state)
 		print_message("skipped: %s; writing over a trailer is checked with plain malloc\n", why);
 		skip();
 	}
-	struct probe pr;
+	struct ms_probe pr;
 	unsigned char *p = ms_alloc_bytes(40, "tm corrupt");
 	assert_non_null(p);
 	/* every byte malloc granted beyond the 40 asked for: the trailer is among them */
@@ -345,13 +272,12 @@ static void test_corrupt_trailer(void **state)
 	memcpy(saved, p + 40, raw - 40);
 	memset(p + 40, 0xA5, raw - 40);
 
-	probe_start(&pr);
-	ms_free(p); const int line = __LINE__;
-	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free", line);
+	ms_probe(&pr, ms_free(p));
+	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free");
 
-	probe_start(&pr);
-	void *q = ms_realloc(p, 80); const int line2 = __LINE__;
-	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_realloc", line2);
+	void *q;
+	ms_probe(&pr, q = ms_realloc(p, 80));
+	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_realloc");
 	assert_null(q);
 
 	/* put the trailer back: the block is whole again and frees cleanly */
@@ -364,65 +290,56 @@ static void test_corrupt_trailer(void **state)
 	assert_i64_equal(ms_stats().misuse_count, misuse);
 }
 
+/* The child of test_row_limit: writes what it saw to `fd`, exits 0 if all was as expected. */
+static void row_limit_child(int fd)
+{
+	char msg[600] = "";
+	int code = 0;
+	void *old = ms_alloc_bytes(1, "tm before limit");
+	struct ms_capture cap;
+	ms_capture_start(&cap);
+	int added = 0, line = 0;
+	void *p = NULL;
+	for (; added < 1000000; added++) {
+		char *tag = malloc(32);   /* distinct addresses, never freed: the child exits */
+		snprintf(tag, 32, "tm limit %d", added);
+		struct ms_stats before = ms_stats();
+		p = ms_alloc_bytes(1, tag); line = __LINE__;
+		if (!p) {
+			struct ms_stats after = ms_stats();
+			if (memcmp(&before.all, &after.all, sizeof before.all) != 0)
+				code = 10;
+			break;
+		}
+		ms_free(p);
+	}
+	ms_set_misuse_handler(NULL, NULL);
+	if (!old)
+		code = 11;
+	else if (p || cap.count != 1)
+		code = 12;
+	else if (cap.kind != MS_MISUSE_LIMIT || cap.line != line ||
+		 strcmp(cap.function, "ms_alloc_bytes") != 0 ||
+		 strcmp(cap.file, "test_misuse.c") != 0)
+		code = 13;
+	void *again = ms_alloc_bytes(1, "tm before limit");
+	if (!again)
+		code = 14;
+	ms_free(again);
+	ms_free(old);
+	snprintf(msg, sizeof msg, "code %d after %d new rows; last report (%d): %s", code, added,
+		 cap.count, cap.message);
+	if (write(fd, msg, strlen(msg)) < 0)
+		code = 15;
+	_exit(code);
+}
+
 /* A forked child registers tags until the row table is full: LIMIT, and old rows still work. */
 static void test_row_limit(void **state)
 {
 	(void)state;
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		char msg[600] = "";
-		int code = 0;
-		void *old = ms_alloc_bytes(1, "tm before limit");
-		struct ms_capture cap;
-		ms_capture_start(&cap);
-		int added = 0, line = 0;
-		void *p = NULL;
-		for (; added < 1000000; added++) {
-			char *tag = malloc(32);   /* distinct addresses, never freed: the child exits */
-			snprintf(tag, 32, "tm limit %d", added);
-			struct ms_stats before = ms_stats();
-			p = ms_alloc_bytes(1, tag); line = __LINE__;
-			if (!p) {
-				struct ms_stats after = ms_stats();
-				if (memcmp(&before.all, &after.all, sizeof before.all) != 0)
-					code = 10;
-				break;
-			}
-			ms_free(p);
-		}
-		ms_set_misuse_handler(NULL, NULL);
-		if (!old)
-			code = 11;
-		else if (p || cap.count != 1)
-			code = 12;
-		else if (cap.kind != MS_MISUSE_LIMIT || cap.line != line ||
-			 strcmp(cap.function, "ms_alloc_bytes") != 0 ||
-			 strcmp(cap.file, "test_misuse.c") != 0)
-			code = 13;
-		void *again = ms_alloc_bytes(1, "tm before limit");
-		if (!again)
-			code = 14;
-		ms_free(again);
-		ms_free(old);
-		snprintf(msg, sizeof msg, "code %d after %d new rows; last report (%d): %s", code,
-			 added, cap.count, cap.message);
-		if (write(fds[1], msg, strlen(msg)) < 0)
-			code = 15;
-		_exit(code);
-	}
-	close(fds[1]);
-	char msg[601] = "";
-	ssize_t got, total = 0;
-	while ((got = read(fds[0], msg + total, sizeof msg - 1 - (size_t)total)) > 0)
-		total += got;
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char msg[601];
+	int status = run_in_child(row_limit_child, msg, sizeof msg);
 	print_message("child: %s\n", msg);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -515,33 +432,24 @@ static void test_default_handler_restored(void **state)
 	assert_ptr_equal(strchr(text, '\n'), text + n - 1);
 }
 
+/* The child of test_misuse_abort: stderr to `fd`, ms_misuse_abort installed, one bad free. */
+static void misuse_abort_child(int fd)
+{
+	signal(SIGABRT, SIG_DFL);
+	if (dup2(fd, STDERR_FILENO) < 0)
+		_exit(3);
+	ms_set_misuse_handler(ms_misuse_abort, NULL);
+	int x;
+	ms_free(&x);
+	_exit(0);   /* not reached if the handler aborted */
+}
+
 /* ms_misuse_abort prints the message and aborts: checked in a forked child. */
 static void test_misuse_abort(void **state)
 {
 	(void)state;
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		signal(SIGABRT, SIG_DFL);
-		if (dup2(fds[1], STDERR_FILENO) < 0)
-			_exit(3);
-		ms_set_misuse_handler(ms_misuse_abort, NULL);
-		int x;
-		ms_free(&x);
-		_exit(0);   /* not reached if the handler aborted */
-	}
-	close(fds[1]);
-	char text[1024] = "";
-	ssize_t got, total = 0;
-	while ((got = read(fds[0], text + total, sizeof text - 1 - (size_t)total)) > 0)
-		total += got;
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char text[1024];
+	int status = run_in_child(misuse_abort_child, text, sizeof text);
 	if (!WIFSIGNALED(status))
 		print_error("child exited with status %d\n", WEXITSTATUS(status));
 	assert_true(WIFSIGNALED(status));

@@ -52,10 +52,8 @@ static void test_mallinfo_relations(void **state)
 	assert_i64_equal(requested, 100 * N);
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
-	const struct ms_summary_row *rs = ms_summary_find(s, "tp small");
-	const struct ms_summary_row *rh = ms_summary_find(s, "tp huge");
-	assert_non_null(rs);
-	assert_non_null(rh);
+	const struct ms_summary_row *rs = row_of(s, "tp small");
+	const struct ms_summary_row *rh = row_of(s, "tp huge");
 	assert_i64_equal(p1.heap_arena_bytes, p1.heap_used_bytes + p1.heap_free_bytes);
 	assert_i64_ge(p1.heap_used_bytes - p0.heap_used_bytes,
 		      rs->g.bytes[MS_FOOTPRINT].current);
@@ -80,11 +78,7 @@ static void test_mallinfo_relations(void **state)
 static void test_mallinfo_under_replaced_malloc(void **state)
 {
 	(void)state;
-	const char *why;
-	if (ms_test_glibc_malloc(&why)) {
-		print_message("skipped: glibc's malloc is in use (test_mallinfo_relations covers it)\n");
-		skip();
-	}
+	ms_test_require_replaced_malloc("test_mallinfo_relations");
 	void *p = ms_alloc_bytes(1000, "tp replaced");
 	assert_non_null(p);
 	struct ms_process pr;

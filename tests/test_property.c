@@ -177,9 +177,8 @@ static void check_batch(const ms_summary *s, const ms_summary *prev, const struc
 	size_t live_rows = 0;
 	int64_t blocks = 0, requested = 0;
 	for (int r = 0; r < NROWS; r++) {
-		const struct ms_summary_row *row = ms_summary_find(s, row_names[r]);
-		int64_t b = row ? row->g.blocks.current : 0;
-		int64_t q = row ? row->g.bytes[MS_REQUESTED].current : 0;
+		int64_t b, q;
+		const struct ms_summary_row *row = ms_test_row_figures(s, row_names[r], &b, &q);
 		if (b != model.blocks[r] || q != model.requested[r])
 			print_error("batch %ld, row %s: model %" PRId64 " blocks %" PRId64 " bytes\n",
 				    batch, row_names[r], model.blocks[r], model.requested[r]);
@@ -198,13 +197,7 @@ static void check_batch(const ms_summary *s, const ms_summary *prev, const struc
 	}
 	/* no rows the model does not know */
 	assert_int_equal(ms_summary_count(s), live_rows);
-	for (size_t i = 1; i < ms_summary_count(s); i++) {
-		const struct ms_summary_row *a = ms_summary_row(s, i - 1), *b = ms_summary_row(s, i);
-		int64_t ra = a->g.bytes[MS_REQUESTED].current, rb = b->g.bytes[MS_REQUESTED].current;
-		assert_true(ra > rb || (ra == rb && (a->g.blocks.current > b->g.blocks.current ||
-						     (a->g.blocks.current == b->g.blocks.current &&
-						      strcmp(a->name, b->name) < 0))));
-	}
+	assert_summary_sorted(s);
 	struct ms_stats st = ms_stats();
 	assert_gauges_sane(&st.all);
 	assert_i64_equal(st.all.blocks.current, blocks);

@@ -15,18 +15,6 @@ struct tr_once {
 };
 static MS_TYPE_LEAF(tr_once_type, struct tr_once);
 
-/* The sum over a summary's rows of current blocks and of current bytes in each notion. */
-static void sum_rows(const ms_summary *s, struct ms_gauges *out)
-{
-	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < ms_summary_count(s); i++) {
-		const struct ms_summary_row *r = ms_summary_row(s, i);
-		out->blocks.current += r->g.blocks.current;
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			out->bytes[n].current += r->g.bytes[n].current;
-	}
-}
-
 /* Invariants hold at every step: ms_stats().all equals the sum of the rows, peak >= current. */
 static void test_totals_equal_sum_of_rows(void **state)
 {
@@ -53,12 +41,8 @@ static void test_totals_equal_sum_of_rows(void **state)
 		st = ms_stats();
 		ms_summary *s = ms_summarize();
 		assert_non_null(s);
-		struct ms_gauges sum;
-		sum_rows(s, &sum);
 		assert_gauges_sane(&st.all);
-		assert_i64_equal(sum.blocks.current, st.all.blocks.current);
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			assert_i64_equal(sum.bytes[n].current, st.all.bytes[n].current);
+		assert_rows_sum_to(s, &st.all);
 		assert_i64_equal(ms_live_blocks(), st.all.blocks.current);
 		/* a row's peak never exceeds the program's (one thread, reset together) */
 		for (size_t r = 0; r < ms_summary_count(s); r++) {
@@ -109,8 +93,7 @@ static void test_peaks_and_peak_reset(void **state)
 
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
-	const struct ms_summary_row *r = ms_summary_find(s, "struct tr_big");
-	assert_non_null(r);
+	const struct ms_summary_row *r = row_of(s, "struct tr_big");
 	assert_i64_equal(r->g.blocks.current, 1);
 	assert_i64_equal(r->g.blocks.peak, 3);
 	assert_i64_equal(r->g.blocks.total, 3);
@@ -124,8 +107,7 @@ static void test_peaks_and_peak_reset(void **state)
 	assert_i64_equal(st.all.blocks.total, 4);     /* totals are not peaks */
 	s = ms_summarize();
 	assert_non_null(s);
-	r = ms_summary_find(s, "struct tr_big");
-	assert_non_null(r);
+	r = row_of(s, "struct tr_big");
 	assert_i64_equal(r->g.blocks.peak, 1);
 	assert_i64_equal(r->g.bytes[MS_REQUESTED].peak, big);
 	ms_summary_free(s);

@@ -28,8 +28,12 @@ static void release(struct held *h)
 	h->n = 0;
 }
 
-/* Six rows whose order exercises every sort key: requested, then blocks, then name. */
-static void make_sort_case(struct held *h)
+/*
+ * Six rows whose order exercises every sort key (requested, then blocks,
+ * then name): makes their blocks, held in `h`, and returns a summary of
+ * them (the caller frees it).
+ */
+static ms_summary *summarize_sort_case(struct held *h)
 {
 	hold(h, ms_alloc_bytes(20, "ts tie y"));
 	hold(h, ms_alloc_bytes(20, "ts tie y"));
@@ -41,25 +45,93 @@ static void make_sort_case(struct held *h)
 	hold(h, ms_alloc_bytes(3000, "ts big"));
 	for (int i = 0; i < 3; i++)
 		hold(h, ms_alloc_bytes(32, "ts mid a"));
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	return s;
 }
+
+/*
+ * The diff scenario: two `keep_size`-byte "ts d keep" blocks and a
+ * 5000-byte "ts d gone" block, then a summary; the gone block and one
+ * keep block freed and three 1000-byte "ts d new" blocks made, then a
+ * second summary and the diff from the first to it.
+ */
+struct diff_case {
+	void *keep[2], *gone, *fresh[3];
+	struct ms_block_info gone_info, keep_info;   /* gone's and keep[1]'s, before their free */
+	int64_t fresh_sum[MS_NOTION_COUNT];          /* the three new blocks' bytes, by notion */
+	ms_summary *before, *after, *d;              /* d = diff(before, after) */
+};
+
+static void make_diff_case(struct diff_case *c, size_t keep_size)
+{
+	memset(c, 0, sizeof *c);
+	c->keep[0] = ms_alloc_bytes(keep_size, "ts d keep");
+	c->keep[1] = ms_alloc_bytes(keep_size, "ts d keep");
+	c->gone = ms_alloc_bytes(5000, "ts d gone");
+	assert_non_null(c->keep[0]);
+	assert_non_null(c->keep[1]);
+	assert_non_null(c->gone);
+	assert_int_equal(ms_block_info(c->gone, &c->gone_info), 0);
+	assert_int_equal(ms_block_info(c->keep[1], &c->keep_info), 0);
+	c->before = ms_summarize();
+	assert_non_null(c->before);
+
+	ms_free(c->gone);
+	ms_free(c->keep[1]);
+	for (int i = 0; i < 3; i++) {
+		c->fresh[i] = ms_alloc_bytes(1000, "ts d new");
+		assert_non_null(c->fresh[i]);
+		struct ms_block_info info;
+		assert_int_equal(ms_block_info(c->fresh[i], &info), 0);
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			c->fresh_sum[n] += info.bytes[n];
+	}
+	c->after = ms_summarize();
+	assert_non_null(c->after);
+	c->d = ms_summary_diff(c->before, c->after);
+	assert_non_null(c->d);
+}
+
+/* Frees the summaries, the diff and the blocks still live. */
+static void free_diff_case(struct diff_case *c)
+{
+	ms_summary_free(c->d);
+	ms_summary_free(c->before);
+	ms_summary_free(c->after);
+	ms_free(c->keep[0]);
+	for (int i = 0; i < 3; i++)
+		ms_free(c->fresh[i]);
+}
+
+/* How many lines `text` has: its '\n' characters. */
+static size_t count_lines(const char *text)
+{
+	size_t lines = 0;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	return lines;
+}
+
+/* ms_summary_print(s, opts) prints exactly `expected` (failing at the caller's line). */
+static void summary_prints(const ms_summary *s, const struct ms_print_opts *opts,
+			   const char *expected, const char *file, int line)
+{
+	char *text = ms_test_print(s, opts);
+	_assert_string_equal(text, expected, file, line);
+	free(text);
+}
+#define assert_prints(s, opts, expected) summary_prints((s), (opts), (expected), __FILE__, __LINE__)
 
 /* A summary is sorted by requested bytes, then blocks (both descending), then name. */
 static void test_summary_sort_order(void **state)
 {
 	(void)state;
 	struct held h = { .n = 0 };
-	make_sort_case(&h);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	ms_summary *s = summarize_sort_case(&h);
 
 	/* invariant: the order is a total order on (requested desc, blocks desc, name asc) */
-	for (size_t i = 1; i < ms_summary_count(s); i++) {
-		const struct ms_summary_row *a = ms_summary_row(s, i - 1), *b = ms_summary_row(s, i);
-		int64_t ra = a->g.bytes[MS_REQUESTED].current, rb = b->g.bytes[MS_REQUESTED].current;
-		assert_true(ra > rb || (ra == rb && (a->g.blocks.current > b->g.blocks.current ||
-						     (a->g.blocks.current == b->g.blocks.current &&
-						      strcmp(a->name, b->name) < 0))));
-	}
+	assert_summary_sorted(s);
 	/* exact */
 	static const struct {
 		const char *name;
@@ -99,8 +171,7 @@ static void test_summary_accessors(void **state)
 	assert_null(ms_summary_find(s, "struct ts_missing"));
 	assert_null(ms_summary_find(s, "int"));   /* registered elsewhere maybe, but not live */
 
-	const struct ms_summary_row *r = ms_summary_find(s, "struct ts_item");
-	assert_non_null(r);
+	const struct ms_summary_row *r = row_of(s, "struct ts_item");
 	assert_ptr_equal(r, ms_summary_row(s, 0));
 	assert_gauges_sane(&r->g);
 	assert_i64_equal(r->g.blocks.current, 1);
@@ -112,8 +183,7 @@ static void test_summary_accessors(void **state)
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		assert_i64_equal(r->g.bytes[n].current, info.bytes[n]);
 
-	r = ms_summary_find(s, "char");
-	assert_non_null(r);
+	r = row_of(s, "char");
 	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 8);
 
 	/* a summary is a value: later calls do not change it */
@@ -140,9 +210,7 @@ static void test_diff_of_equal_states_is_empty(void **state)
 {
 	(void)state;
 	struct held h = { .n = 0 };
-	make_sort_case(&h);
-	ms_summary *a = ms_summarize();
-	assert_non_null(a);
+	ms_summary *a = summarize_sort_case(&h);
 	ms_summary *d = ms_summary_diff(a, a);
 	assert_non_null(d);
 	assert_int_equal(ms_summary_count(d), 0);
@@ -180,34 +248,9 @@ static void test_diff_of_equal_states_is_empty(void **state)
 static void test_diff_rows_are_signed_differences(void **state)
 {
 	(void)state;
-	void *keep[2], *gone, *fresh[3];
-	keep[0] = ms_alloc_bytes(50, "ts d keep");
-	keep[1] = ms_alloc_bytes(50, "ts d keep");
-	gone = ms_alloc_bytes(5000, "ts d gone");
-	assert_non_null(keep[0]);
-	assert_non_null(keep[1]);
-	assert_non_null(gone);
-	struct ms_block_info gone_info, keep_info;
-	assert_int_equal(ms_block_info(gone, &gone_info), 0);
-	assert_int_equal(ms_block_info(keep[1], &keep_info), 0);
-	ms_summary *before = ms_summarize();
-	assert_non_null(before);
-
-	ms_free(gone);
-	ms_free(keep[1]);
-	int64_t fresh_sum[MS_NOTION_COUNT] = { 0 };
-	for (int i = 0; i < 3; i++) {
-		fresh[i] = ms_alloc_bytes(1000, "ts d new");
-		assert_non_null(fresh[i]);
-		struct ms_block_info info;
-		assert_int_equal(ms_block_info(fresh[i], &info), 0);
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			fresh_sum[n] += info.bytes[n];
-	}
-	ms_summary *after = ms_summarize();
-	assert_non_null(after);
-	ms_summary *d = ms_summary_diff(before, after);
-	assert_non_null(d);
+	struct diff_case c;
+	make_diff_case(&c, 50);
+	const ms_summary *d = c.d;
 
 	/* invariant: sorted by |requested change| descending */
 	for (size_t i = 1; i < ms_summary_count(d); i++) {
@@ -221,7 +264,7 @@ static void test_diff_rows_are_signed_differences(void **state)
 	assert_string_equal(r->name, "ts d gone");
 	assert_i64_equal(r->g.blocks.current, -1);
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		assert_i64_equal(r->g.bytes[n].current, -gone_info.bytes[n]);
+		assert_i64_equal(r->g.bytes[n].current, -c.gone_info.bytes[n]);
 
 	r = ms_summary_row(d, 1);
 	assert_string_equal(r->name, "ts d new");
@@ -229,7 +272,7 @@ static void test_diff_rows_are_signed_differences(void **state)
 	assert_i64_equal(r->g.blocks.total, 3);
 	assert_i64_equal(r->g.blocks.peak, 3);
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		assert_i64_equal(r->g.bytes[n].current, fresh_sum[n]);
+		assert_i64_equal(r->g.bytes[n].current, c.fresh_sum[n]);
 
 	r = ms_summary_row(d, 2);
 	assert_string_equal(r->name, "ts d keep");
@@ -237,10 +280,10 @@ static void test_diff_rows_are_signed_differences(void **state)
 	assert_i64_equal(r->g.blocks.total, 0);      /* nothing new was added to it */
 	assert_i64_equal(r->g.blocks.peak, 2);       /* after's peak */
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		assert_i64_equal(r->g.bytes[n].current, -keep_info.bytes[n]);
+		assert_i64_equal(r->g.bytes[n].current, -c.keep_info.bytes[n]);
 
 	/* the reverse diff negates every current figure */
-	ms_summary *back = ms_summary_diff(after, before);
+	ms_summary *back = ms_summary_diff(c.after, c.before);
 	assert_non_null(back);
 	assert_int_equal(ms_summary_count(back), 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -252,12 +295,7 @@ static void test_diff_rows_are_signed_differences(void **state)
 			assert_i64_equal(b->g.bytes[n].current, -f->g.bytes[n].current);
 	}
 	ms_summary_free(back);
-	ms_summary_free(d);
-	ms_summary_free(before);
-	ms_summary_free(after);
-	ms_free(keep[0]);
-	for (int i = 0; i < 3; i++)
-		ms_free(fresh[i]);
+	free_diff_case(&c);
 }
 
 /* Ties in a diff: equal |requested| change, then the larger |block| change, then name. */
@@ -303,9 +341,7 @@ static void test_print_default_table(void **state)
 {
 	(void)state;
 	struct held h = { .n = 0 };
-	make_sort_case(&h);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	ms_summary *s = summarize_sort_case(&h);
 	char *text = ms_test_print(s, NULL);
 	/* invariants: no trailing spaces, every line ends in \n, ASCII */
 	for (const char *c = text; *c; c++) {
@@ -337,29 +373,23 @@ static void test_print_limit(void **state)
 {
 	(void)state;
 	struct held h = { .n = 0 };
-	make_sort_case(&h);
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
+	ms_summary *s = summarize_sort_case(&h);
 
 	struct ms_print_opts o = { 3, MS_COLUMN(MS_REQUESTED) };
-	char *text = ms_test_print(s, &o);
-	assert_string_equal(text,
+	assert_prints(s, &o,
 		"     types |   # blocks |   requested size\n"
 		"========== | ========== | ================\n"
 		"    ts big |          1 |          2.93 KB\n"
 		"  ts mid a |          3 |         96     B\n"
 		"  ts mid b |          2 |         96     B\n");
-	free(text);
 
 	o.limit = 0;
-	text = ms_test_print(s, &o);
-	assert_string_equal(text,
+	assert_prints(s, &o,
 		"  types |   # blocks |   requested size\n"
 		"======= | ========== | ================\n");
-	free(text);
 
 	o.limit = -1;
-	text = ms_test_print(s, &o);
+	char *text = ms_test_print(s, &o);
 	char *all = ms_test_print(s, NULL);   /* 6 rows: the default limit of 15 shows all */
 	assert_string_equal(text, all);
 	free(all);
@@ -379,20 +409,14 @@ static void test_print_limit(void **state)
 	assert_non_null(s);
 	assert_int_equal(ms_summary_count(s), 20);
 	text = ms_test_print(s, NULL);
-	size_t lines = 0;
-	for (const char *c = text; *c; c++)
-		lines += *c == '\n';
-	assert_int_equal(lines, 2 + 15);
+	assert_int_equal(count_lines(text), 2 + 15);
 	assert_non_null(strstr(text, "ts many 19 |          1 |        119     B\n"));
 	assert_non_null(strstr(text, "ts many 05 |"));
 	assert_null(strstr(text, "ts many 04"));   /* the smallest five are cut */
 	free(text);
 	o.limit = -5;
 	text = ms_test_print(s, &o);
-	lines = 0;
-	for (const char *c = text; *c; c++)
-		lines += *c == '\n';
-	assert_int_equal(lines, 2 + 20);
+	assert_int_equal(count_lines(text), 2 + 20);
 	free(text);
 	ms_summary_free(s);
 	for (int i = 0; i < 20; i++)
@@ -414,35 +438,29 @@ static void test_print_columns(void **state)
 	assert_non_null(s);
 
 	struct ms_print_opts o = { -1, MS_COLUMN(MS_USABLE) | MS_COLUMN(MS_REQUESTED) };
-	char *text = ms_test_print(s, &o);
-	assert_string_equal(text,
+	assert_prints(s, &o,
 		"     types |   # blocks |   requested size |   usable size\n"
 		"========== | ========== | ================ | =============\n"
 		"  ts col a |          2 |         48     B |      48     B\n"
 		"  ts col b |          1 |         40     B |      40     B\n");
-	free(text);
 
 	o.columns = MS_COLUMN(MS_USABLE);
-	text = ms_test_print(s, &o);
-	assert_string_equal(text,
+	assert_prints(s, &o,
 		"     types |   # blocks |   usable size\n"
 		"========== | ========== | =============\n"
 		"  ts col a |          2 |      48     B\n"
 		"  ts col b |          1 |      40     B\n");
-	free(text);
 
 	o.columns = 0;
-	text = ms_test_print(s, &o);
-	assert_string_equal(text,
+	assert_prints(s, &o,
 		"     types |   # blocks\n"
 		"========== | ==========\n"
 		"  ts col a |          2\n"
 		"  ts col b |          1\n");
-	free(text);
 
 	/* footprint: allocator-dependent, so checked against the row it prints */
 	o.columns = MS_COLUMN(MS_FOOTPRINT);
-	text = ms_test_print(s, &o);
+	char *text = ms_test_print(s, &o);
 	char cell[32], line[128];
 	ms_format_size(ms_summary_find(s, "ts col a")->g.bytes[MS_FOOTPRINT].current, cell,
 		       sizeof cell);
@@ -465,42 +483,21 @@ static void test_print_diff(void **state)
 	assert_non_null(a);
 	ms_summary *d = ms_summary_diff(a, a);
 	assert_non_null(d);
-	char *text = ms_test_print(d, NULL);
-	assert_string_equal(text,
+	assert_prints(d, NULL,
 		"  types |   # blocks |   requested size\n"
 		"======= | ========== | ================\n");
-	free(text);
 	ms_summary_free(d);
 	ms_summary_free(a);
 
-	void *keep[2], *gone, *fresh[3];
-	keep[0] = ms_alloc_bytes(100, "ts d keep");
-	keep[1] = ms_alloc_bytes(100, "ts d keep");
-	gone = ms_alloc_bytes(5000, "ts d gone");
-	ms_summary *before = ms_summarize();
-	assert_non_null(before);
-	ms_free(gone);
-	ms_free(keep[1]);
-	for (int i = 0; i < 3; i++)
-		fresh[i] = ms_alloc_bytes(1000, "ts d new");
-	ms_summary *after = ms_summarize();
-	assert_non_null(after);
-	d = ms_summary_diff(before, after);
-	assert_non_null(d);
-	text = ms_test_print(d, NULL);
-	assert_string_equal(text,
+	struct diff_case c;
+	make_diff_case(&c, 100);
+	assert_prints(c.d, NULL,
 		"      types |   # blocks |   requested size\n"
 		"=========== | ========== | ================\n"
 		"  ts d gone |         -1 |         -4.88 KB\n"
 		"   ts d new |          3 |          2.93 KB\n"
 		"  ts d keep |         -1 |       -100     B\n");
-	free(text);
-	ms_summary_free(d);
-	ms_summary_free(before);
-	ms_summary_free(after);
-	ms_free(keep[0]);
-	for (int i = 0; i < 3; i++)
-		ms_free(fresh[i]);
+	free_diff_case(&c);
 }
 
 /* A write error is reported: -1 with errno set. */

@@ -220,9 +220,8 @@ static void test_threads_churn_exact_counts(void **state)
 	assert_non_null(s);
 	size_t seen_rows = ms_summary_count(s);
 	for (int r = 0; r < NROWS; r++) {
-		const struct ms_summary_row *row = ms_summary_find(s, row_names[r]);
-		seen_blocks[r] = row ? row->g.blocks.current : 0;
-		seen_bytes[r] = row ? row->g.bytes[MS_REQUESTED].current : 0;
+		const struct ms_summary_row *row =
+			ms_test_row_figures(s, row_names[r], &seen_blocks[r], &seen_bytes[r]);
 		seen_sane[r] = !row || (row->g.blocks.peak >= row->g.blocks.current &&
 					row->g.bytes[MS_REQUESTED].peak >= row->g.bytes[MS_REQUESTED].current);
 	}

@@ -100,18 +100,9 @@ static void test_builtin_types(void **state)
 	assert_non_null(s);
 	/* invariant: three live blocks, three rows */
 	assert_int_equal(ms_summary_count(s), 3);
-	const struct ms_summary_row *ri = ms_summary_find(s, "int");
-	const struct ms_summary_row *rc = ms_summary_find(s, "char");
-	const struct ms_summary_row *rb = ms_summary_find(s, "bytes");
-	assert_non_null(ri);
-	assert_non_null(rc);
-	assert_non_null(rb);
-	assert_i64_equal(ri->g.blocks.current, 1);
-	assert_i64_equal(ri->g.bytes[MS_REQUESTED].current, 10 * (int64_t)sizeof(int));
-	assert_i64_equal(rc->g.blocks.current, 1);
-	assert_i64_equal(rc->g.bytes[MS_REQUESTED].current, 7);
-	assert_i64_equal(rb->g.blocks.current, 1);
-	assert_i64_equal(rb->g.bytes[MS_REQUESTED].current, 33);
+	assert_row(s, "int", 1, 10 * (int64_t)sizeof(int));
+	assert_row(s, "char", 1, 7);
+	assert_row(s, "bytes", 1, 33);
 	ms_summary_free(s);
 
 	/* a registered type knows its row; the library set it on first use */
@@ -161,28 +152,18 @@ static void test_duplicate_type_name_rejected(void **state)
 	(void)state;
 	struct tt_dup *a = ms_alloc(&tt_dup_first, 2);
 	assert_non_null(a);
-	struct ms_stats before = ms_stats();
 
-	struct ms_capture cap;
-	ms_capture_start(&cap);
-	errno = 0;
-	struct tt_dup *b = ms_alloc(&tt_dup_second, 1); const int line = __LINE__;
-	int err = errno;
-	ms_set_misuse_handler(NULL, NULL);
-
-	struct ms_stats after = ms_stats();
-	/* invariants: nothing counted, one more misuse, the same rows */
-	assert_gauges_equal(&after.all, &before.all);
-	assert_i64_equal(after.misuse_count, before.misuse_count + 1);
-	assert_int_equal(after.rows, before.rows);
-	/* exact */
-	assert_null(b);
-	assert_int_equal(err, EINVAL);
-	assert_misuse(&cap, MS_MISUSE_BAD_TYPE, "ms_alloc", "test_types.c", line);
-	assert_non_null(strstr(cap.message, "struct tt_dup"));
+	struct ms_probe pr;
+	struct tt_dup *b;
+	ms_probe(&pr, b = ms_alloc(&tt_dup_second, 1));
+	/* nothing counted, one more misuse, reported here; NULL and EINVAL; the same rows */
+	assert_probe_refused(&pr, b, MS_MISUSE_BAD_TYPE, "ms_alloc", EINVAL);
+	assert_int_equal(pr.after.rows, pr.before.rows);
+	assert_non_null(strstr(pr.cap.message, "struct tt_dup"));
 	assert_int_equal(atomic_load(&tt_dup_second.row_), 0);
 
 	/* calloc with it is rejected too; the first descriptor still works */
+	struct ms_capture cap;
 	ms_capture_start(&cap);
 	assert_null(ms_calloc(&tt_dup_second, 1));
 	ms_set_misuse_handler(NULL, NULL);
@@ -221,15 +202,9 @@ static void test_tags_share_rows_by_text(void **state)
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
 	assert_int_equal(ms_summary_count(s), 2);
-	const struct ms_summary_row *r = ms_summary_find(s, "tt packet");
-	assert_non_null(r);
-	assert_i64_equal(r->g.blocks.current, 2);
-	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 128);
+	assert_row(s, "tt packet", 2, 128);
 	assert_null(ms_summary_find(s, "XXXXXXXXX"));
-	r = ms_summary_find(s, "tt other");
-	assert_non_null(r);
-	assert_i64_equal(r->g.blocks.current, 1);
-	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 5);
+	assert_row(s, "tt other", 1, 5);
 	ms_summary_free(s);
 
 	struct ms_block_info info;
@@ -267,10 +242,7 @@ static void test_tag_buffer_reused_with_new_text(void **state)
 	int found[3];
 	for (int i = 0; i < 3; i++) {
 		snprintf(tag, sizeof tag, "tt conn %d", i);
-		const struct ms_summary_row *r = ms_summary_find(s, tag);
-		found[i] = r != NULL;
-		blocks[i] = r ? r->g.blocks.current : 0;
-		requested[i] = r ? r->g.bytes[MS_REQUESTED].current : 0;
+		found[i] = ms_test_row_figures(s, tag, &blocks[i], &requested[i]) != NULL;
 	}
 	for (size_t i = 0; rows != 3 && i < rows; i++)
 		print_error("row \"%s\": %" PRId64 " blocks\n", ms_summary_row(s, i)->name,
@@ -292,26 +264,17 @@ static void test_tag_equal_to_type_name_rejected(void **state)
 	/* register the type first (it may already be) */
 	struct tt_leaf *l = ms_alloc(&tt_leaf_type, 1);
 	assert_non_null(l);
-	struct ms_stats before = ms_stats();
 
-	struct ms_capture cap;
-	ms_capture_start(&cap);
-	errno = 0;
-	void *p = ms_alloc_bytes(16, "struct tt_leaf"); const int line = __LINE__;
-	int err = errno;
-	ms_set_misuse_handler(NULL, NULL);
-
-	struct ms_stats after = ms_stats();
-	assert_gauges_equal(&after.all, &before.all);
-	assert_i64_equal(after.misuse_count, before.misuse_count + 1);
-	assert_int_equal(after.rows, before.rows);
-	assert_null(p);
-	assert_int_equal(err, EINVAL);
-	assert_misuse(&cap, MS_MISUSE_BAD_TYPE, "ms_alloc_bytes", "test_types.c", line);
+	struct ms_probe pr;
+	void *p;
+	ms_probe(&pr, p = ms_alloc_bytes(16, "struct tt_leaf"));
+	assert_probe_refused(&pr, p, MS_MISUSE_BAD_TYPE, "ms_alloc_bytes", EINVAL);
+	assert_int_equal(pr.after.rows, pr.before.rows);
 
 	/* the built-in names are types too */
 	int *ip = ms_alloc(&ms_type_int, 1);
 	assert_non_null(ip);
+	struct ms_capture cap;
 	ms_capture_start(&cap);
 	char int_copy[] = "int";
 	p = ms_alloc_bytes(4, int_copy);

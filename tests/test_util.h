@@ -1,4 +1,4 @@
-/* test_util.h: helpers every memstats unit test shares: signed asserts, a misuse recorder, setup and teardown. */
+/* test_util.h: helpers every memstats unit test shares: signed asserts, misuse capture and probes, row checks, setup and teardown. */
 #ifndef MS_TEST_UTIL_H
 #define MS_TEST_UTIL_H
 
@@ -166,6 +166,82 @@ static inline void ms_test_capture_is(const struct ms_capture *c, enum ms_misuse
 	ms_test_capture_is((c), (kind), (function), (file), (line), __FILE__, __LINE__)
 
 /* ------------------------------------------------------------------ */
+/* A probe around one bad call: the stats before, the report captured.  */
+/* ------------------------------------------------------------------ */
+
+struct ms_probe {
+	struct ms_stats before;   /* ms_stats() just before the call */
+	struct ms_stats after;    /* ms_stats() once assert_probe has run */
+	struct ms_capture cap;    /* what the misuse handler was told */
+	int line;                 /* the line the call stood on */
+	int err;                  /* errno just after the call (cleared before it) */
+};
+
+/* Take the stats and start capturing misuse: the first half of ms_probe. */
+static inline void ms_probe_start(struct ms_probe *p)
+{
+	p->before = ms_stats();
+	ms_capture_start(&p->cap);
+}
+
+/*
+ * Make one call inside the probe `p`: `call` is a statement, such as
+ * `q = ms_realloc(b, 9)` or `ms_free(b)`. errno is cleared before it and
+ * kept after it, and the line is kept as the call's site, so the whole
+ * ms_probe(...) must stand on one line.
+ */
+#define ms_probe(p, call)               \
+	do {                            \
+		ms_probe_start(p);      \
+		errno = 0;              \
+		call;                   \
+		(p)->err = errno;       \
+		(p)->line = __LINE__;   \
+	} while (0)
+
+/* `path` without its directories: the file name the library reports for a site. */
+static inline const char *ms_test_base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * The probed call was reported once as `kind` from `function` at its own
+ * line of the calling test's file; the ms_stats() gauges are identical;
+ * misuse_count went up by one. Restores the default handler and fills
+ * p->after.
+ */
+static inline void ms_test_probe_is(struct ms_probe *p, enum ms_misuse_kind kind,
+				    const char *function, const char *tfile, int tline)
+{
+	ms_set_misuse_handler(NULL, NULL);
+	p->after = ms_stats();
+	ms_test_gauges_equal(&p->after.all, &p->before.all, tfile, tline);
+	ms_test_i64_check(p->after.misuse_count, p->before.misuse_count + 1, MS_TEST_EQ,
+			  "misuse_count after", "before + 1", tfile, tline);
+	ms_test_capture_is(&p->cap, kind, function, ms_test_base_name(tfile), p->line, tfile,
+			   tline);
+}
+#define assert_probe(p, kind, function) \
+	ms_test_probe_is((p), (kind), (function), __FILE__, __LINE__)
+
+/* As assert_probe, and the call failed: it returned NULL (`result`) and set errno to `err`. */
+static inline void ms_test_probe_refused(struct ms_probe *p, const void *result,
+					 enum ms_misuse_kind kind, const char *function, int err,
+					 const char *errs, const char *tfile, int tline)
+{
+	ms_test_probe_is(p, kind, function, tfile, tline);
+	if (result != NULL) {
+		print_error("the probed call returned %p, expected NULL\n", result);
+		_fail(tfile, tline);
+	}
+	ms_test_i64_check(p->err, err, MS_TEST_EQ, "errno after the call", errs, tfile, tline);
+}
+#define assert_probe_refused(p, result, kind, function, err) \
+	ms_test_probe_refused((p), (result), (kind), (function), (err), #err, __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------ */
 /* Setup and teardown: every test starts and ends with nothing live.    */
 /* ------------------------------------------------------------------ */
 
@@ -258,6 +334,17 @@ static inline int ms_test_glibc_malloc(const char **why)
 		}                                                            \
 	} while (0)
 
+/* Skip the calling test unless malloc is replaced; `covered_by` names the test for glibc's. */
+#define ms_test_require_replaced_malloc(covered_by)                          \
+	do {                                                                 \
+		const char *why_;                                            \
+		if (ms_test_glibc_malloc(&why_)) {                           \
+			print_message("skipped: glibc's malloc is in use (%s covers it)\n", \
+				      covered_by);                           \
+			skip();                                              \
+		}                                                            \
+	} while (0)
+
 /*
  * Print `s` into a fresh NUL-terminated string (raw malloc, untracked;
  * the caller frees it with free()).
@@ -274,15 +361,96 @@ static inline char *ms_test_print(const ms_summary *s, const struct ms_print_opt
 	return text;
 }
 
+/* ------------------------------------------------------------------ */
+/* Summary rows                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The row `name` of `s` (NULL if absent), with its current blocks and
+ * requested bytes in `*blocks` and `*requested` (0 and 0 if absent).
+ */
+static inline const struct ms_summary_row *ms_test_row_figures(const ms_summary *s,
+								const char *name,
+								int64_t *blocks,
+								int64_t *requested)
+{
+	const struct ms_summary_row *r = ms_summary_find(s, name);
+	*blocks = r ? r->g.blocks.current : 0;
+	*requested = r ? r->g.bytes[MS_REQUESTED].current : 0;
+	return r;
+}
+
 /* The row named `name` in a fresh summary: its current blocks and requested bytes (0, 0 if absent). */
 static inline void ms_test_row_now(const char *name, int64_t *blocks, int64_t *requested)
 {
 	ms_summary *s = ms_summarize();
 	assert_non_null(s);
-	const struct ms_summary_row *r = ms_summary_find(s, name);
-	*blocks = r ? r->g.blocks.current : 0;
-	*requested = r ? r->g.bytes[MS_REQUESTED].current : 0;
+	ms_test_row_figures(s, name, blocks, requested);
 	ms_summary_free(s);
 }
+
+/* The row `name` of `s`, failing the test (at the caller's line) if it is missing. */
+static inline const struct ms_summary_row *ms_test_row_of(const ms_summary *s, const char *name,
+							   const char *file, int line)
+{
+	const struct ms_summary_row *r = ms_summary_find(s, name);
+	if (!r) {
+		print_error("the summary has no row \"%s\"\n", name);
+		_fail(file, line);
+	}
+	return r;
+}
+#define row_of(s, name) ms_test_row_of((s), (name), __FILE__, __LINE__)
+
+/* The row `name` of `s` exists and holds `blocks` current blocks of `requested` requested bytes. */
+static inline const struct ms_summary_row *ms_test_row_is(const ms_summary *s, const char *name,
+							   int64_t blocks, int64_t requested,
+							   const char *file, int line)
+{
+	const struct ms_summary_row *r = ms_test_row_of(s, name, file, line);
+	ms_test_i64_check(r->g.blocks.current, blocks, MS_TEST_EQ, name, "blocks", file, line);
+	ms_test_i64_check(r->g.bytes[MS_REQUESTED].current, requested, MS_TEST_EQ, name,
+			  "requested bytes", file, line);
+	return r;
+}
+#define assert_row(s, name, blocks, requested) \
+	ms_test_row_is((s), (name), (blocks), (requested), __FILE__, __LINE__)
+
+/* `s` is in summary order: requested bytes, then blocks (both descending), then name. */
+static inline void ms_test_summary_sorted(const ms_summary *s, const char *file, int line)
+{
+	for (size_t i = 1; i < ms_summary_count(s); i++) {
+		const struct ms_summary_row *a = ms_summary_row(s, i - 1), *b = ms_summary_row(s, i);
+		int64_t ra = a->g.bytes[MS_REQUESTED].current, rb = b->g.bytes[MS_REQUESTED].current;
+		if (!(ra > rb || (ra == rb && (a->g.blocks.current > b->g.blocks.current ||
+					       (a->g.blocks.current == b->g.blocks.current &&
+						strcmp(a->name, b->name) < 0))))) {
+			print_error("rows %zu \"%s\" and %zu \"%s\" are out of order\n", i - 1,
+				    a->name, i, b->name);
+			_fail(file, line);
+		}
+	}
+}
+#define assert_summary_sorted(s) ms_test_summary_sorted((s), __FILE__, __LINE__)
+
+/* The rows of `s` add up to `g`'s current blocks and its current bytes in every notion. */
+static inline void ms_test_rows_sum_to(const ms_summary *s, const struct ms_gauges *g,
+				       const char *file, int line)
+{
+	struct ms_gauges sum;
+	memset(&sum, 0, sizeof sum);
+	for (size_t i = 0; i < ms_summary_count(s); i++) {
+		const struct ms_summary_row *r = ms_summary_row(s, i);
+		sum.blocks.current += r->g.blocks.current;
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			sum.bytes[n].current += r->g.bytes[n].current;
+	}
+	ms_test_i64_check(sum.blocks.current, g->blocks.current, MS_TEST_EQ, "the rows' blocks",
+			  "current blocks", file, line);
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		ms_test_i64_check(sum.bytes[n].current, g->bytes[n].current, MS_TEST_EQ,
+				  ms_notion_name((enum ms_notion)n), "current bytes", file, line);
+}
+#define assert_rows_sum_to(s, g) ms_test_rows_sum_to((s), (g), __FILE__, __LINE__)
 
 #endif
