@@ -228,14 +228,18 @@ static void remember_freed(struct ms_thread *self, uintptr_t address, const char
  * below reads its trailer, which another thread could free meanwhile, so
  * that is done only while the process has a single thread.
  */
-static void report_not_live(const void *p, const char *function, const char *file, int line)
+void ms_report_not_live(const void *p, const char *function, const char *file, int line)
 {
 	struct ms_thread *self = ms_thread_self();
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
 		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
-			ms_misuse(MS_MISUSE_DOUBLE_FREE, function, file, line,
-				  "double free: this block of '%s' was already freed at %s:%u",
+			/* ms_free and ms_realloc free it again; sizing only reads it. */
+			bool freeing = strcmp(function, "ms_free") == 0 ||
+				       strcmp(function, "ms_realloc") == 0;
+			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
+				  file, line, "%sthis block of '%s' was already freed at %s:%u",
+				  freeing ? "double free: " : "use after free: ",
 				  ms_row_get(f->row)->name, f->file, f->line);
 			return;
 		}
@@ -268,7 +272,7 @@ static bool take_block(void *p, size_t *raw, struct ms_trailer *t, const char *f
 		       const char *file, int line)
 {
 	if (!ms_pagemap_take(p)) {
-		report_not_live(p, function, file, line);
+		ms_report_not_live(p, function, file, line);
 		return false;
 	}
 	*raw = malloc_usable_size(p);

@@ -49,6 +49,12 @@ struct ms_block_sizes ms_block_sizes_of(size_t raw_usable, uint64_t requested);
  */
 bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes *sizes);
 
+/*
+ * Report `p`, which is not a live block's start, as precisely as can be
+ * said: a double free, an interior pointer (and into what), or unknown.
+ */
+void ms_report_not_live(const void *p, const char *function, const char *file, int line);
+
 /* The trailer's address inside a block of raw usable size `raw_usable`. */
 static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
 {

@@ -252,6 +252,7 @@ struct ms_sized {
 	const struct ms_sized *counted_at; /* shared: where the block was counted */
 	int counted_below;               /* shared, counted below `counted_at` (past detail) */
 	int untracked;                   /* points at memory memstats did not hand out */
+	int mistyped;                    /* points at a block of another described type */
 	const struct ms_sized *parent;   /* NULL at the root */
 	size_t child_count;
 	struct ms_sized *children;       /* by size, descending; ties in traversal order */

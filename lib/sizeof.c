@@ -67,7 +67,7 @@ struct tnode {
 	char *name;
 	int64_t size, flat;
 	struct tnode *parent, *counted_at;
-	int counted_below, untracked;
+	int counted_below, untracked, mistyped;
 	struct tnode **kids;
 	size_t kid_count, kid_capacity;
 	size_t order;             /* creation order: ties in the sort keep it */
@@ -153,13 +153,6 @@ static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char
 	return n;
 }
 
-/* Charge `bytes` to `node` and every node above it. */
-static void charge(struct tnode *node, int64_t bytes)
-{
-	for (; node; node = node->parent)
-		node->size += bytes;
-}
-
 static bool push(struct sizing *z, struct frame f)
 {
 	if (z->depth == z->stack_capacity) {
@@ -239,7 +232,20 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 		return n;
 	}
 
+	/* What the block holds, as its field describes it. */
 	const struct ms_row_info *row = ms_row_get(t.row);
+	const ms_type *walk_as = r->field_name ? r->type : row->type;
+	if (r->field_name && r->kind != MS_FIELD_PTR_ARRAY && r->kind != MS_FIELD_STRING &&
+	    row->type && row->type != walk_as) {
+		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
+			  "%s is described as '%s' but points at a block of '%s'; not counted",
+			  describe_field(r, where, sizeof where), walk_as->name, row->name);
+		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		if (n)
+			n->mistyped = 1;
+		return n;
+	}
+
 	int64_t bytes = sizes.bytes[z->notion];
 	z->found.bytes += bytes;
 	z->found.blocks++;
@@ -259,20 +265,15 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	}
 	if (n)
 		n->flat = bytes;
-	charge(n ? n : above, bytes);
+	/* Bytes go to the node that counted them; finish_tree adds subtrees up. */
+	struct tnode *owner = n ? n : above;
+	if (owner)
+		owner->size += bytes;
 	*v = (struct visit){ (uintptr_t)r->target, n ? n : above, n == NULL };
 	z->visited.used++;
 
-	/* What the block holds, as its field describes it. */
-	const ms_type *walk_as = r->field_name ? r->type : row->type;
 	if (r->kind == MS_FIELD_STRING || !walk_as)
 		return n;
-	if (r->field_name && r->kind != MS_FIELD_PTR_ARRAY && row->type && row->type != walk_as) {
-		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
-			  "%s is described as '%s' but points at a block of '%s'; not walked",
-			  describe_field(r, where, sizeof where), walk_as->name, row->name);
-		return n;
-	}
 	size_t element_size = r->kind == MS_FIELD_PTR_ARRAY ? sizeof(void *) : walk_as->size;
 	size_t capacity = capacity_of(t.requested, element_size);
 	size_t count = !r->field_name ? capacity : r->kind == MS_FIELD_PTR ? 1 : r->len;
@@ -410,9 +411,12 @@ static struct ms_sized *finish_tree(struct tnode *root, size_t count, const stru
 		return NULL;
 	}
 	breadth_first(root, queue);
+	for (size_t i = count; i-- > 1;)          /* children before parents */
+		queue[i]->parent->size += queue[i]->size;
 	for (size_t i = 0; i < count; i++)
-		qsort(queue[i]->kids, queue[i]->kid_count, sizeof *queue[i]->kids,
-		      by_size_then_order);
+		if (queue[i]->kid_count > 1)
+			qsort(queue[i]->kids, queue[i]->kid_count, sizeof *queue[i]->kids,
+			      by_size_then_order);
 	breadth_first(root, queue);      /* sorting reordered the children */
 	tree->count = count;
 	tree->bytes = bytes;
@@ -427,6 +431,7 @@ static struct ms_sized *finish_tree(struct tnode *root, size_t count, const stru
 		n->size = t->size;
 		n->flat = t->flat;
 		n->untracked = t->untracked;
+		n->mistyped = t->mistyped;
 		n->counted_below = t->counted_below;
 		n->counted_at = t->counted_at ? &tree->nodes[t->counted_at->final_index] : NULL;
 		n->parent = t->parent ? &tree->nodes[t->parent->final_index] : NULL;
@@ -468,8 +473,7 @@ static bool start_sizing(const void *p, enum ms_notion notion, const char *funct
 		return false;
 	}
 	if (!ms_block_lookup(p, &t, &sizes)) {
-		ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
-			  "pointer is not the start of a live memstats block");
+		ms_report_not_live(p, function, file, line);
 		errno = EINVAL;
 		return false;
 	}
@@ -575,6 +579,8 @@ static int print_note(const struct ms_sized *n, FILE *out)
 {
 	if (n->untracked)
 		return fputs(" (untracked: not from memstats)", out) < 0 ? -1 : 0;
+	if (n->mistyped)
+		return fputs(" (not counted: a block of another type)", out) < 0 ? -1 : 0;
 	if (!n->counted_at)
 		return 0;
 	char *path = ms_sized_path(n->counted_at);
