@@ -25,7 +25,7 @@ CHAPTERS    := $(foreach c,$(CHAPTER_SRC),$(call chapter_name,$(c)))
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--show-leak-kinds=all --errors-for-leak-kinds=all
 
-.PHONY: all deps test check bless clean help
+.PHONY: all deps test check plots bless clean help
 all: $(CHAPTERS)
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind"
+	@echo "make plots        the chapters' data and plots in plots/out/"
 	@echo "make bless        rewrite tests/expected/ and the lessons' output blocks"
 	@echo "make clean        remove build/ and the chapter programs"
 
@@ -105,6 +106,29 @@ check: need-cmocka
 	 done
 	@echo "make check: clean"
 
+# ---------------------------------------------------------------------------
+# Plots: a script plots/NAME.gp with a line "# chapter: chapterN" is drawn
+# from that chapter's --data; the images land beside the data in plots/out.
+PLOT_DIR      := plots/out
+PLOT_SCRIPTS  := $(sort $(shell grep -l '^\# chapter: ' plots/*.gp 2>/dev/null))
+PLOT_CHAPTERS := $(sort $(if $(PLOT_SCRIPTS),$(shell sed -n 's/^\# chapter: *//p' $(PLOT_SCRIPTS))))
+
+plots: $(PLOT_CHAPTERS)
+	@mkdir -p $(PLOT_DIR)
+	@for c in $(PLOT_CHAPTERS); do \
+	   ./$$c --data $(PLOT_DIR) > /dev/null || { echo "./$$c --data $(PLOT_DIR) failed"; exit 1; }; \
+	 done
+	@if ! command -v gnuplot > /dev/null 2>&1; then \
+	   echo "make plots: the data is in $(PLOT_DIR)/; gnuplot is missing, so no images."; \
+	   echo "  make deps  (or: apt-get install -y gnuplot-nox), then make plots again"; \
+	 else \
+	   for gp in $(PLOT_SCRIPTS); do \
+	     png=$(PLOT_DIR)/$$(basename $$gp .gp).png; \
+	     gnuplot -e "outfile='$$png'" $$gp || exit 1; \
+	     echo "wrote $$png"; \
+	   done; \
+	 fi
+
 bless: need-cmocka
 	@$(MAKE) --no-print-directory $(filter build/plain/tests/test_chapter%,$(plain_TESTS)) $(CHAPTERS)
 	@for t in $(filter build/plain/tests/test_chapter%,$(plain_TESTS)); do \
@@ -112,4 +136,4 @@ bless: need-cmocka
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true
 
 clean:
-	rm -rf build $(CHAPTERS)
+	rm -rf build $(PLOT_DIR) $(CHAPTERS)

@@ -25,7 +25,9 @@ int chapter_main(int argc, char **argv, const struct chapter *chapter);
 
 int chapter1_run(FILE *out, const struct chapter_opts *opts);
 int chapter2_run(FILE *out, const struct chapter_opts *opts);
+int chapter3_run(FILE *out, const struct chapter_opts *opts);
 extern const struct chapter chapter1;
 extern const struct chapter chapter2;
+extern const struct chapter chapter3;
 
 #endif

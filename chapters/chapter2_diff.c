@@ -13,8 +13,6 @@
 /* Enough small blocks for the come-and-go experiment to be plain to see. */
 #define CHURN_BLOCKS 100
 
-/* The blocks of pointers in (b) and (c), a row of their own: "int *". */
-static MS_TYPE_LEAF(int_pointer_type, int *);
 
 /* (a) One block holding the ten values themselves. */
 static void *build_value_array(void)
@@ -35,7 +33,7 @@ static void release_value_array(void *x)
 static void *build_shared_pointers(void)
 {
 	int *two = ms_alloc(&ms_type_int, 1);
-	int **x = two ? ms_alloc(&int_pointer_type, X_LENGTH) : NULL;
+	int **x = two ? ms_alloc(&lesson_int_pointer_type, X_LENGTH) : NULL;
 	if (!x) {
 		ms_free(two);
 		return NULL;
@@ -57,7 +55,7 @@ static void release_shared_pointers(void *pointers)
 /* (c) Ten pointers, each to an int of its own. */
 static void *build_own_pointers(void)
 {
-	int **x = ms_alloc(&int_pointer_type, X_LENGTH);
+	int **x = ms_alloc(&lesson_int_pointer_type, X_LENGTH);
 	if (!x)
 		return NULL;
 	for (int i = 0; i < X_LENGTH; i++) {

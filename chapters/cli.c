@@ -8,9 +8,9 @@ static void print_usage(FILE *out, const struct chapter *chapter)
 	fprintf(out,
 		"usage: %s [--data DIR] [--help]\n"
 		"Chapter %s of memstats: %s.\n"
-		"  --data DIR  also write the chapter's tables to DIR/%s.dat\n"
+		"  --data DIR  also write the numbers behind the chapter's plot into DIR\n"
 		"  -h, --help  print this help and exit\n",
-		chapter->name, chapter->name + strlen("chapter"), chapter->title, chapter->name);
+		chapter->name, chapter->name + strlen("chapter"), chapter->title);
 }
 
 int chapter_main(int argc, char **argv, const struct chapter *chapter)

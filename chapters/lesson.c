@@ -8,6 +8,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/*
+ * One descriptor for "int *" blocks whose elements each point at an int:
+ * a type's name is its row's identity, so chapters that allocate "int *"
+ * must share it rather than describe it twice.
+ */
+MS_TYPE_POINTER(lesson_int_pointer_type, int *, &ms_type_int);
+
 static void print_rule(FILE *out, char c, size_t length)
 {
 	for (size_t i = 0; i < length; i++)
@@ -124,6 +131,54 @@ void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summ
 	end_machine_block(lesson);
 }
 
+/* The rule of '=' under a grid's header, as wide as each column. */
+static void print_grid_rule(FILE *out, size_t columns, const int *width)
+{
+	for (size_t c = 0; c < columns; c++) {
+		fputs(c ? " | " : "", out);
+		for (int i = 0; i < width[c]; i++)
+			fputc('=', out);
+	}
+	fputc('\n', out);
+}
+
+/* Print a grid's rows, each column as wide as its widest cell plus two. */
+static void print_grid(FILE *out, size_t columns, size_t row_count, const struct lesson_grid_row *rows)
+{
+	int width[LESSON_GRID_COLUMNS] = { 0 };
+	for (size_t c = 0; c < columns; c++)
+		for (size_t r = 0; r < row_count; r++)
+			if ((int)strlen(rows[r].cell[c]) + 2 > width[c])
+				width[c] = (int)strlen(rows[r].cell[c]) + 2;
+	for (size_t r = 0; r < row_count; r++) {
+		for (size_t c = 0; c < columns; c++)
+			fprintf(out, "%s%*s", c ? " | " : "", width[c], rows[r].cell[c]);
+		fputc('\n', out);
+		if (r == 0)
+			print_grid_rule(out, columns, width);
+	}
+}
+
+void lesson_grid(struct lesson *lesson, size_t columns, size_t row_count,
+		 const struct lesson_grid_row *rows)
+{
+	print_grid(begin_part(lesson), columns, row_count, rows);
+}
+
+void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns,
+			 size_t row_count, const struct lesson_grid_row *rows)
+{
+	FILE *out = begin_part(lesson);
+	fprintf(out, "On this machine, %s:\n", what);
+	print_grid(out, columns, row_count, rows);
+	end_machine_block(lesson);
+}
+
+void lesson_sized(struct lesson *lesson, const struct ms_sized *tree)
+{
+	ms_sized_print(tree, begin_part(lesson));
+}
+
 /* One "label   figure" line of the totals block; `note` may be NULL. */
 static void print_figure(FILE *out, const char *label, int64_t figure, const char *note)
 {
@@ -188,16 +243,27 @@ FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *f
 	return data;
 }
 
+void lesson_data_begin(FILE *data, const char *label, const char *columns)
+{
+	fprintf(data, "# %s\n# %s\n", label, columns);
+}
+
+void lesson_data_end(FILE *data)
+{
+	fputs("\n\n", data);
+}
+
 void lesson_data_table(FILE *data, const char *label, const ms_summary *s)
 {
-	fprintf(data, "# %s\n", label);
-	fprintf(data, "# type blocks %s\n", ms_notion_name(MS_REQUESTED));
+	char columns[64];
+	snprintf(columns, sizeof columns, "type blocks %s", ms_notion_name(MS_REQUESTED));
+	lesson_data_begin(data, label, columns);
 	for (size_t i = 0; i < ms_summary_count(s); i++) {
 		const struct ms_summary_row *row = ms_summary_row(s, i);
 		fprintf(data, "\"%s\" %" PRId64 " %" PRId64 "\n", row->name,
 			row->g.blocks.current, row->g.bytes[MS_REQUESTED].current);
 	}
-	fputs("\n\n", data);
+	lesson_data_end(data);
 }
 
 int lesson_data_close(FILE *data, const char *name)

@@ -21,6 +21,13 @@ struct lesson {
 };
 #define LESSON_INIT(out) { (out), false }
 
+/*
+ * Blocks of `int *`, each element pointing at one int (row "int *"), as
+ * deep sizing follows them. Shared because two descriptors may not share
+ * a type name.
+ */
+extern ms_type lesson_int_pointer_type;
+
 /* "Chapter 1: summary of live memory by type" over a rule of '='. */
 void lesson_heading(struct lesson *lesson, const struct chapter *chapter);
 
@@ -53,12 +60,46 @@ void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summ
  */
 void lesson_machine_totals(struct lesson *lesson);
 
+/* Most columns a grid has, and the room for one cell's text (NUL included). */
+#define LESSON_GRID_COLUMNS 5
+#define LESSON_CELL_SIZE 24
+
+/* One row of a grid: its cells' text, filled with snprintf. */
+struct lesson_grid_row {
+	char cell[LESSON_GRID_COLUMNS][LESSON_CELL_SIZE];
+};
+
+/*
+ * A table of text in Pympler's shape, for figures that are not a summary:
+ * `rows[0]` is the header, then `row_count - 1` rows of `columns` cells,
+ * each column right-aligned as wide as its widest cell plus two, " | "
+ * between columns and a rule of '=' under the header.
+ */
+void lesson_grid(struct lesson *lesson, size_t columns, size_t row_count,
+		 const struct lesson_grid_row *rows);
+
+/* The same grid as an "On this machine, <what>:" block, ended by its blank line. */
+void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns,
+			 size_t row_count, const struct lesson_grid_row *rows);
+
+/* A sized tree (ms_sized) as ms_sized_print prints it, Pympler's asized() shape. */
+void lesson_sized(struct lesson *lesson, const struct ms_sized *tree);
+
 /*
  * Open DIR/<name>.dat for a chapter's data when opts->data_dir is set,
  * creating DIR if it is missing. Returns NULL when no data is wanted, or
  * when opening failed (then *failed is set and a message is on stderr).
  */
 FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *failed);
+
+/*
+ * Start a data set: a '#' line naming it (`label`) and a '#' line naming
+ * its space-separated `columns`. End it with lesson_data_end.
+ */
+void lesson_data_begin(FILE *data, const char *label, const char *columns);
+
+/* End a data set with two blank lines, so gnuplot's `index` can pick it out. */
+void lesson_data_end(FILE *data);
 
 /*
  * Write `s` as a data set: a '#' line naming it (`label`), a '#' line with

@@ -235,6 +235,9 @@ struct ms_deep {
  * Not to be run from two threads at once on blocks that change meanwhile.
  */
 #define ms_sizeof_deep(p, notion) ms_sizeof_deep_at((p), (notion), NULL, MS_SITE_FILE_, __LINE__)
+/* The same, also filling *found with what the walk met. */
+#define ms_sizeof_deep_found(p, notion, found) \
+	ms_sizeof_deep_at((p), (notion), (found), MS_SITE_FILE_, __LINE__)
 int64_t ms_sizeof_deep_at(const void *p, enum ms_notion notion, struct ms_deep *found,
 			  const char *file, int line);
 

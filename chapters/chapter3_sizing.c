@@ -1,0 +1,746 @@
+/* chapter3_sizing.c: lesson 3, object sizing: flat and deep, shared and cyclic, and what malloc and padding add. */
+#include "chapter3_sizing.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chapter.h"
+#include "lesson.h"
+#include "memstats.h"
+
+/* The data file --data writes: DIR/malloc_cost.dat. */
+#define MALLOC_COST_DATA "malloc_cost"
+
+/* Deep size in requested bytes, filling `found`; the misuse site is the caller's line. */
+#define deep_requested(p, found) ms_sizeof_deep_found((p), MS_REQUESTED, (found))
+
+/* ------------------------------------------------------------------ */
+/* A small graph with a shared node and a cycle                        */
+/* ------------------------------------------------------------------ */
+
+struct graph_node {
+	char *label;
+	struct graph_node *left, *right;
+};
+static MS_TYPE(graph_node_type, struct graph_node,
+	       MS_STRING(struct graph_node, label),
+	       MS_PTR(struct graph_node, left, &graph_node_type),
+	       MS_PTR(struct graph_node, right, &graph_node_type));
+
+/* The graph's nodes, in the order the lesson lists them. */
+enum graph_node_name { ROOT, A, B, C, GRAPH_NODES };
+static const char *const graph_labels[GRAPH_NODES] = { "root", "a", "b", "c" };
+
+/* Free `count` nodes and their labels. */
+static void free_nodes(struct graph_node *const *node, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (node[i])
+			ms_free(node[i]->label);
+		ms_free(node[i]);
+	}
+}
+
+struct graph_node *chapter3_graph_build(void)
+{
+	struct graph_node *node[GRAPH_NODES];
+	for (size_t i = 0; i < GRAPH_NODES; i++) {
+		node[i] = ms_calloc(&graph_node_type, 1);
+		if (node[i])
+			node[i]->label = ms_strdup(graph_labels[i]);
+		if (!node[i] || !node[i]->label) {
+			free_nodes(node, i + 1);
+			return NULL;
+		}
+	}
+	node[ROOT]->left = node[A];
+	node[ROOT]->right = node[B];
+	node[A]->left = node[C];
+	node[B]->left = node[C];
+	node[C]->right = node[B];
+	return node[ROOT];
+}
+
+/* Every node of the graph from its root, in graph_node_name order. */
+static void graph_nodes(struct graph_node *root, struct graph_node *node[GRAPH_NODES])
+{
+	node[ROOT] = root;
+	node[A] = root->left;
+	node[B] = root->right;
+	node[C] = root->left->left;
+}
+
+void chapter3_graph_free(struct graph_node *root)
+{
+	if (!root)
+		return;
+	struct graph_node *node[GRAPH_NODES];
+	graph_nodes(root, node);
+	free_nodes(node, GRAPH_NODES);
+}
+
+/* ------------------------------------------------------------------ */
+/* x = [2] * 10 as pointers                                            */
+/* ------------------------------------------------------------------ */
+
+/* The ten 2s of x = [2] * 10. */
+#define X_LENGTH 10
+#define X_VALUE 2
+
+int **chapter3_twos_build(bool shared)
+{
+	/* Zeroed, so a failure part way leaves NULLs that free as no-ops. */
+	int **x = ms_calloc(&lesson_int_pointer_type, X_LENGTH);
+	for (size_t i = 0; x && i < X_LENGTH; i++) {
+		x[i] = shared && i > 0 ? x[0] : ms_alloc(&ms_type_int, 1);
+		if (!x[i]) {
+			chapter3_twos_free(x, shared);
+			return NULL;
+		}
+		*x[i] = X_VALUE;
+	}
+	return x;
+}
+
+void chapter3_twos_free(int **x, bool shared)
+{
+	if (!x)
+		return;
+	/* The shared int is x[0] through all ten pointers: free it once. */
+	for (size_t i = 0; i < (shared ? 1 : X_LENGTH); i++)
+		ms_free(x[i]);
+	ms_free(x);
+}
+
+/* ------------------------------------------------------------------ */
+/* A todo list: a string buffer and an array with a length              */
+/* ------------------------------------------------------------------ */
+
+struct todo {
+	char *text;
+};
+static MS_TYPE(todo_type, struct todo, MS_STRING(struct todo, text));
+
+struct todo_list {
+	struct todo *items;   /* `capacity` slots, the first `len` in use */
+	size_t len;
+	size_t capacity;
+	char *title;          /* a buffer of TITLE_BUFFER bytes */
+};
+static MS_TYPE(todo_list_type, struct todo_list,
+	       MS_ARRAY(struct todo_list, items, len, &todo_type),
+	       MS_STRING(struct todo_list, title));
+
+/* Room for a title longer than this one, and for more todos than it has. */
+#define TITLE_BUFFER 16
+#define TODO_CAPACITY 4
+static const char list_title[] = "errands";
+static const char *const todo_texts[] = { "milk", "bread", "stamps" };
+#define TODO_COUNT (sizeof todo_texts / sizeof todo_texts[0])
+_Static_assert(TODO_COUNT == 3, "the lesson names three todos");
+
+struct todo_list *chapter3_todo_list_build(void)
+{
+	struct todo_list *list = ms_calloc(&todo_list_type, 1);
+	if (!list)
+		return NULL;
+	list->title = ms_calloc(&ms_type_char, TITLE_BUFFER);
+	list->items = ms_calloc(&todo_type, TODO_CAPACITY);
+	if (!list->title || !list->items) {
+		chapter3_todo_list_free(list);
+		return NULL;
+	}
+	list->capacity = TODO_CAPACITY;
+	memcpy(list->title, list_title, sizeof list_title);
+	for (size_t i = 0; i < TODO_COUNT; i++) {
+		list->items[i].text = ms_strdup(todo_texts[i]);
+		if (!list->items[i].text) {
+			chapter3_todo_list_free(list);
+			return NULL;
+		}
+		list->len++;
+	}
+	/* Pop the last todo the way a stack often does: only the length moves. */
+	list->len--;
+	return list;
+}
+
+void chapter3_todo_list_free(struct todo_list *list)
+{
+	if (!list)
+		return;
+	/* Every slot, popped ones too; the array was zeroed, so unused ones are NULL. */
+	for (size_t i = 0; list->items && i < list->capacity; i++)
+		ms_free(list->items[i].text);
+	ms_free(list->items);
+	ms_free(list->title);
+	ms_free(list);
+}
+
+struct todo *chapter3_literal_todo_build(void)
+{
+	struct todo *note = ms_alloc(&todo_type, 1);
+	if (note)
+		note->text = "call the bank";
+	return note;
+}
+
+/* ------------------------------------------------------------------ */
+/* What malloc charges, measured on malloc itself                      */
+/* ------------------------------------------------------------------ */
+
+int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
+{
+	void *block = malloc(requested);
+	if (!block)
+		return -1;
+	size_t usable = malloc_usable_size(block);
+	free(block);
+	/*
+	 * glibc's chunk header is 8 bytes for a heap chunk and 16 for an
+	 * mmapped one; their usable sizes are 8 and 0 modulo 16.
+	 */
+	*cost = (struct malloc_cost){ requested, usable, usable + (usable % 16 == 8 ? 8 : 16) };
+	return 0;
+}
+
+double chapter3_overhead_percent(const struct malloc_cost *cost)
+{
+	return 100.0 * (double)(cost->footprint - cost->requested) / (double)cost->requested;
+}
+
+/* ------------------------------------------------------------------ */
+/* Padding: the same fields in two orders                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * X(struct, type, member) lists each struct's fields once, for its
+ * declaration and for the layout table the lesson prints.
+ */
+#define PART_CARELESS_FIELDS(X, S)                                          \
+	X(S, char, grade) X(S, double, weight) X(S, char, in_stock)         \
+	X(S, int, count) X(S, short, year) X(S, char *, name)
+#define PART_TIDY_FIELDS(X, S)                                              \
+	X(S, double, weight) X(S, char *, name) X(S, int, count)            \
+	X(S, short, year) X(S, char, grade) X(S, char, in_stock)
+
+#define DECLARE_FIELD(S, type, member) type member;
+struct part_careless {
+	PART_CARELESS_FIELDS(DECLARE_FIELD, struct part_careless)
+};
+struct part_tidy {
+	PART_TIDY_FIELDS(DECLARE_FIELD, struct part_tidy)
+};
+
+/* How many fields a list names: both orders have the same fields. */
+#define COUNT_FIELD(S, type, member) +1
+#define PART_FIELDS (0 PART_CARELESS_FIELDS(COUNT_FIELD, _))
+_Static_assert(PART_FIELDS == (0 PART_TIDY_FIELDS(COUNT_FIELD, _)),
+	       "the two orders must hold the same fields");
+
+/* Where one field lies in its struct. */
+struct field_layout {
+	const char *type;
+	const char *member;
+	size_t offset;
+	size_t size;
+};
+#define FIELD_LAYOUT(S, type, member) { #type, #member, offsetof(S, member), sizeof(type) },
+
+/* A struct's name, size and fields, in declaration order. */
+struct struct_layout {
+	const char *name;
+	size_t size;
+	struct field_layout fields[PART_FIELDS];
+};
+#define STRUCT_LAYOUT(S, FIELDS) { #S, sizeof(S), { FIELDS(FIELD_LAYOUT, S) } }
+
+static const struct struct_layout part_careless_layout =
+	STRUCT_LAYOUT(struct part_careless, PART_CARELESS_FIELDS);
+static const struct struct_layout part_tidy_layout =
+	STRUCT_LAYOUT(struct part_tidy, PART_TIDY_FIELDS);
+
+/* How many instances the padding lesson prices its bytes at. */
+#define INSTANCES 1000000
+
+/* ------------------------------------------------------------------ */
+/* The lesson                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The graph, each node sized flat and deep, and its sized tree: 0, or -1 if out of memory. */
+static int show_graph(struct lesson *lesson)
+{
+	struct graph_node *root = chapter3_graph_build();
+	struct ms_sized *tree = root ? ms_sized(root, 3, MS_REQUESTED) : NULL;
+	if (!tree) {
+		chapter3_graph_free(root);
+		return -1;
+	}
+	struct graph_node *node[GRAPH_NODES];
+	graph_nodes(root, node);
+
+	lesson_subheading(lesson, "Flat and deep on a small graph");
+	lesson_para(lesson,
+		    "Four nodes, each with a label of its own. Two nodes point at the "
+		    "same third one, and that one points back, so the graph has a shared "
+		    "node and a cycle:");
+	lesson_code(lesson,
+		    "struct graph_node {\n"
+		    "    char *label;\n"
+		    "    struct graph_node *left, *right;\n"
+		    "};\n"
+		    "MS_TYPE(graph_node_type, struct graph_node,\n"
+		    "        MS_STRING(struct graph_node, label),\n"
+		    "        MS_PTR(struct graph_node, left, &graph_node_type),\n"
+		    "        MS_PTR(struct graph_node, right, &graph_node_type));\n"
+		    "\n"
+		    "root->left = a;  root->right = b;\n"
+		    "a->left = c;     b->left = c;      /* c is shared */\n"
+		    "c->right = b;                      /* a cycle: b -> c -> b */");
+
+	struct lesson_grid_row rows[1 + GRAPH_NODES] = {
+		{ { "node", "flat", "deep", "blocks", "already counted" } }
+	};
+	for (size_t i = 0; i < GRAPH_NODES; i++) {
+		struct ms_deep found;
+		int64_t deep = deep_requested(node[i], &found);
+		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", graph_labels[i]);
+		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64,
+			 ms_sizeof_flat(node[i], MS_REQUESTED));
+		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep);
+		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%" PRId64, found.blocks);
+		snprintf(rows[i + 1].cell[4], LESSON_CELL_SIZE, "%" PRId64, found.shared);
+	}
+	lesson_para(lesson,
+		    "ms_sizeof_flat(p, MS_REQUESTED) is one block, as Pympler's flatsize "
+		    "is one object. ms_sizeof_deep(p, MS_REQUESTED) adds every block the "
+		    "described fields reach, as asizeof does, counting each block once. "
+		    "In requested bytes:");
+	lesson_grid(lesson, 5, 1 + GRAPH_NODES, rows);
+
+	struct ms_stats stats = ms_stats();
+	lesson_para(lesson,
+		    "Flat is the same for every node: %zu bytes, three pointers. From "
+		    "root, deep reaches all %" PRId64 " blocks, %" PRId64 " bytes, which "
+		    "is everything the program holds now. It meets c twice, through a and "
+		    "through b, and b twice, from root and from c; each second meeting is "
+		    "counted in the last column instead of in the bytes, which is also why "
+		    "the cycle ends. b and c reach each other and nothing else, so their "
+		    "deep sizes are equal.",
+		    sizeof(struct graph_node), stats.all.blocks.current,
+		    stats.all.bytes[MS_REQUESTED].current);
+	lesson_para(lesson,
+		    "ms_sized(root, 3, MS_REQUESTED) keeps the same walk as a tree three "
+		    "levels deep, Pympler's asized(root, detail=3). A node's size is what "
+		    "was first reached through it; a reference to a block counted "
+		    "elsewhere says where, where Pympler prints a silent size=0:");
+	lesson_sized(lesson, tree);
+	lesson_para(lesson,
+		    "The walk is depth-first in field order (label, left, right), so a "
+		    "shared block belongs to the first path that reaches it: c to "
+		    "left.left, through a, and b to left.left.right, through a and c. "
+		    "By the time root's own right field is followed, b is counted.");
+	ms_sized_free(tree);
+	chapter3_graph_free(root);
+	return 0;
+}
+
+/* The two pointer versions of [2] * 10, in the order the lesson shows them. */
+static const struct {
+	bool shared;
+	const char *label;    /* its row in the machine block */
+	const char *title;
+	const char *code;
+} twos_versions[] = {
+	{ true, "(a) shared", "(a) Ten pointers to one shared int",
+	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
+	  "x[0] = ms_alloc(&ms_type_int, 1);\n"
+	  "*x[0] = 2;\n"
+	  "for (int i = 1; i < 10; i++)\n"
+	  "    x[i] = x[0];" },
+	{ false, "(b) own", "(b) Ten pointers to ten ints of their own",
+	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
+	  "for (int i = 0; i < 10; i++) {\n"
+	  "    x[i] = ms_alloc(&ms_type_int, 1);\n"
+	  "    *x[i] = 2;\n"
+	  "}" },
+};
+#define TWOS_VERSIONS (sizeof twos_versions / sizeof twos_versions[0])
+
+/* One version of x: its code, flat and deep size, tree; its deep sizes into `machine`. */
+static int show_twos_version(struct lesson *lesson, size_t v, struct lesson_grid_row *machine)
+{
+	int **x = chapter3_twos_build(twos_versions[v].shared);
+	struct ms_sized *tree = x ? ms_sized(x, 1, MS_REQUESTED) : NULL;
+	if (!tree) {
+		chapter3_twos_free(x, twos_versions[v].shared);
+		return -1;
+	}
+	struct ms_deep found;
+	int64_t deep = deep_requested(x, &found);
+	lesson_subheading(lesson, twos_versions[v].title);
+	lesson_code(lesson, twos_versions[v].code);
+	lesson_para(lesson,
+		    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
+		    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
+		    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
+		    ms_sizeof_flat(x, MS_REQUESTED), deep, found.blocks, found.shared);
+	lesson_sized(lesson, tree);
+
+	snprintf(machine->cell[0], LESSON_CELL_SIZE, "%s", twos_versions[v].label);
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		snprintf(machine->cell[1 + n], LESSON_CELL_SIZE, "%" PRId64,
+			 ms_sizeof_deep(x, (enum ms_notion)n));
+	ms_sized_free(tree);
+	chapter3_twos_free(x, twos_versions[v].shared);
+	return 0;
+}
+
+/* x = [2] * 10 sized both ways, and what asizeof reports for it: 0, or -1 if out of memory. */
+static int show_twos(struct lesson *lesson)
+{
+	lesson_subheading(lesson, "x = [2] * 10, sized");
+	lesson_para(lesson,
+		    "The tutorial sizes x = [2] * 10 with asizeof(x) and "
+		    "asized(x, detail=1). Chapter 2 built it in C as a block of ten int "
+		    "pointers. Here the pointer blocks are described so that deep sizing "
+		    "follows every element to its int:");
+	lesson_code(lesson, "MS_TYPE_POINTER(int_pointer_type, int *, &ms_type_int);");
+
+	struct lesson_grid_row machine[1 + TWOS_VERSIONS] = { { { "x" } } };
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		snprintf(machine[0].cell[1 + n], LESSON_CELL_SIZE, "deep %s",
+			 ms_notion_name((enum ms_notion)n));
+	for (size_t v = 0; v < TWOS_VERSIONS; v++)
+		if (show_twos_version(lesson, v, &machine[1 + v]) != 0)
+			return -1;
+	lesson_para(lesson,
+		    "In (a) the one int is counted at [0], and the other nine references "
+		    "say so: deep is the pointer block and one int. In (b) each pointer "
+		    "leads to an int of its own, and deep counts all ten. The program "
+		    "asked for four bytes an int; the allocator charges more for each "
+		    "small block:");
+	lesson_machine_grid(lesson, "the deep size of x in each notion (bytes)",
+			    1 + MS_NOTION_COUNT, 1 + TWOS_VERSIONS, machine);
+
+	lesson_subheading(lesson, "What asizeof shows for the Python list");
+	lesson_para(lesson,
+		    "asizeof([2] * 10) is 168: the list (56 + 10 x 8 = 136 bytes) and "
+		    "one int 2 (32 bytes). asized(x, detail=1) prints the int once with "
+		    "size=32 and nine times as \"2 size=0 flat=0\". The tutorial credits "
+		    "small-int caching, but the sharing is list repetition's: [2] * 10 "
+		    "copies one reference ten times, for any element. [[]] * 10 is ten "
+		    "references to one empty list. That is (a).");
+	lesson_para(lesson,
+		    "Small-int caching only means the int 2 already existed, so no new "
+		    "int was made at all. And the nine size=0 lines are not nine free "
+		    "ints: they are nine references to the one int counted first, which "
+		    "memstats' tree says in words.");
+	return 0;
+}
+
+/* A string buffer and an array with a length, sized: 0, or -1 if out of memory. */
+static int show_todo_list(struct lesson *lesson)
+{
+	struct todo_list *list = chapter3_todo_list_build();
+	struct ms_sized *tree = list ? ms_sized(list, 2, MS_REQUESTED) : NULL;
+	if (!tree) {
+		chapter3_todo_list_free(list);
+		return -1;
+	}
+	struct ms_deep found;
+	int64_t deep = deep_requested(list, &found);
+	struct ms_stats stats = ms_stats();
+
+	lesson_subheading(lesson, "Strings and arrays with a length");
+	lesson_para(lesson,
+		    "A pointer to many objects needs its length from somewhere. "
+		    "MS_ARRAY names the struct's member that holds it; MS_STRING is a C "
+		    "string:");
+	lesson_code(lesson,
+		    "struct todo { char *text; };\n"
+		    "struct todo_list {\n"
+		    "    struct todo *items;   /* `capacity` slots, the first `len` in use */\n"
+		    "    size_t len;\n"
+		    "    size_t capacity;\n"
+		    "    char *title;\n"
+		    "};\n"
+		    "MS_TYPE(todo_type, struct todo, MS_STRING(struct todo, text));\n"
+		    "MS_TYPE(todo_list_type, struct todo_list,\n"
+		    "        MS_ARRAY(struct todo_list, items, len, &todo_type),\n"
+		    "        MS_STRING(struct todo_list, title));");
+	lesson_para(lesson,
+		    "The list's title \"%s\" sits in a buffer of %d bytes. Its array has "
+		    "%d slots; %zu todos were pushed (%s, %s, %s) and the last popped by "
+		    "moving only the length, as stacks often do, so len is %zu and the "
+		    "popped todo's text is still allocated. ms_sized(list, 2, "
+		    "MS_REQUESTED):",
+		    list_title, TITLE_BUFFER, TODO_CAPACITY, TODO_COUNT, todo_texts[0],
+		    todo_texts[1], todo_texts[2], TODO_COUNT - 1);
+	lesson_sized(lesson, tree);
+	lesson_para(lesson,
+		    "What is counted is the block a pointer leads to: the title is %d "
+		    "bytes although the string needs %zu, and items is %zu bytes, all %d "
+		    "slots, used or not. Spare capacity is part of a block's flat size. "
+		    "What is walked is the first len elements only: the popped todo's "
+		    "text is live but not reached. Deep, the list is %" PRId64 " bytes "
+		    "in %" PRId64 " blocks; the program holds %" PRId64 " bytes in "
+		    "%" PRId64 ". A summary counts everything allocated; deep sizing "
+		    "counts what the described fields say is in use.",
+		    TITLE_BUFFER, sizeof list_title, TODO_CAPACITY * sizeof(struct todo),
+		    TODO_CAPACITY, deep, found.blocks, stats.all.bytes[MS_REQUESTED].current,
+		    stats.all.blocks.current);
+	ms_sized_free(tree);
+	chapter3_todo_list_free(list);
+	return 0;
+}
+
+/* The one report the untracked pointer lesson expects, copied out of the handler. */
+struct kept_report {
+	int count;
+	char message[512];
+};
+
+/*
+ * A misuse handler that keeps the first untracked-pointer report for the
+ * lesson to print; anything else is unexpected and goes to stderr.
+ */
+static void keep_untracked_report(const struct ms_misuse *misuse, void *context)
+{
+	struct kept_report *kept = context;
+	if (misuse->kind == MS_MISUSE_UNTRACKED && kept->count++ == 0)
+		snprintf(kept->message, sizeof kept->message, "%s", misuse->message);
+	else
+		fprintf(stderr, "%s\n", misuse->message);
+}
+
+/* A field pointing at a string literal, reported rather than guessed: 0, or -1 if out of memory. */
+static int show_untracked(struct lesson *lesson)
+{
+	struct todo *note = chapter3_literal_todo_build();
+	if (!note)
+		return -1;
+	struct kept_report kept = { 0, "" };
+	struct ms_deep found;
+	ms_set_misuse_handler(keep_untracked_report, &kept);
+	int64_t deep = deep_requested(note, &found);
+	ms_set_misuse_handler(NULL, NULL);
+
+	lesson_subheading(lesson, "A pointer memstats did not hand out");
+	lesson_code(lesson,
+		    "struct todo *note = ms_alloc(&todo_type, 1);\n"
+		    "note->text = \"call the bank\";      /* a string literal */\n"
+		    "ms_sizeof_deep(note, MS_REQUESTED);");
+	lesson_para(lesson,
+		    "The literal lives in the program's read-only data, not in a block "
+		    "memstats handed out, so memstats cannot know how large its memory "
+		    "is. It does not guess: it reports the field and leaves it out.");
+	lesson_para(lesson, "%s", kept.message);
+	lesson_para(lesson,
+		    "Deep, the note is %" PRId64 " bytes, the todo alone, and struct "
+		    "ms_deep counts %" PRId64 " untracked pointer. The report normally "
+		    "goes to stderr; this chapter installed a handler with "
+		    "ms_set_misuse_handler to print it here, then restored the default "
+		    "with ms_set_misuse_handler(NULL, NULL).",
+		    deep, found.untracked);
+	ms_free(note);
+	return 0;
+}
+
+/* The measured costs as the machine block's rows: one per run of equal usable sizes. */
+static size_t malloc_cost_rows(const struct malloc_cost *costs, size_t count,
+			       struct lesson_grid_row *rows)
+{
+	size_t row_count = 0;
+	for (size_t first = 0; first < count;) {
+		size_t last = first;
+		while (last + 1 < count && costs[last + 1].usable == costs[first].usable)
+			last++;
+		struct lesson_grid_row *row = &rows[row_count++];
+		const struct malloc_cost *a = &costs[first], *b = &costs[last];
+		if (first == last) {
+			snprintf(row->cell[0], LESSON_CELL_SIZE, "%zu", a->requested);
+			snprintf(row->cell[3], LESSON_CELL_SIZE, "%.0f%%",
+				 chapter3_overhead_percent(a));
+		} else {
+			snprintf(row->cell[0], LESSON_CELL_SIZE, "%zu..%zu", a->requested,
+				 b->requested);
+			snprintf(row->cell[3], LESSON_CELL_SIZE, "%.0f%%..%.0f%%",
+				 chapter3_overhead_percent(a), chapter3_overhead_percent(b));
+		}
+		snprintf(row->cell[1], LESSON_CELL_SIZE, "%zu", a->usable);
+		snprintf(row->cell[2], LESSON_CELL_SIZE, "%zu", a->footprint);
+		first = last + 1;
+	}
+	return row_count;
+}
+
+/* What malloc(1..128) is granted and takes, measured; written to `data` too if set. */
+static int show_malloc_cost(struct lesson *lesson, FILE *data)
+{
+	struct malloc_cost costs[CHAPTER3_LARGEST_REQUEST];
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++)
+		if (chapter3_malloc_cost(n, &costs[n - 1]) != 0)
+			return -1;
+
+	lesson_subheading(lesson, "What a small malloc really costs");
+	lesson_para(lesson,
+		    "Below memstats is malloc, and malloc has its own rounding and "
+		    "bookkeeping. This part asks malloc alone, not through memstats, for "
+		    "every size from 1 to %d bytes:",
+		    CHAPTER3_LARGEST_REQUEST);
+	lesson_code(lesson,
+		    "void *p = malloc(n);\n"
+		    "size_t usable = malloc_usable_size(p);\n"
+		    "size_t footprint = usable + 8;   /* the chunk header */\n"
+		    "free(p);");
+	struct lesson_grid_row rows[1 + CHAPTER3_LARGEST_REQUEST] = {
+		{ { "requested", "usable", "footprint", "overhead" } }
+	};
+	size_t row_count = malloc_cost_rows(costs, CHAPTER3_LARGEST_REQUEST, rows + 1);
+	lesson_machine_grid(lesson, "malloc(n) for n = 1..128 (bytes)", 4, 1 + row_count, rows);
+	lesson_para(lesson,
+		    "Overhead is what the block takes beyond the request, in percent of "
+		    "the request. On glibc x86_64 the smallest chunk is 32 bytes, 24 of "
+		    "them usable, so malloc(1) takes 32 bytes of heap. Above that, "
+		    "chunks grow in steps of 16 bytes, and every chunk starts with an "
+		    "8-byte header holding its size. Small requests pay the most: a few "
+		    "bytes asked for cost a whole chunk. Under ASan or valgrind malloc is "
+		    "replaced, and usable is just what was asked for.");
+
+	if (data) {
+		lesson_data_begin(data, "chapter 3: what malloc(n) costs on this machine",
+				  "requested usable footprint overhead_percent");
+		for (size_t i = 0; i < CHAPTER3_LARGEST_REQUEST; i++)
+			fprintf(data, "%zu %zu %zu %.1f\n", costs[i].requested, costs[i].usable,
+				costs[i].footprint, chapter3_overhead_percent(&costs[i]));
+		lesson_data_end(data);
+	}
+	return 0;
+}
+
+/* A struct's declaration as code, generated from its layout. */
+static void show_declaration(struct lesson *lesson, const struct struct_layout *layout)
+{
+	char code[512];
+	size_t used = (size_t)snprintf(code, sizeof code, "%s {\n", layout->name);
+	for (size_t i = 0; i < PART_FIELDS && used < sizeof code; i++) {
+		const struct field_layout *f = &layout->fields[i];
+		/* "char *name", but "int count". */
+		bool pointer = f->type[strlen(f->type) - 1] == '*';
+		used += (size_t)snprintf(code + used, sizeof code - used, "    %s%s%s;\n", f->type,
+					 pointer ? "" : " ", f->member);
+	}
+	if (used < sizeof code)
+		snprintf(code + used, sizeof code - used, "};");
+	lesson_code(lesson, code);
+}
+
+/* A struct's fields with their offsets, sizes and the padding after each. */
+static void show_layout(struct lesson *lesson, const struct struct_layout *layout)
+{
+	struct lesson_grid_row rows[1 + PART_FIELDS] = {
+		{ { "field", "offset", "size", "padding after" } }
+	};
+	for (size_t i = 0; i < PART_FIELDS; i++) {
+		const struct field_layout *f = &layout->fields[i];
+		size_t next = i + 1 < PART_FIELDS ? layout->fields[i + 1].offset : layout->size;
+		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", f->member);
+		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%zu", f->offset);
+		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%zu", f->size);
+		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%zu", next - f->offset - f->size);
+	}
+	lesson_grid(lesson, 4, 1 + PART_FIELDS, rows);
+}
+
+/* The bytes of a struct that hold fields, the rest being padding. */
+static size_t field_bytes(const struct struct_layout *layout)
+{
+	size_t bytes = 0;
+	for (size_t i = 0; i < PART_FIELDS; i++)
+		bytes += layout->fields[i].size;
+	return bytes;
+}
+
+/* Two orders of the same fields, and what the padding costs. */
+static void show_padding(struct lesson *lesson)
+{
+	const struct struct_layout *careless = &part_careless_layout, *tidy = &part_tidy_layout;
+	lesson_subheading(lesson, "Padding inside a struct");
+	lesson_para(lesson,
+		    "Inside a block, the compiler adds bytes of its own. Each field "
+		    "starts at a multiple of its alignment (its size, for these types), "
+		    "and the struct's size is a multiple of its largest alignment, so "
+		    "an array of them keeps every field aligned. Here are six fields in "
+		    "the order they came to mind:");
+	show_declaration(lesson, careless);
+	show_layout(lesson, careless);
+	lesson_para(lesson,
+		    "sizeof(%s) is %zu: %zu bytes of fields and %zu of padding. The same "
+		    "fields, largest first:",
+		    careless->name, careless->size, field_bytes(careless),
+		    careless->size - field_bytes(careless));
+	show_declaration(lesson, tidy);
+	show_layout(lesson, tidy);
+
+	char saved[16];
+	int64_t saved_bytes = (int64_t)(careless->size - tidy->size) * INSTANCES;
+	ms_format_size(saved_bytes, saved, sizeof saved);
+	lesson_para(lesson,
+		    "sizeof(%s) is %zu, the fields and no padding at all. Over a million "
+		    "instances the order alone saves %" PRId64 " bytes (%s), and one at "
+		    "a time from glibc's malloc a part_careless takes a 48-byte chunk "
+		    "where a part_tidy takes 32. memstats counts what sizeof says, "
+		    "padding included; only the source shows where the holes are. The "
+		    "layout is fixed by the ABI (x86_64 Linux here), not by the "
+		    "allocator, so these figures are the same on every run.",
+		    tidy->name, tidy->size, saved_bytes, saved + strspn(saved, " "));
+}
+
+int chapter3_run(FILE *out, const struct chapter_opts *opts)
+{
+	int failed = 0;
+	FILE *data = lesson_data_open(opts, MALLOC_COST_DATA, &failed);
+	if (failed)
+		return 1;
+
+	struct lesson lesson = LESSON_INIT(out);
+	lesson_heading(&lesson, &chapter3);
+	lesson_para(&lesson,
+		    "Pympler's asizeof tells how many bytes an object holds together with "
+		    "everything it refers to. memstats does it for C blocks through the "
+		    "types a program describes: ms_sizeof_flat sizes one block, "
+		    "ms_sizeof_deep follows the described pointers, and ms_sized keeps "
+		    "the walk as a tree. This lesson sizes a small graph, the tutorial's "
+		    "[2] * 10, and a list with a length, then looks below memstats: what "
+		    "malloc charges for a block, and what padding adds inside one.");
+	int status = show_graph(&lesson);
+	if (status == 0)
+		status = show_twos(&lesson);
+	if (status == 0)
+		status = show_todo_list(&lesson);
+	if (status == 0)
+		status = show_untracked(&lesson);
+	if (status == 0)
+		status = show_malloc_cost(&lesson, data);
+	if (status == 0)
+		show_padding(&lesson);
+	else
+		fprintf(stderr, "chapter3: out of memory\n");
+
+	if (data && lesson_data_close(data, MALLOC_COST_DATA) != 0)
+		status = -1;
+	return status == 0 ? 0 : 1;
+}
+
+const struct chapter chapter3 = { "chapter3", "object sizing, flat and deep", chapter3_run };
+
+#ifndef MS_NO_MAIN
+int main(int argc, char **argv)
+{
+	return chapter_main(argc, argv, &chapter3);
+}
+#endif

@@ -1,0 +1,445 @@
+/* test_chapter3.c: chapter 3 (flat and deep sizing, malloc's cost, padding) leaves nothing behind, prints its expected lesson and measures sense. */
+#define _GNU_SOURCE
+#include "test_util.h"
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chapter3_sizing.h"
+#include "golden.h"
+
+/* The data file and the image chapter 3's plot is drawn from and into. */
+#define DATA_FILE "malloc_cost.dat"
+#define PLOT_FILE "sizing.png"
+/* Where they go: a fresh directory per run (a mkdtemp template). */
+#define DATA_DIR_TEMPLATE "/tmp/memstats-chapter3-XXXXXX"
+
+/* The sized tree details the relations are checked at. */
+#define DEEPEST_DETAIL 3
+
+/* A shell's exit status that says gnuplot is not installed. */
+#define NO_GNUPLOT 77
+
+/* True where ASan or valgrind replaced malloc: it then grants exactly what was asked for. */
+static bool malloc_replaced(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#elif defined(MS_TEST_HAVE_VALGRIND_H)
+	return RUNNING_ON_VALGRIND;
+#else
+	return false;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Invariants                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Nothing live before or after, and no misuse but the one the lesson makes on purpose. */
+static void test_nothing_left_live(void **state)
+{
+	(void)state;
+	assert_i64_equal(ms_live_blocks(), 0);
+	int64_t misuse_before = ms_stats().misuse_count;
+	free(golden_run(&chapter3, NULL));
+	assert_i64_equal(ms_live_blocks(), 0);
+	assert_i64_equal(ms_stats().misuse_count - misuse_before, CHAPTER3_MISUSE_REPORTS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deep sizing                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Deep is at least flat, in every notion, for each of the lesson's objects. */
+static void test_deep_at_least_flat(void **state)
+{
+	(void)state;
+	struct graph_node *root = chapter3_graph_build();
+	int **shared = chapter3_twos_build(true);
+	int **own = chapter3_twos_build(false);
+	struct todo_list *list = chapter3_todo_list_build();
+	const void *objects[] = { root, shared, own, list };
+	for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++) {
+		assert_non_null(objects[i]);
+		for (int n = 0; n < MS_NOTION_COUNT; n++) {
+			int64_t flat = ms_sizeof_flat(objects[i], (enum ms_notion)n);
+			assert_i64_gt(flat, 0);
+			assert_i64_ge(ms_sizeof_deep(objects[i], (enum ms_notion)n), flat);
+		}
+	}
+	chapter3_todo_list_free(list);
+	chapter3_twos_free(own, false);
+	chapter3_twos_free(shared, true);
+	chapter3_graph_free(root);
+}
+
+/* Ten pointers to one int: deep is the array and the int once; ten ints of their own: all ten. */
+static void test_shared_int_counted_once(void **state)
+{
+	(void)state;
+	int **shared = chapter3_twos_build(true);
+	int **own = chapter3_twos_build(false);
+	assert_non_null(shared);
+	assert_non_null(own);
+	for (int n = 0; n < MS_NOTION_COUNT; n++) {
+		enum ms_notion notion = (enum ms_notion)n;
+		struct ms_deep found;
+		assert_i64_equal(ms_sizeof_deep_at(shared, notion, &found, __FILE__, __LINE__),
+				 ms_sizeof_flat(shared, notion) + ms_sizeof_flat(shared[0], notion));
+		assert_i64_equal(found.blocks, 2);
+		assert_i64_equal(found.shared, 9);
+		assert_i64_equal(found.untracked, 0);
+
+		int64_t own_blocks = ms_sizeof_flat(own, notion);
+		for (size_t i = 0; i < 10; i++)
+			own_blocks += ms_sizeof_flat(own[i], notion);
+		assert_i64_equal(ms_sizeof_deep_at(own, notion, &found, __FILE__, __LINE__),
+				 own_blocks);
+		assert_i64_equal(found.blocks, 11);
+		assert_i64_equal(found.shared, 0);
+	}
+	assert_i64_equal(ms_sizeof_deep(shared, MS_REQUESTED), 10 * sizeof(int *) + sizeof(int));
+	chapter3_twos_free(own, false);
+	chapter3_twos_free(shared, true);
+}
+
+/* The graph's cycle ends, and from its root deep is every block it holds, each once. */
+static void test_cycle_is_the_sum_of_its_blocks(void **state)
+{
+	(void)state;
+	struct graph_node *root = chapter3_graph_build();
+	assert_non_null(root);
+	struct ms_stats stats = ms_stats();
+	for (int n = 0; n < MS_NOTION_COUNT; n++) {
+		struct ms_deep found;
+		int64_t deep = ms_sizeof_deep_at(root, (enum ms_notion)n, &found, __FILE__, __LINE__);
+		/* Only the graph is live, so the live bytes are its blocks' sum. */
+		assert_i64_equal(deep, stats.all.bytes[n].current);
+		assert_i64_equal(found.blocks, ms_live_blocks());
+		/* c is met again through b, and b again through root's right. */
+		assert_i64_equal(found.shared, 2);
+	}
+	/* Four nodes of three pointers, and the labels "root", "a", "b", "c". */
+	assert_i64_equal(ms_sizeof_deep(root, MS_REQUESTED), 4 * 3 * sizeof(void *) + 5 + 3 * 2);
+	chapter3_graph_free(root);
+}
+
+/* A node's flat plus its children's sizes is its size, wherever the tree lists its children. */
+static void assert_node_adds_up(const struct ms_sized *node, int depth, int detail)
+{
+	assert_true(depth <= detail);
+	if (depth == detail) {
+		assert_int_equal(node->child_count, 0);
+		return;
+	}
+	int64_t sum = node->flat;
+	for (size_t i = 0; i < node->child_count; i++) {
+		assert_ptr_equal(node->children[i].parent, node);
+		sum += node->children[i].size;
+		assert_node_adds_up(&node->children[i], depth + 1, detail);
+	}
+	if (sum != node->size) {
+		char *path = ms_sized_path(node);
+		fail_msg("node \"%s\" at \"%s\": flat and children add up to %" PRId64
+			 ", its size is %" PRId64, node->name, path ? path : "?", sum, node->size);
+	}
+}
+
+/* At every detail the tree's root is the deep size, and each listed node adds up. */
+static void assert_tree_adds_up(const void *object)
+{
+	for (int n = 0; n < MS_NOTION_COUNT; n++) {
+		int64_t deep = ms_sizeof_deep(object, (enum ms_notion)n);
+		for (int detail = 0; detail <= DEEPEST_DETAIL; detail++) {
+			struct ms_sized *tree = ms_sized(object, detail, (enum ms_notion)n);
+			assert_non_null(tree);
+			assert_null(tree->parent);
+			assert_i64_equal(tree->size, deep);
+			assert_i64_equal(tree->totals.bytes, deep);
+			assert_i64_equal(tree->flat, ms_sizeof_flat(object, (enum ms_notion)n));
+			assert_node_adds_up(tree, 0, detail);
+			ms_sized_free(tree);
+		}
+	}
+}
+
+static void test_sized_trees_add_up(void **state)
+{
+	(void)state;
+	struct graph_node *root = chapter3_graph_build();
+	int **shared = chapter3_twos_build(true);
+	int **own = chapter3_twos_build(false);
+	struct todo_list *list = chapter3_todo_list_build();
+	assert_non_null(root);
+	assert_non_null(shared);
+	assert_non_null(own);
+	assert_non_null(list);
+	assert_tree_adds_up(root);
+	assert_tree_adds_up(shared);
+	assert_tree_adds_up(own);
+	assert_tree_adds_up(list);
+	chapter3_todo_list_free(list);
+	chapter3_twos_free(own, false);
+	chapter3_twos_free(shared, true);
+	chapter3_graph_free(root);
+}
+
+/* The array counts whole, spare slots too, but its elements past len are not walked. */
+static void test_array_walked_to_its_length(void **state)
+{
+	(void)state;
+	struct todo_list *list = chapter3_todo_list_build();
+	assert_non_null(list);
+	struct ms_deep found;
+	int64_t deep = ms_sizeof_deep_at(list, MS_REQUESTED, &found, __FILE__, __LINE__);
+	struct ms_stats stats = ms_stats();
+	/* Everything but the popped todo's text, "stamps" and its NUL. */
+	assert_i64_equal(found.blocks, ms_live_blocks() - 1);
+	assert_i64_equal(stats.all.bytes[MS_REQUESTED].current - deep, sizeof "stamps");
+	/* The list, its 16-byte title buffer, all 4 slots, "milk" and "bread". */
+	assert_i64_equal(deep, 4 * 8 + 16 + 4 * sizeof(char *) + sizeof "milk" + sizeof "bread");
+	chapter3_todo_list_free(list);
+}
+
+/* A string literal in a described field is reported once, not counted, and named without an address. */
+static void test_untracked_pointer_reported(void **state)
+{
+	(void)state;
+	struct todo *note = chapter3_literal_todo_build();
+	assert_non_null(note);
+	struct ms_capture capture;
+	struct ms_deep found;
+	ms_capture_start(&capture);
+	int64_t deep = ms_sizeof_deep_at(note, MS_REQUESTED, &found, "here.c", 7);
+	ms_set_misuse_handler(NULL, NULL);
+	assert_i64_equal(deep, ms_sizeof_flat(note, MS_REQUESTED));
+	assert_i64_equal(found.untracked, 1);
+	assert_i64_equal(found.blocks, 1);
+	assert_misuse(&capture, MS_MISUSE_UNTRACKED, "ms_sizeof_deep", "here.c", 7);
+	assert_null(strstr(capture.message, "0x"));
+	ms_free(note);
+}
+
+/* ------------------------------------------------------------------ */
+/* What malloc charges                                                 */
+/* ------------------------------------------------------------------ */
+
+/* malloc grants at least what was asked for; exactly that where ASan or valgrind replaced it. */
+static void test_usable_at_least_requested(void **state)
+{
+	(void)state;
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
+		struct malloc_cost cost;
+		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_int_equal(cost.requested, n);
+		if (malloc_replaced())
+			assert_int_equal(cost.usable, n);
+		else
+			assert_true(cost.usable >= n);
+	}
+}
+
+/* On glibc every small block is a heap chunk: 16-byte steps, 24 usable at least, an 8-byte header. */
+static void test_footprint_exceeds_usable(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
+		struct malloc_cost cost;
+		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_true(cost.footprint > cost.usable);
+		assert_int_equal(cost.footprint, cost.usable + 8);
+		assert_int_equal(cost.footprint % 16, 0);
+		assert_true(cost.usable >= 24);
+		/* The smallest chunk that holds n bytes: the minimum, or one step less would not. */
+		assert_true(cost.usable == 24 || cost.usable - 16 < n);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The lesson's output                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Allocator figures appear only inside "On this machine" blocks. */
+static void test_machine_blocks_hold_allocator_figures(void **state)
+{
+	(void)state;
+	char *text = golden_run(&chapter3, NULL);
+	char *stripped = golden_strip_machine_blocks(text);
+	assert_non_null(strstr(text, "\nOn this machine, malloc(n) for n = 1..128"));
+	assert_non_null(strstr(text, "\nOn this machine, the deep size of x"));
+	assert_null(strstr(stripped, "On this machine"));
+	assert_null(strstr(stripped, "deep usable"));
+	assert_null(strstr(stripped, "footprint |"));
+	free(stripped);
+	free(text);
+}
+
+static void test_output_rules(void **state)
+{
+	(void)state;
+	golden_check_output_rules(&chapter3);
+}
+
+static void test_expected_output(void **state)
+{
+	(void)state;
+	golden_check_expected(&chapter3);
+}
+
+static void test_lesson_shows_expected_output(void **state)
+{
+	(void)state;
+	golden_assert_lesson_block(&chapter3);
+}
+
+/* Chapter 2 uses the same "int *" descriptor, so the two share a process. */
+static void test_same_bytes_every_run(void **state)
+{
+	(void)state;
+	golden_check_repeatable(&chapter3, &chapter2);
+}
+
+static void test_program(void **state)
+{
+	(void)state;
+	golden_check_program(&chapter3);
+}
+
+/* ------------------------------------------------------------------ */
+/* The data file and the plot                                          */
+/* ------------------------------------------------------------------ */
+
+/* "DIR/NAME" in a buffer the caller frees. */
+static char *path_in(const char *dir, const char *name)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		fail_msg("out of memory");
+	return path;
+}
+
+/*
+ * Run chapter 3 with --data into a fresh temporary directory `dir` (a
+ * mkdtemp template); returns the data file's path, which the caller frees.
+ */
+static char *run_with_data(char *dir)
+{
+	assert_non_null(mkdtemp(dir));
+	struct chapter_opts opts = { dir };
+	free(golden_run(&chapter3, &opts));
+	return path_in(dir, DATA_FILE);
+}
+
+/* Remove what run_with_data and the plot put in `dir`, and `dir` itself. */
+static void remove_data_dir(const char *dir)
+{
+	const char *const files[] = { DATA_FILE, PLOT_FILE };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *path = path_in(dir, files[i]);
+		unlink(path);
+		free(path);
+	}
+	rmdir(dir);
+}
+
+/* The requested column exactly; the allocator's columns by relation. */
+static void test_data_file(void **state)
+{
+	(void)state;
+	char dir[] = DATA_DIR_TEMPLATE;
+	char *path = run_with_data(dir);
+	char *data = golden_read_file(path);
+	remove_data_dir(dir);
+	if (!data)
+		fail_msg("chapter3 --data wrote no %s", path);
+
+	const char *header = "# chapter 3: what malloc(n) costs on this machine\n"
+			     "# requested usable footprint overhead_percent\n";
+	assert_memory_equal(data, header, strlen(header));
+	const char *line = data + strlen(header);
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
+		size_t requested, usable, footprint;
+		double overhead;
+		int length = 0;
+		if (sscanf(line, "%zu %zu %zu %lf\n%n", &requested, &usable, &footprint, &overhead,
+			   &length) != 4 || length == 0)
+			fail_msg("row %zu of %s does not read as four numbers", n, DATA_FILE);
+		assert_int_equal(requested, n);
+		assert_true(usable >= requested);
+		assert_true(footprint > usable);
+		struct malloc_cost cost = { requested, usable, footprint };
+		double expected = chapter3_overhead_percent(&cost);
+		/* One decimal is printed: the rounding is at most 0.05. */
+		assert_true(overhead > expected - 0.051 && overhead < expected + 0.051);
+		line += length;
+	}
+	/* sscanf's "\n" ate the blank lines that end the data set. */
+	assert_string_equal(line, "");
+	assert_string_equal(data + strlen(data) - 3, "\n\n\n");
+	free(data);
+	free(path);
+}
+
+/* Where gnuplot is installed, plots/sizing.gp renders the data into a PNG. */
+static void test_plot_renders(void **state)
+{
+	(void)state;
+	char dir[] = DATA_DIR_TEMPLATE;
+	char *data = run_with_data(dir);
+	char *image = path_in(dir, PLOT_FILE);
+	char *command = NULL;
+	if (asprintf(&command,
+		     "command -v gnuplot > /dev/null 2>&1 || exit %d; "
+		     "exec gnuplot -e \"datafile='%s'; outfile='%s'\" plots/sizing.gp",
+		     NO_GNUPLOT, data, image) < 0)
+		fail_msg("out of memory");
+	struct golden_process gnuplot;
+	golden_exec((char *[]){ "/bin/sh", "-c", command, NULL }, &gnuplot);
+
+	unsigned char signature[8] = { 0 };
+	FILE *png = fopen(image, "rb");
+	size_t got = png ? fread(signature, 1, sizeof signature, png) : 0;
+	if (png)
+		fclose(png);
+	remove_data_dir(dir);
+	int status = gnuplot.exit_status;
+	if (status != 0 && status != NO_GNUPLOT)
+		fail_msg("gnuplot failed (status %d): %s", status, gnuplot.err);
+	golden_process_free(&gnuplot);
+	free(command);
+	free(image);
+	free(data);
+	if (status == NO_GNUPLOT) {
+		print_message("skipped: gnuplot is not installed (make deps installs it)\n");
+		skip();
+	}
+	assert_int_equal(got, sizeof signature);
+	assert_memory_equal(signature, "\x89PNG\r\n\x1a\n", sizeof signature);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ms_test(test_nothing_left_live),
+		ms_test(test_deep_at_least_flat),
+		ms_test(test_shared_int_counted_once),
+		ms_test(test_cycle_is_the_sum_of_its_blocks),
+		ms_test(test_sized_trees_add_up),
+		ms_test(test_array_walked_to_its_length),
+		ms_test(test_untracked_pointer_reported),
+		ms_test(test_usable_at_least_requested),
+		ms_test(test_footprint_exceeds_usable),
+		ms_test(test_machine_blocks_hold_allocator_figures),
+		ms_test(test_output_rules),
+		ms_test(test_expected_output),
+		ms_test(test_lesson_shows_expected_output),
+		ms_test(test_same_bytes_every_run),
+		ms_test(test_data_file),
+		ms_test(test_program),
+		ms_test(test_plot_renders),
+	};
+	return cmocka_run_group_tests_name("chapter3", tests, NULL, NULL);
+}
