@@ -33,6 +33,13 @@ size_t ms_min_usable(void)
 	return v;
 }
 
+/* What memstats asks malloc for to hold `requested` bytes and the trailer. */
+static size_t malloc_request(size_t requested)
+{
+	size_t min = ms_min_usable();
+	return (requested > min ? requested : min) + MS_TRAILER_SIZE;
+}
+
 /*
  * A block's sizes from its raw usable size `raw` (trailer included).
  * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
@@ -120,11 +127,10 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
 	const char *why = gauges_for(row, &self, &gauges);
-	size_t min = ms_min_usable();
-	size_t body = requested > min ? requested : min;
 	void *block = NULL;
 	if (!why) {
-		block = zero ? calloc(1, body + MS_TRAILER_SIZE) : malloc(body + MS_TRAILER_SIZE);
+		size_t size = malloc_request(requested);
+		block = zero ? calloc(1, size) : malloc(size);
 		why = block ? NULL : "malloc failed";
 	}
 	size_t raw = block ? malloc_usable_size(block) : 0;
@@ -341,14 +347,12 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	struct ms_gauge_row *gauges;
 	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
 					      : gauges_for(t.row, &self, &gauges);
-	size_t min = ms_min_usable();
-	size_t body = bytes > min ? bytes : min;
 	void *moved = NULL;
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
 		MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
 		old_address = (uintptr_t)p;
-		moved = realloc(p, body + MS_TRAILER_SIZE);
+		moved = realloc(p, malloc_request(bytes));
 		if (!moved) {
 			MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 			why = "realloc failed";
@@ -406,6 +410,7 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)t.requested / row->element_size,
+		.malloc_bytes = malloc_request(t.requested),
 		.seq = t.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(t.seq >> MS_SEQ_BITS),
 		.file = t.file,

@@ -117,22 +117,23 @@ void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 	}
 }
 
-/* Set each peak to the current value; also zero everything if `zero`. */
+/* Restart each peak at the current value; also zero everything if `zero`. */
 static void reset_row(struct ms_gauge_row *g, bool zero)
 {
 	for (int m = 0; m < MS_MEASURES; m++) {
 		int64_t now = zero ? 0 : ms_gauge_load(&g->current[m]);
-		atomic_store_explicit(&g->peak[m], now, memory_order_relaxed);
+		ms_gauge_store(&g->peak[m], now);
 		if (zero) {
-			atomic_store_explicit(&g->current[m], 0, memory_order_relaxed);
-			atomic_store_explicit(&g->total[m], 0, memory_order_relaxed);
+			ms_gauge_store(&g->current[m], 0);
+			ms_gauge_store(&g->total[m], 0);
 		}
 	}
 }
 
-void ms_gauges_reset(bool zero)
+void ms_gauges_reset(enum ms_gauges_reset_what what)
 {
-	uint32_t rows = ms_row_count();
+	bool zero = what == MS_ZERO_EVERYTHING;
+	uint32_t rows = what == MS_RESTART_PROGRAM_PEAKS ? 0 : ms_row_count();
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
 		reset_row(&t->all, zero);
 		for (uint32_t r = 0; r < rows; r++) {

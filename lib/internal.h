@@ -129,6 +129,12 @@ bool ms_pagemap_test(const void *p);
  */
 const void *ms_pagemap_find_below(const void *p, size_t max_distance);
 
+/*
+ * Call `visit` for every live block start, in address order. The blocks
+ * are read by `visit` at its own risk: another thread may free one meanwhile.
+ */
+void ms_pagemap_each(void (*visit)(const void *block, void *context), void *context);
+
 /* ------------------------------------------------------------------ */
 /* Per-thread gauges (gauges.c)                                         */
 /* ------------------------------------------------------------------ */
@@ -231,8 +237,35 @@ static inline void ms_gauge_count_out(struct ms_gauge_row *g, const struct ms_bl
 struct ms_thread *ms_thread_first(void);
 /* `row`'s gauges summed over every thread (UINT32_MAX: the whole program). */
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out);
-/* Restart every peak at its current value; with `zero`, zero everything. */
-void ms_gauges_reset(bool zero);
+/* What ms_gauges_reset restarts. */
+enum ms_gauges_reset_what {
+	MS_RESTART_PROGRAM_PEAKS,  /* the whole-program rows' peaks, at their current values */
+	MS_RESTART_ALL_PEAKS,      /* every peak, at its current value */
+	MS_ZERO_EVERYTHING         /* every counter and sequence number, to 0 */
+};
+void ms_gauges_reset(enum ms_gauges_reset_what what);
+
+/*
+ * Peaks over intervals (peaks.c). The whole-program rows' peaks measure
+ * the current interval only; each peak event (a tracker checkpoint,
+ * ms_peak_reset) folds them into the program's peak and into every
+ * watcher's, then restarts them. So each watcher sees the peak since it
+ * started, whatever other watchers and ms_peak_reset do.
+ */
+struct ms_peak_watch {
+	int64_t peak[MS_MEASURES];
+	struct ms_peak_watch *prev, *next;
+};
+/* Start watching from now (the peak so far is the current value). */
+void ms_peak_watch_start(struct ms_peak_watch *w);
+/* Stop watching; `w` may then be freed. */
+void ms_peak_watch_stop(struct ms_peak_watch *w);
+/* The peak since `w` started, for blocks and each notion. */
+void ms_peak_watch_read(struct ms_peak_watch *w, int64_t peak[MS_MEASURES]);
+/* The whole program's peaks, since the start or the last ms_peak_reset. */
+void ms_program_peaks(int64_t peak[MS_MEASURES]);
+/* Forget every peak (ms_reset). */
+void ms_peaks_zero(void);
 /* Thread states made so far. */
 size_t ms_thread_count(void);
 
@@ -242,6 +275,43 @@ size_t ms_thread_count(void);
  * between columns, a rule of '=' under the header. 0, or -1 on error.
  */
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
+
+/*
+ * A table filled cell by cell, row by row (the header first): the
+ * printers of summaries and site tables build theirs with it. `opts`
+ * (NULL: MS_PRINT_DEFAULTS) says how many of `count` rows to show and
+ * which size columns follow the `fixed_columns` ones.
+ */
+#define MS_CELL 64   /* room for "file.c:LINE" or any number */
+struct ms_cells {
+	const struct ms_print_opts *opts;
+	size_t rows, columns, next;
+	const char **cells;
+	char (*text)[MS_CELL];
+};
+int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
+		   const struct ms_print_opts *opts);
+/* The next cell: a string that outlives the table. */
+void ms_cells_put(struct ms_cells *t, const char *text);
+/* The next cell, formatted into the table's own storage. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void ms_cells_printf(struct ms_cells *t, const char *fmt, ...);
+/* The headers of the size columns `opts` asks for. */
+void ms_cells_size_headers(struct ms_cells *t);
+/* The sizes of one row, in the columns `opts` asks for. */
+void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT]);
+/* Print the table and release it: 0, or -1 with errno set. */
+int ms_cells_finish(struct ms_cells *t, FILE *out);
+/* The column header of a notion ("requested size"). */
+const char *ms_notion_header(enum ms_notion notion);
+
+/*
+ * Live blocks whose number in their thread slot is above `marks[slot]`
+ * (or whose slot is at or past `mark_count`), by site (sites.c).
+ */
+ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count);
 
 /* ------------------------------------------------------------------ */
 /* Bookkeeping and misuse (registry.c, misuse.c)                        */

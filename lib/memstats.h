@@ -192,6 +192,9 @@ struct ms_block_info {
 	const ms_type *type;       /* NULL for a tagged block */
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
+	size_t malloc_bytes;       /* what memstats asked malloc for: the block as valgrind
+				      counts it (requested, padded to malloc's minimum, and
+				      the 32-byte trailer) */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site */
@@ -400,6 +403,78 @@ int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts 
  * at most `cap` bytes including the NUL; returns `buf`.
  */
 char *ms_format_size(int64_t bytes, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------ */
+/* Checkpoint trackers                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct ms_tracker ms_tracker;
+
+/*
+ * A tracker with its checkpoint taken now: a summary of what is live,
+ * where each thread's allocation numbers stand, and a peak of its own
+ * from here on (unaffected by other trackers and by ms_peak_reset). Its
+ * memory is bookkeeping, so it never sees itself. The caller owns it
+ * (ms_tracker_free). NULL with errno = ENOMEM on failure.
+ */
+ms_tracker *ms_tracker_new(void);
+
+/*
+ * What changed by type since the checkpoint (as ms_summary_diff), and
+ * moves the checkpoint to now. The caller owns the diff. NULL on failure.
+ */
+ms_summary *ms_tracker_diff(ms_tracker *t);
+
+/*
+ * The most live at once since the checkpoint, for blocks (`blocks`) and
+ * each notion (`bytes`); a peak that came and went shows here even when
+ * the diff is empty. Does not move the checkpoint.
+ */
+struct ms_tracker_peak {
+	int64_t blocks;
+	int64_t bytes[MS_NOTION_COUNT];
+};
+struct ms_tracker_peak ms_tracker_peak(ms_tracker *t);
+
+typedef struct ms_sites ms_sites;
+
+/* One row of a site table: blocks of one row from one call site. */
+struct ms_site_row {
+	const char *file;          /* base name */
+	int line;
+	const char *name;          /* the row: type or tag */
+	int64_t blocks;
+	int64_t bytes[MS_NOTION_COUNT];
+};
+
+/*
+ * Blocks allocated since the checkpoint and still live, grouped by call
+ * site and row, sorted by requested bytes (descending), then blocks, then
+ * site and name. Walks every live block (O(live blocks)), reading their
+ * trailers: not to be called while other threads free blocks. Does not
+ * move the checkpoint. The caller owns the table (ms_sites_free).
+ */
+ms_sites *ms_tracker_sites(ms_tracker *t);
+size_t ms_sites_count(const ms_sites *s);
+const struct ms_site_row *ms_sites_row(const ms_sites *s, size_t i);
+void ms_sites_free(ms_sites *s);
+
+/*
+ * Print a site table in the summary's shape ("site | types | # blocks |
+ * requested size" and the columns `opts` asks for). 0, or -1 with errno.
+ */
+int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opts);
+
+/*
+ * Pympler's print_diff, and more: the by-type diff since the checkpoint;
+ * if anything allocated since is still live, the site table; then the
+ * peak since the checkpoint in blocks and requested bytes. Moves the
+ * checkpoint, as Pympler's does. 0, or -1 with errno set.
+ */
+int ms_tracker_print_diff(ms_tracker *t, FILE *out);
+
+/* Release a tracker; NULL is a no-op. */
+void ms_tracker_free(ms_tracker *t);
 
 /* ------------------------------------------------------------------ */
 /* The process's view                                                  */

@@ -170,3 +170,21 @@ const void *ms_pagemap_find_below(const void *p, size_t max_distance)
 		at = leaf_start - 1;
 	}
 }
+
+void ms_pagemap_each(void (*visit)(const void *block, void *context), void *context)
+{
+	for (uintptr_t r = 0; r < (1u << ROOT_BITS); r++) {
+		struct mid *m = atomic_load_explicit(&root[r], memory_order_acquire);
+		for (uintptr_t i = 0; m && i < (1u << MID_BITS); i++) {
+			struct leaf *l = atomic_load_explicit(&m->leaves[i], memory_order_acquire);
+			for (uintptr_t w = 0; l && w < LEAF_WORDS; w++) {
+				uint64_t bits = atomic_load_explicit(&l->words[w], memory_order_relaxed);
+				uintptr_t first = ((r << MID_BITS | i) << LEAF_BITS) + w * 64;
+				for (; bits; bits &= bits - 1) {
+					uintptr_t g = first + (uintptr_t)__builtin_ctzll(bits);
+					visit((const void *)(g << GRANULE_SHIFT), context);
+				}
+			}
+		}
+	}
+}

@@ -7,6 +7,11 @@ struct ms_stats ms_stats(void)
 {
 	struct ms_stats s = { 0 };
 	ms_gauges_sum(UINT32_MAX, &s.all);
+	int64_t peak[MS_MEASURES];
+	ms_program_peaks(peak);
+	s.all.blocks.peak = peak[0];
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		s.all.bytes[n].peak = peak[n + 1];
 	s.trailer_bytes = s.all.blocks.current * (int64_t)MS_TRAILER_SIZE;
 	s.table_bytes = ms_table_bytes();
 	s.bookkeeping_bytes = s.trailer_bytes + s.table_bytes;
@@ -23,20 +28,26 @@ int64_t ms_live_blocks(void)
 	return all.blocks.current;
 }
 
-void ms_peak_reset(void)
-{
-	ms_gauges_reset(false);
-}
-
 int ms_reset(void)
 {
 	if (ms_live_blocks() != 0) {
 		errno = EBUSY;
 		return -1;
 	}
-	ms_gauges_reset(true);
+	ms_gauges_reset(MS_ZERO_EVERYTHING);
+	ms_peaks_zero();
 	ms_misuse_total_reset();
 	return 0;
+}
+
+const char *ms_notion_header(enum ms_notion notion)
+{
+	static const char *const headers[] = {
+#define MS_NOTION_HEADER_(id, short_name, header) header,
+		MS_NOTIONS(MS_NOTION_HEADER_)
+#undef MS_NOTION_HEADER_
+	};
+	return (unsigned)notion < MS_NOTION_COUNT ? headers[notion] : NULL;
 }
 
 const char *ms_notion_name(enum ms_notion notion)

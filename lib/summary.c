@@ -177,57 +177,26 @@ const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *na
 	return NULL;
 }
 
-#define CELL 32   /* room for any formatted number */
-
 int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts)
 {
-	static const struct ms_print_opts defaults = MS_PRINT_DEFAULTS;
-	static const char *const headers[] = {
-#define MS_NOTION_HEADER_(id, short_name, header) header,
-		MS_NOTIONS(MS_NOTION_HEADER_)
-#undef MS_NOTION_HEADER_
-	};
+	struct ms_cells t;
 	if (!s || !out) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (!opts)
-		opts = &defaults;
-	size_t rows = s->count;
-	if (opts->limit >= 0 && (size_t)opts->limit < rows)
-		rows = (size_t)opts->limit;
-	size_t columns = 2;
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		columns += (opts->columns & MS_COLUMN(n)) != 0;
-
-	const char **cells = calloc((rows + 1) * columns, sizeof *cells);
-	char (*text)[CELL] = calloc((rows + 1) * columns, sizeof *text);
-	if (!cells || !text) {
-		free(cells);
-		free(text);
-		errno = ENOMEM;
+	if (ms_cells_start(&t, s->count, 2, opts) != 0)
 		return -1;
-	}
-	size_t c = 0;
-	cells[c++] = "types";
-	cells[c++] = "# blocks";
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		if (opts->columns & MS_COLUMN(n))
-			cells[c++] = headers[n];
-	for (size_t r = 0; r < rows; r++) {
+	ms_cells_put(&t, "types");
+	ms_cells_put(&t, "# blocks");
+	ms_cells_size_headers(&t);
+	for (size_t r = 0; r < t.rows; r++) {
 		const struct ms_gauges *g = &s->entries[r].row.g;
-		cells[c++] = s->entries[r].row.name;
-		snprintf(text[c], CELL, "%lld", (long long)g->blocks.current);
-		cells[c] = text[c];
-		c++;
+		int64_t bytes[MS_NOTION_COUNT];
 		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			if (opts->columns & MS_COLUMN(n)) {
-				cells[c] = ms_format_size(g->bytes[n].current, text[c], CELL);
-				c++;
-			}
+			bytes[n] = g->bytes[n].current;
+		ms_cells_put(&t, s->entries[r].row.name);
+		ms_cells_printf(&t, "%lld", (long long)g->blocks.current);
+		ms_cells_sizes(&t, bytes);
 	}
-	int result = ms_table_write(out, columns, rows + 1, cells);
-	free(cells);
-	free(text);
-	return result;
+	return ms_cells_finish(&t, out);
 }

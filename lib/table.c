@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +59,69 @@ int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *ce
 	if (failed)
 		errno = EIO;
 	return failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filling a table cell by cell, for the printers of summaries and sites */
+/* ------------------------------------------------------------------ */
+
+static const struct ms_print_opts default_opts = MS_PRINT_DEFAULTS;
+
+int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
+		   const struct ms_print_opts *opts)
+{
+	t->opts = opts ? opts : &default_opts;
+	t->rows = t->opts->limit >= 0 && (size_t)t->opts->limit < count ? (size_t)t->opts->limit
+									  : count;
+	t->columns = fixed_columns;
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		t->columns += (t->opts->columns & MS_COLUMN(n)) != 0;
+	t->next = 0;
+	t->cells = calloc((t->rows + 1) * t->columns, sizeof *t->cells);
+	t->text = calloc((t->rows + 1) * t->columns, sizeof *t->text);
+	if (!t->cells || !t->text) {
+		free(t->cells);
+		free(t->text);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void ms_cells_put(struct ms_cells *t, const char *text)
+{
+	t->cells[t->next++] = text;
+}
+
+void ms_cells_printf(struct ms_cells *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->text[t->next], MS_CELL, fmt, ap);
+	va_end(ap);
+	ms_cells_put(t, t->text[t->next]);
+}
+
+void ms_cells_size_headers(struct ms_cells *t)
+{
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		if (t->opts->columns & MS_COLUMN(n))
+			ms_cells_put(t, ms_notion_header((enum ms_notion)n));
+}
+
+void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT])
+{
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		if (t->opts->columns & MS_COLUMN(n)) {
+			ms_format_size(bytes[n], t->text[t->next], MS_CELL);
+			ms_cells_put(t, t->text[t->next]);
+		}
+}
+
+int ms_cells_finish(struct ms_cells *t, FILE *out)
+{
+	int result = ms_table_write(out, t->columns, t->rows + 1, t->cells);
+	free(t->cells);
+	free(t->text);
+	return result;
 }

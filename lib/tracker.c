@@ -1,0 +1,165 @@
+/* tracker.c: checkpoints, Pympler's SummaryTracker: what changed, where it came from, how high it went. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct ms_tracker {
+	ms_summary *checkpoint;        /* what was live at the checkpoint */
+	int64_t start[MS_MEASURES];    /* the program's totals then */
+	uint64_t *marks;               /* each thread slot's last allocation number then */
+	size_t mark_count;
+	struct ms_peak_watch watch;    /* the peak since then */
+};
+
+/*
+ * Where each thread's numbering stands: a block with a higher number in
+ * its slot (or from a slot made later) was allocated after this point.
+ */
+static uint64_t *take_marks(size_t *count)
+{
+	size_t slots = ms_thread_count();
+	uint64_t *marks = calloc(slots ? slots : 1, sizeof *marks);
+	if (!marks)
+		return NULL;
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
+		if (t->slot < slots)
+			marks[t->slot] = atomic_load_explicit(&t->next_seq, memory_order_relaxed);
+	*count = slots;
+	return marks;
+}
+
+static void count_bookkeeping(const ms_tracker *t, int sign)
+{
+	ms_table_bytes_add(sign * (int64_t)(sizeof *t + t->mark_count * sizeof *t->marks));
+}
+
+/* Move the checkpoint to now; false (nothing changed) if memory ran out. */
+static bool checkpoint(ms_tracker *t, ms_summary *now)
+{
+	size_t mark_count;
+	uint64_t *marks = take_marks(&mark_count);
+	if (!marks)
+		return false;
+	count_bookkeeping(t, -1);
+	ms_summary_free(t->checkpoint);
+	free(t->marks);
+	t->checkpoint = now;
+	t->marks = marks;
+	t->mark_count = mark_count;
+	count_bookkeeping(t, +1);
+	ms_peak_watch_stop(&t->watch);
+	ms_peak_watch_start(&t->watch);
+	for (int m = 0; m < MS_MEASURES; m++)
+		t->start[m] = t->watch.peak[m];     /* a fresh watch starts at the current values */
+	return true;
+}
+
+ms_tracker *ms_tracker_new(void)
+{
+	ms_tracker *t = calloc(1, sizeof *t);
+	ms_summary *now = t ? ms_summarize() : NULL;
+	if (!now) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	count_bookkeeping(t, +1);
+	ms_peak_watch_start(&t->watch);
+	if (!checkpoint(t, now)) {
+		ms_summary_free(now);
+		ms_tracker_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void ms_tracker_free(ms_tracker *t)
+{
+	if (!t)
+		return;
+	ms_peak_watch_stop(&t->watch);
+	count_bookkeeping(t, -1);
+	ms_summary_free(t->checkpoint);
+	free(t->marks);
+	free(t);
+}
+
+ms_summary *ms_tracker_diff(ms_tracker *t)
+{
+	ms_summary *now = t ? ms_summarize() : NULL;
+	ms_summary *diff = now ? ms_summary_diff(t->checkpoint, now) : NULL;
+	if (!diff || !checkpoint(t, now)) {
+		ms_summary_free(now);
+		ms_summary_free(diff);
+		errno = t ? ENOMEM : EINVAL;
+		return NULL;
+	}
+	return diff;
+}
+
+struct ms_tracker_peak ms_tracker_peak(ms_tracker *t)
+{
+	int64_t peak[MS_MEASURES];
+	ms_peak_watch_read(&t->watch, peak);
+	struct ms_tracker_peak p = { peak[0], { 0 } };
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		p.bytes[n] = peak[n + 1];
+	return p;
+}
+
+ms_sites *ms_tracker_sites(ms_tracker *t)
+{
+	if (!t) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return ms_sites_since(t->marks, t->mark_count);
+}
+
+/* A table cell made fit for a sentence: "   4.97 KB" -> "4.97 KB", " 100     B" -> "100 B". */
+static char *squeeze_spaces(char *text)
+{
+	char *to = text;
+	for (const char *from = text; *from; from++)
+		if (*from != ' ' || (to > text && to[-1] != ' '))
+			*to++ = *from;
+	*to = '\0';
+	return text;
+}
+
+int ms_tracker_print_diff(ms_tracker *t, FILE *out)
+{
+	if (!t || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Sites and peak first: the diff moves the checkpoint they are measured from. */
+	const int64_t *start = t->start;
+	int64_t started_blocks = start[0], started_bytes = start[1 + MS_REQUESTED];
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	ms_sites *sites = ms_tracker_sites(t);
+	ms_summary *diff = sites ? ms_tracker_diff(t) : NULL;
+	if (!diff) {
+		ms_sites_free(sites);
+		return -1;
+	}
+	int failed = ms_summary_print(diff, out, NULL) != 0;
+	if (ms_sites_count(sites))
+		failed |= fputs("Allocated since the checkpoint and still live, by site:\n", out) < 0 ||
+			  ms_sites_print(sites, out, NULL) != 0;
+	if (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes) {
+		char size[32];
+		ms_format_size(peak.bytes[MS_REQUESTED], size, sizeof size);
+		failed |= fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested "
+				       "(%lld more blocks than at the checkpoint)\n",
+				  (long long)peak.blocks, squeeze_spaces(size),
+				  (long long)(peak.blocks - started_blocks)) < 0;
+	}
+	ms_summary_free(diff);
+	ms_sites_free(sites);
+	if (failed)
+		errno = EIO;
+	return failed ? -1 : 0;
+}
