@@ -308,6 +308,15 @@ int ms_cells_finish(struct ms_cells *t, FILE *out);
 const char *ms_notion_header(enum ms_notion notion);
 
 /*
+ * Deep sizes of several live blocks in one walk (sizeof.c): a block
+ * reachable from more than one root is counted for the first root that
+ * reaches it, so the sizes in `each` add up to the deep size of them all.
+ * NULL roots size 0. 0, or -1 with errno = ENOMEM.
+ */
+int ms_deep_many(const void *const *roots, size_t count, enum ms_notion notion, int64_t *each,
+		 const char *function, const char *file, int line);
+
+/*
  * Live blocks whose number in their thread slot is above `marks[slot]`
  * (or whose slot is at or past `mark_count`), by site (sites.c).
  */

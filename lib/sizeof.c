@@ -523,6 +523,21 @@ int64_t ms_sizeof_deep_at(const void *p, enum ms_notion notion, struct ms_deep *
 	return z.found.bytes;
 }
 
+int ms_deep_many(const void *const *roots, size_t count, enum ms_notion notion, int64_t *each,
+		 const char *function, const char *file, int line)
+{
+	struct sizing z = { .function = function, .notion = notion, .detail = -1,
+			    .file = file, .line = line };
+	for (size_t i = 0; i < count && !z.out_of_memory; i++) {
+		int64_t before = z.found.bytes;
+		if (roots[i])
+			size_from(&z, roots[i]);
+		each[i] = z.found.bytes - before;
+	}
+	end_sizing(&z);
+	return z.out_of_memory ? -1 : 0;
+}
+
 struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, const char *file,
 			     int line)
 {
