@@ -130,7 +130,7 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	void *block = NULL;
 	if (!why) {
 		size_t size = malloc_request(requested);
-		block = zero ? calloc(1, size) : malloc(size);
+		block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
 		why = block ? NULL : "malloc failed";
 	}
 	size_t raw = block ? malloc_usable_size(block) : 0;
@@ -352,7 +352,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	if (!why) {
 		MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
 		old_address = (uintptr_t)p;
-		moved = realloc(p, malloc_request(bytes));
+		moved = ms_raw_realloc(p, malloc_request(bytes));
 		if (!moved) {
 			MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
 			why = "realloc failed";

@@ -7,6 +7,32 @@
 #include <stdbool.h>
 
 /* ------------------------------------------------------------------ */
+/* Every allocation the library makes goes through these                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Built with -DMS_FAULT_INJECTION (the build/fault tree), each call is
+ * counted and the k-th can be made to fail (fault.c), so tests can check
+ * that every failure is reported and leaves the counts right. Otherwise
+ * they are the C library's own, at no cost.
+ */
+#ifdef MS_FAULT_INJECTION
+void *ms_fault_malloc(size_t size);
+void *ms_fault_calloc(size_t count, size_t size);
+void *ms_fault_realloc(void *p, size_t size);
+void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long offset);
+#define ms_raw_malloc ms_fault_malloc
+#define ms_raw_calloc ms_fault_calloc
+#define ms_raw_realloc ms_fault_realloc
+#define ms_raw_mmap ms_fault_mmap
+#else
+#define ms_raw_malloc malloc
+#define ms_raw_calloc calloc
+#define ms_raw_realloc realloc
+#define ms_raw_mmap mmap
+#endif
+
+/* ------------------------------------------------------------------ */
 /* The trailer: what memstats keeps about a block, after its bytes.     */
 /* ------------------------------------------------------------------ */
 

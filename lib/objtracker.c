@@ -28,7 +28,7 @@ struct ms_objtracker {
 static char *copy_text(ms_objtracker *ot, const char *text)
 {
 	size_t len = strlen(text) + 1;
-	char *copy = malloc(len);
+	char *copy = ms_raw_malloc(len);
 	if (copy) {
 		memcpy(copy, text, len);
 		ot->bytes += (int64_t)len;
@@ -44,7 +44,7 @@ static bool make_room(ms_objtracker *ot, void **array, size_t count, size_t *cap
 	if (count < *capacity)
 		return true;
 	size_t grown = *capacity * 2 + 8;
-	void *bigger = realloc(*array, grown * element_size);
+	void *bigger = ms_raw_realloc(*array, grown * element_size);
 	if (!bigger)
 		return false;
 	int64_t delta = (int64_t)((grown - *capacity) * element_size);
@@ -57,7 +57,7 @@ static bool make_room(ms_objtracker *ot, void **array, size_t count, size_t *cap
 
 ms_objtracker *ms_objtracker_new(void)
 {
-	ms_objtracker *ot = calloc(1, sizeof *ot);
+	ms_objtracker *ot = ms_raw_calloc(1, sizeof *ot);
 	if (!ot) {
 		errno = ENOMEM;
 		return NULL;
@@ -131,9 +131,9 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 		return -1;
 	}
 	size_t n = ot->object_count;
-	const void **roots = calloc(n ? n : 1, sizeof *roots);
-	int64_t *deep = calloc(n ? n : 1, sizeof *deep);
-	struct ms_objsample *samples = calloc(n ? n : 1, sizeof *samples);
+	const void **roots = ms_raw_calloc(n ? n : 1, sizeof *roots);
+	int64_t *deep = ms_raw_calloc(n ? n : 1, sizeof *deep);
+	struct ms_objsample *samples = ms_raw_calloc(n ? n : 1, sizeof *samples);
 	char *copy = copy_text(ot, label);
 	bool ok = roots && deep && samples && copy &&
 		  make_room(ot, (void **)&ot->snapshots, ot->snapshot_count,
@@ -218,7 +218,8 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 		return -1;
 	}
 	/* Every distinct name, alphabetically: Pympler lists each in every snapshot. */
-	const char **names = malloc((ot->object_count ? ot->object_count : 1) * sizeof *names);
+	size_t most = ot->object_count ? ot->object_count : 1;
+	const char **names = ms_raw_malloc(most * sizeof *names);
 	if (!names) {
 		errno = ENOMEM;
 		return -1;

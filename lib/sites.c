@@ -52,7 +52,7 @@ static struct site *site_find(struct site *slots, size_t capacity, const char *f
 static bool grow(struct walk *w)
 {
 	size_t capacity = w->capacity ? w->capacity * 2 : 64;
-	struct site *slots = calloc(capacity, sizeof *slots);
+	struct site *slots = ms_raw_calloc(capacity, sizeof *slots);
 	if (!slots)
 		return false;
 	for (size_t i = 0; i < w->capacity; i++)
@@ -118,7 +118,7 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 	}
 	ms_pagemap_each(visit, &w);
 	size_t bytes = sizeof(ms_sites) + w.used * sizeof(struct ms_site_row);
-	ms_sites *s = w.out_of_memory ? NULL : malloc(bytes);
+	ms_sites *s = w.out_of_memory ? NULL : ms_raw_malloc(bytes);
 	if (!s) {
 		free(w.slots);
 		errno = ENOMEM;

@@ -46,7 +46,7 @@ static bool visited_grow(struct visited *v)
 	size_t capacity = v->capacity ? v->capacity * 2 : 256;
 	struct visit *old = v->slots;
 	size_t old_capacity = v->capacity;
-	v->slots = calloc(capacity, sizeof *v->slots);
+	v->slots = ms_raw_calloc(capacity, sizeof *v->slots);
 	if (!v->slots) {
 		v->slots = old;
 		return false;
@@ -127,11 +127,11 @@ struct sizing {
 static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char *name_a,
 			      const char *name_b, size_t index)
 {
-	struct tnode *n = calloc(1, sizeof *n);
+	struct tnode *n = ms_raw_calloc(1, sizeof *n);
 	size_t len = strlen(name_a) + strlen(name_b) + 32;
-	char *name = malloc(len);
+	char *name = ms_raw_malloc(len);
 	if (!n || !name || (parent && parent->kid_count == parent->kid_capacity &&
-			    !(parent->kids = realloc(parent->kids,
+			    !(parent->kids = ms_raw_realloc(parent->kids,
 						     (parent->kid_capacity = parent->kid_capacity * 2 + 4) *
 							     sizeof *parent->kids)))) {
 		free(n);
@@ -157,7 +157,7 @@ static bool push(struct sizing *z, struct frame f)
 {
 	if (z->depth == z->stack_capacity) {
 		size_t capacity = z->stack_capacity * 2 + 16;
-		struct frame *grown = realloc(z->stack, capacity * sizeof *grown);
+		struct frame *grown = ms_raw_realloc(z->stack, capacity * sizeof *grown);
 		if (!grown) {
 			z->out_of_memory = true;
 			return false;
@@ -254,7 +254,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 		n = r->field_name ? new_node(z, above, "", leaf_name, r->index)
 				  : new_node(z, NULL, row->name, "", NO_INDEX);
 		if (n && !r->field_name && row->type && t.requested != row->element_size) {
-			char *named = malloc(strlen(row->name) + 32);
+			char *named = ms_raw_malloc(strlen(row->name) + 32);
 			if (named) {
 				snprintf(named, strlen(row->name) + 32, "%s[%zu]", row->name,
 					 capacity_of(t.requested, row->element_size));
@@ -402,9 +402,9 @@ static void free_tnodes_slowly(struct tnode *n)
 
 static struct ms_sized *finish_tree(struct tnode *root, size_t count, const struct ms_deep *totals)
 {
-	struct tnode **queue = malloc(count * sizeof *queue);
+	struct tnode **queue = ms_raw_malloc(count * sizeof *queue);
 	size_t bytes = sizeof(struct tree_block) + count * sizeof(struct ms_sized);
-	struct tree_block *tree = queue ? calloc(1, bytes) : NULL;
+	struct tree_block *tree = queue ? ms_raw_calloc(1, bytes) : NULL;
 	if (!tree) {
 		free(queue);
 		free_tnodes_slowly(root);
@@ -569,7 +569,7 @@ char *ms_sized_path(const struct ms_sized *node)
 	size_t len = 1;
 	for (const struct ms_sized *n = node; n && n->parent; n = n->parent)
 		len += strlen(n->name) + 1;
-	char *path = malloc(len);
+	char *path = ms_raw_malloc(len);
 	if (!path) {
 		errno = ENOMEM;
 		return NULL;

@@ -19,7 +19,7 @@ struct ms_summary {
 static ms_summary *new_summary(size_t capacity)
 {
 	size_t bytes = sizeof(ms_summary) + capacity * sizeof(struct entry);
-	ms_summary *s = malloc(bytes);
+	ms_summary *s = ms_raw_malloc(bytes);
 	if (!s) {
 		errno = ENOMEM;
 		return NULL;
@@ -132,7 +132,7 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
 	}
 	/* Rows are matched by number through a table indexed by it: O(rows). */
 	uint32_t rows = ms_row_count();
-	const struct entry **unmatched = calloc(rows ? rows : 1, sizeof *unmatched);
+	const struct entry **unmatched = ms_raw_calloc(rows ? rows : 1, sizeof *unmatched);
 	ms_summary *d = new_summary(before->count + after->count);
 	if (!unmatched || !d) {
 		free(unmatched);

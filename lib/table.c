@@ -31,7 +31,7 @@ char *ms_format_size(int64_t bytes, char *buf, size_t cap)
 
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells)
 {
-	size_t *width = calloc(columns, sizeof *width);
+	size_t *width = ms_raw_calloc(columns, sizeof *width);
 	if (!width)
 		return -1;
 	for (size_t r = 0; r < rows; r++)
@@ -77,8 +77,8 @@ int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		t->columns += (t->opts->columns & MS_COLUMN(n)) != 0;
 	t->next = 0;
-	t->cells = calloc((t->rows + 1) * t->columns, sizeof *t->cells);
-	t->text = calloc((t->rows + 1) * t->columns, sizeof *t->text);
+	t->cells = ms_raw_calloc((t->rows + 1) * t->columns, sizeof *t->cells);
+	t->text = ms_raw_calloc((t->rows + 1) * t->columns, sizeof *t->text);
 	if (!t->cells || !t->text) {
 		free(t->cells);
 		free(t->text);

@@ -21,7 +21,7 @@ static _Atomic int64_t table_bytes;
 
 static void *map_zeroed(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = ms_raw_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	atomic_fetch_add_explicit(&table_bytes, (int64_t)size, memory_order_relaxed);

@@ -19,7 +19,7 @@ struct ms_tracker {
 static uint64_t *take_marks(size_t *count)
 {
 	size_t slots = ms_thread_count();
-	uint64_t *marks = calloc(slots ? slots : 1, sizeof *marks);
+	uint64_t *marks = ms_raw_calloc(slots ? slots : 1, sizeof *marks);
 	if (!marks)
 		return NULL;
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
@@ -57,7 +57,7 @@ static bool checkpoint(ms_tracker *t, ms_summary *now)
 
 ms_tracker *ms_tracker_new(void)
 {
-	ms_tracker *t = calloc(1, sizeof *t);
+	ms_tracker *t = ms_raw_calloc(1, sizeof *t);
 	ms_summary *now = t ? ms_summarize() : NULL;
 	if (!now) {
 		free(t);
