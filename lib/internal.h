@@ -292,6 +292,8 @@ void ms_peak_watch_read(struct ms_peak_watch *w, int64_t peak[MS_MEASURES]);
 void ms_program_peaks(int64_t peak[MS_MEASURES]);
 /* Forget every peak (ms_reset). */
 void ms_peaks_zero(void);
+/* True while any watcher (a tracker) is started. */
+bool ms_peak_watchers_exist(void);
 /* Thread states made so far. */
 size_t ms_thread_count(void);
 

@@ -337,7 +337,9 @@ void ms_peak_reset(void);
 /*
  * For tests and chapters: zero every gauge, sequence number and misuse
  * count. Registered types and tags stay. Fails with -1 and errno = EBUSY
- * while any tracked block is live; other threads must not be allocating.
+ * while any tracked block is live or any ms_tracker exists (its checkpoint
+ * is in allocation numbers, which a reset restarts); other threads must
+ * not be allocating.
  */
 int ms_reset(void);
 
@@ -434,7 +436,7 @@ struct ms_tracker_peak {
 	int64_t blocks;
 	int64_t bytes[MS_NOTION_COUNT];
 };
-struct ms_tracker_peak ms_tracker_peak(ms_tracker *t);
+struct ms_tracker_peak ms_tracker_peak(ms_tracker *t);   /* all 0 for NULL */
 
 typedef struct ms_sites ms_sites;
 
@@ -467,9 +469,11 @@ int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opt
 
 /*
  * Pympler's print_diff, and more: the by-type diff since the checkpoint;
- * if anything allocated since is still live, the site table; then the
- * peak since the checkpoint in blocks and requested bytes. Moves the
- * checkpoint, as Pympler's does. 0, or -1 with errno set.
+ * if anything allocated since is still live, the site table; and if the
+ * peak since the checkpoint rose above what was live then, a line with it
+ * in blocks and requested bytes. So nothing happening prints exactly the
+ * two header lines. Moves the checkpoint, as Pympler's does. 0, or -1
+ * with errno set.
  */
 int ms_tracker_print_diff(ms_tracker *t, FILE *out);
 

@@ -107,3 +107,11 @@ void ms_peaks_zero(void)
 			w->peak[m] = 0;
 	pthread_mutex_unlock(&peak_lock);
 }
+
+bool ms_peak_watchers_exist(void)
+{
+	pthread_mutex_lock(&peak_lock);
+	bool any = watchers != NULL;
+	pthread_mutex_unlock(&peak_lock);
+	return any;
+}

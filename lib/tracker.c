@@ -101,8 +101,9 @@ ms_summary *ms_tracker_diff(ms_tracker *t)
 
 struct ms_tracker_peak ms_tracker_peak(ms_tracker *t)
 {
-	int64_t peak[MS_MEASURES];
-	ms_peak_watch_read(&t->watch, peak);
+	int64_t peak[MS_MEASURES] = { 0 };
+	if (t)
+		ms_peak_watch_read(&t->watch, peak);
 	struct ms_tracker_peak p = { peak[0], { 0 } };
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		p.bytes[n] = peak[n + 1];
