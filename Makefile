@@ -3,6 +3,7 @@
 # Builds live in separate trees so their objects never mix:
 #   build/plain  -O2 -g, what `make`, `make chapterN` and `make test` use
 #   build/asan   -fsanitize=address,undefined, what `make check` uses
+#   build/bench  -O2 -g, no sanitizers, what `make bench` uses
 
 CC      ?= cc
 CSTD    := -std=c17
@@ -24,8 +25,11 @@ CHAPTERS    := $(foreach c,$(CHAPTER_SRC),$(call chapter_name,$(c)))
 
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--show-leak-kinds=all --errors-for-leak-kinds=all
+# Chapters that leak on purpose: tests/leak-check.sh holds valgrind's
+# "definitely lost" to the figure they print, and every other kind to 0.
+LEAKING_CHAPTERS := chapter4
 
-.PHONY: all deps test check plots bless clean help
+.PHONY: all deps test check plots bless clean help bench bench-callgrind
 all: $(CHAPTERS)
 
 help:
@@ -36,6 +40,11 @@ help:
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind"
 	@echo "make plots        the chapters' data and plots in plots/out/"
 	@echo "make bless        rewrite tests/expected/ and the lessons' output blocks"
+	@echo "make exercises    check your exercises/*/exercise.c in order; stops at the first unsolved"
+	@echo "make solutions    check every reference solution (make test does too)"
+	@echo "make strategies   ./strategies, every reference strategy compared"
+	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
+	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
 	@echo "make clean        remove build/ and the chapter programs"
 
 # ---------------------------------------------------------------------------
@@ -69,6 +78,7 @@ endef
 
 $(eval $(call BUILD_TREE,plain,))
 $(eval $(call BUILD_TREE,asan,$(SAN)))
+$(eval $(call BUILD_TREE,bench,))
 
 # ./chapterN at the top, from the plain tree.
 define CHAPTER_RULE
@@ -92,17 +102,20 @@ need-cmocka:
 	@$(CMOCKA_PROBE) || $(MAKE) --no-print-directory deps
 
 test: need-cmocka
-	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS)
-	@sh tests/run-all.sh "" $(plain_TESTS)
+	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS) $(plain_EXERCISE_CHECKS) $(plain_STARTERS) strategies
+	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
 check: need-cmocka
-	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS)
+	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(asan_EXERCISE_CHECKS) $(asan_STARTERS) strategies
 	@ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_error=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh tests/run-all.sh "" $(asan_TESTS)
-	@for c in $(CHAPTERS); do \
+	 sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
+	@for c in $(filter-out $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
 	   echo "valgrind ./$$c"; \
 	   $(VALGRIND) ./$$c > /dev/null || { echo "valgrind found errors in ./$$c"; exit 1; }; \
+	 done
+	@for c in $(filter $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
+	   sh tests/leak-check.sh ./$$c || exit 1; \
 	 done
 	@echo "make check: clean"
 
@@ -120,7 +133,7 @@ plots: $(PLOT_CHAPTERS)
 	 done
 	@if ! command -v gnuplot > /dev/null 2>&1; then \
 	   echo "make plots: the data is in $(PLOT_DIR)/; gnuplot is missing, so no images."; \
-	   echo "  make deps  (or: apt-get install -y gnuplot-nox), then make plots again"; \
+	   echo "  make deps  (or, as root: apt-get update && apt-get install -y gnuplot-nox), then make plots again"; \
 	 else \
 	   for gp in $(PLOT_SCRIPTS); do \
 	     png=$(PLOT_DIR)/$$(basename $$gp .gp).png; \
@@ -133,7 +146,118 @@ bless: need-cmocka
 	@$(MAKE) --no-print-directory $(filter build/plain/tests/test_chapter%,$(plain_TESTS)) $(CHAPTERS)
 	@for t in $(filter build/plain/tests/test_chapter%,$(plain_TESTS)); do \
 	   MS_BLESS=1 ./$$t > /dev/null || exit 1; done
+	@$(MAKE) --no-print-directory build/plain/exercises/test_strategies
+	@MS_BLESS=1 ./build/plain/exercises/test_strategies > /dev/null || exit 1
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true
 
+# ---------------------------------------------------------------------------
+# Benchmark (issue 8): bench/bench.c and bench/callgrind.c are the mains,
+# the other bench/*.c the cases they share. The plot is drawn quietly after
+# the run, so the churn ratio stays the last line printed.
+BENCH_MAINS := bench/bench.c bench/callgrind.c
+BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c))))
+BENCH_CALLGRIND_PAIRS := 200000
+
+build/bench/memstats-bench: build/bench/bench/bench.o $(BENCH_OBJ) $(bench_LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+
+build/bench/memstats-callgrind: build/bench/bench/callgrind.o $(BENCH_OBJ) $(bench_LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+
+bench: build/bench/memstats-bench
+	@mkdir -p $(PLOT_DIR)
+	@./build/bench/memstats-bench --data $(PLOT_DIR)
+	@if command -v gnuplot > /dev/null 2>&1; then \
+	   gnuplot -e "datafile='$(PLOT_DIR)/bench.dat'; outfile='$(PLOT_DIR)/bench.png'" \
+	     plots/bench.gp > build/bench/gnuplot.log 2>&1 || \
+	     { cat build/bench/gnuplot.log; echo "make bench: gnuplot failed on plots/bench.gp"; exit 1; }; \
+	 fi
+
+bench-callgrind: build/bench/memstats-callgrind
+	@sh bench/callgrind.sh build/bench/memstats-callgrind $(BENCH_CALLGRIND_PAIRS) \
+	   build/bench/callgrind.out
+
+# ---------------------------------------------------------------------------
+# Exercises (issue 7). exercises/NN_<topic>/ holds exercise.c (the
+# learner's), solution.c (the reference), test.c, and any other .c the two
+# share; test.c is linked with each side: test-exercise and test-solution.
+# exercises/*.c: the strategy baseline and traces every exercise shares,
+# the comparison program strategies.c, and the tests of the whole (test_*.c).
+EXERCISE_DIRS     := $(sort $(wildcard exercises/[0-9][0-9]_*))
+EXERCISE_COMMON   := exercises/strategy.c exercises/traces.c
+EXERCISE_PROGRAMS := $(sort $(wildcard exercises/test_*.c))
+# An exercise built on another links that one's same side: size classes are pools.
+EXERCISE_USES_05_size_classes := exercises/02_pool
+
+# The .c files an exercise's two sides share: $(1) = exercises/NN_<topic>.
+exercise_shared = $(filter-out $(1)/exercise.c $(1)/solution.c $(1)/test.c,$(wildcard $(1)/*.c))
+# The objects one side needs: $(1) = tree, $(2) = exercise dir, $(3) = exercise or solution.
+exercise_objs = $(sort $(foreach d,$(2) $(EXERCISE_USES_$(notdir $(2))),build/$(1)/$(d)/$(3).o \
+	$(patsubst %.c,build/$(1)/%.o,$(call exercise_shared,$(d)))))
+# Every reference at once, for the comparison program: $(1) = tree.
+solution_objs = $(sort $(foreach d,$(EXERCISE_DIRS),$(call exercise_objs,$(1),$(d),solution)))
+
+# $(1) = tree, $(2) = its extra flags.
+define EXERCISE_TREE
+$(1)_EXCOMMON := $$(patsubst %.c,build/$(1)/%.o,$$(EXERCISE_COMMON))
+$(1)_STARTERS := $$(foreach d,$$(EXERCISE_DIRS),build/$(1)/$$(d)/test-exercise)
+$(1)_EXERCISE_CHECKS := $$(foreach d,$$(EXERCISE_DIRS),build/$(1)/$$(d)/test-solution) \
+	$$(patsubst %.c,build/$(1)/%,$$(EXERCISE_PROGRAMS))
+
+build/$(1)/exercises/%.o: exercises/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -Iexercises -Ilib -Ichapters -Itests -c $$< -o $$@
+
+build/$(1)/exercises/%.nomain.o: exercises/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN -Iexercises -Ilib -Ichapters -Itests -c $$< -o $$@
+
+# Named, so make keeps them: what only a pattern rule reaches counts as intermediate and is deleted.
+.SECONDARY: $$(patsubst %.c,build/$(1)/%.o,$$(EXERCISE_PROGRAMS)) build/$(1)/exercises/strategies.nomain.o
+
+build/$(1)/exercises/test_%: build/$(1)/exercises/test_%.o build/$(1)/exercises/strategies.nomain.o \
+		$(call solution_objs,$(1)) $$($(1)_EXCOMMON) $$($(1)_TESTLIBO) $$($(1)_SUPO) $$($(1)_LIB)
+	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@ -lcmocka $$(LDLIBS)
+
+-include $$(wildcard build/$(1)/exercises/*/*.d)
+endef
+
+# $(1) = tree, $(2) = its extra flags, $(3) = exercise dir, $(4) = exercise or solution.
+define EXERCISE_TEST
+build/$(1)/$(3)/test-$(4): build/$(1)/$(3)/test.o $(call exercise_objs,$(1),$(3),$(4)) \
+		$$($(1)_EXCOMMON) $$($(1)_LIB)
+	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@ -lcmocka $$(LDLIBS)
+endef
+
+$(eval $(call EXERCISE_TREE,plain,))
+$(eval $(call EXERCISE_TREE,asan,$(SAN)))
+$(foreach d,$(EXERCISE_DIRS),$(foreach side,exercise solution, \
+	$(eval $(call EXERCISE_TEST,plain,,$(d),$(side))) \
+	$(eval $(call EXERCISE_TEST,asan,$(SAN),$(d),$(side)))))
+
+# ./strategies: every reference on the same traces, one table (and --data).
+strategies: build/plain/exercises/strategies.o $(call solution_objs,plain) $(plain_EXCOMMON) \
+		$(plain_SUPO) $(plain_LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+.PHONY: exercises solutions
+# The learner's files in order; the first that fails stops the run with its README's hint.
+exercises: need-cmocka
+	@for d in $(EXERCISE_DIRS); do \
+	   $(MAKE) -s --no-print-directory build/plain/$$d/test-exercise || \
+	     { echo; echo "$$d/exercise.c does not build yet: the compiler says why above."; exit 1; }; \
+	   if ! build/plain/$$d/test-exercise; then \
+	     echo; echo "$$d is not solved yet. The hint from $$d/README.md:"; \
+	     sed -n '/^## Hint/,/^## /{/^## /!p}' $$d/README.md; \
+	     exit 1; \
+	   fi; \
+	 done
+	@echo "make exercises: all $(words $(EXERCISE_DIRS)) solved"
+
+# Every reference, the comparison program, and the starters still failing.
+solutions: need-cmocka
+	@$(MAKE) --no-print-directory $(plain_EXERCISE_CHECKS) $(plain_STARTERS) strategies
+	@sh tests/run-all.sh "" $(plain_EXERCISE_CHECKS)
+
 clean:
-	rm -rf build $(PLOT_DIR) $(CHAPTERS)
+	rm -rf build $(PLOT_DIR) $(CHAPTERS) strategies

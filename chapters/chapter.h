@@ -2,11 +2,13 @@
 #ifndef CHAPTER_H
 #define CHAPTER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* What the command line can ask of a chapter. */
 struct chapter_opts {
 	const char *data_dir;   /* --data DIR: write the plot's series here; NULL: don't */
+	bool free_leaks;        /* free what a lesson leaks on purpose (tests); off on the command line */
 };
 
 /* A chapter: its program name, one-line title and lesson. */
@@ -26,8 +28,12 @@ int chapter_main(int argc, char **argv, const struct chapter *chapter);
 int chapter1_run(FILE *out, const struct chapter_opts *opts);
 int chapter2_run(FILE *out, const struct chapter_opts *opts);
 int chapter3_run(FILE *out, const struct chapter_opts *opts);
+int chapter4_run(FILE *out, const struct chapter_opts *opts);
+int chapter5_run(FILE *out, const struct chapter_opts *opts);
 extern const struct chapter chapter1;
 extern const struct chapter chapter2;
 extern const struct chapter chapter3;
+extern const struct chapter chapter4;
+extern const struct chapter chapter5;
 
 #endif

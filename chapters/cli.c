@@ -15,7 +15,7 @@ static void print_usage(FILE *out, const struct chapter *chapter)
 
 int chapter_main(int argc, char **argv, const struct chapter *chapter)
 {
-	struct chapter_opts opts = { NULL };
+	struct chapter_opts opts = { NULL, false };
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {

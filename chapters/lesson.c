@@ -113,6 +113,11 @@ void lesson_table(struct lesson *lesson, const ms_summary *s)
 	ms_summary_print(s, begin_part(lesson), NULL);
 }
 
+void lesson_sites(struct lesson *lesson, const ms_sites *sites)
+{
+	ms_sites_print(sites, begin_part(lesson), NULL);
+}
+
 /* End an "On this machine" block: its blank line is the separator too. */
 static void end_machine_block(struct lesson *lesson)
 {
@@ -128,6 +133,17 @@ void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summ
 	};
 	fprintf(out, "On this machine, %s:\n", what);
 	ms_summary_print(s, out, &every_column);
+	end_machine_block(lesson);
+}
+
+void lesson_machine_text(struct lesson *lesson, const char *what, const char *format, ...)
+{
+	FILE *out = begin_part(lesson);
+	fprintf(out, "On this machine, %s:\n", what);
+	va_list args;
+	va_start(args, format);
+	vfprintf(out, format, args);
+	va_end(args);
 	end_machine_block(lesson);
 }
 
@@ -177,6 +193,11 @@ void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns
 void lesson_sized(struct lesson *lesson, const struct ms_sized *tree)
 {
 	ms_sized_print(tree, begin_part(lesson));
+}
+
+void lesson_objtracker_summary(struct lesson *lesson, const ms_objtracker *tracker)
+{
+	ms_objtracker_print_summary(tracker, begin_part(lesson));
 }
 
 /* One "label   figure" line of the totals block; `note` may be NULL. */

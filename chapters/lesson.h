@@ -46,12 +46,23 @@ void lesson_code(struct lesson *lesson, const char *lines);
 /* `s` as Pympler prints it: 15 rows, the requested size column. */
 void lesson_table(struct lesson *lesson, const ms_summary *s);
 
+/* A tracker's site table (ms_tracker_sites) as Pympler-shaped rows, the requested size column. */
+void lesson_sites(struct lesson *lesson, const ms_sites *sites);
+
 /*
  * An "On this machine" block: the line "On this machine, <what>:", `s`
  * with all three size columns and every row, then the blank line that
  * ends the block.
  */
 void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summary *s);
+
+/*
+ * An "On this machine" block of text: the line "On this machine, <what>:",
+ * then `format` and its arguments as printf() formats them (lines ended
+ * by the caller), then the blank line that ends the block.
+ */
+void lesson_machine_text(struct lesson *lesson, const char *what, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * An "On this machine" block with the program-wide figures: what memstats
@@ -84,6 +95,9 @@ void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns
 
 /* A sized tree (ms_sized) as ms_sized_print prints it, Pympler's asized() shape. */
 void lesson_sized(struct lesson *lesson, const struct ms_sized *tree);
+
+/* An object tracker's summary as ms_objtracker_print_summary prints it, Pympler's shape. */
+void lesson_objtracker_summary(struct lesson *lesson, const ms_objtracker *tracker);
 
 /*
  * Open DIR/<name>.dat for a chapter's data when opts->data_dir is set,

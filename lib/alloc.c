@@ -44,11 +44,13 @@ static size_t malloc_request(size_t requested)
  * A block's sizes from its raw usable size `raw` (trailer included).
  * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
  * one; their usable sizes are 8 and 0 modulo 16, which tells them apart.
+ * A malloc that grants exactly what is asked (ASan's, valgrind's: its
+ * minimum usable size is 1) has no header to know of: footprint is usable.
  */
 struct ms_block_sizes ms_block_sizes_of(size_t raw, uint64_t requested)
 {
 	int64_t usable = (int64_t)(raw - MS_TRAILER_SIZE);
-	int64_t header = raw % 16 == 8 ? 8 : 16;
+	int64_t header = ms_min_usable() == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
 	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
 

@@ -287,7 +287,7 @@ void ms_peak_watch_start(struct ms_peak_watch *w);
 /* Stop watching; `w` may then be freed. */
 void ms_peak_watch_stop(struct ms_peak_watch *w);
 /* The peak since `w` started, for blocks and each notion. */
-void ms_peak_watch_read(struct ms_peak_watch *w, int64_t peak[MS_MEASURES]);
+void ms_peak_watch_read(const struct ms_peak_watch *w, int64_t peak[MS_MEASURES]);
 /* The whole program's peaks, since the start or the last ms_peak_reset. */
 void ms_program_peaks(int64_t peak[MS_MEASURES]);
 /* Forget every peak (ms_reset). */
@@ -336,13 +336,13 @@ int ms_cells_finish(struct ms_cells *t, FILE *out);
 const char *ms_notion_header(enum ms_notion notion);
 
 /*
- * Deep sizes of several live blocks in one walk (sizeof.c): a block
- * reachable from more than one root is counted for the first root that
- * reaches it, so the sizes in `each` add up to the deep size of them all.
- * NULL roots size 0. 0, or -1 with errno = ENOMEM.
+ * Deep sizes of several live blocks in one walk (sizeof.c), in every
+ * notion at once: a block reachable from more than one root is counted
+ * for the first root that reaches it, so the sizes in `each` add up to
+ * the deep size of them all. NULL roots size 0. 0, or -1 with errno = ENOMEM.
  */
-int ms_deep_many(const void *const *roots, size_t count, enum ms_notion notion, int64_t *each,
-		 const char *function, const char *file, int line);
+int ms_deep_many(const void *const *roots, size_t count,
+		 int64_t (*each)[MS_NOTION_COUNT], const char *function, const char *file, int line);
 
 /*
  * Live blocks whose number in their thread slot is above `marks[slot]`

@@ -436,7 +436,7 @@ struct ms_tracker_peak {
 	int64_t blocks;
 	int64_t bytes[MS_NOTION_COUNT];
 };
-struct ms_tracker_peak ms_tracker_peak(ms_tracker *t);   /* all 0 for NULL */
+struct ms_tracker_peak ms_tracker_peak(const ms_tracker *t);   /* all 0 for NULL */
 
 typedef struct ms_sites ms_sites;
 

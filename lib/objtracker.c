@@ -132,7 +132,7 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 	}
 	size_t n = ot->object_count;
 	const void **roots = ms_raw_calloc(n ? n : 1, sizeof *roots);
-	int64_t *deep = ms_raw_calloc(n ? n : 1, sizeof *deep);
+	int64_t (*deep)[MS_NOTION_COUNT] = ms_raw_calloc(n ? n : 1, sizeof *deep);
 	struct ms_objsample *samples = ms_raw_calloc(n ? n : 1, sizeof *samples);
 	char *copy = copy_text(ot, label);
 	bool ok = roots && deep && samples && copy &&
@@ -144,14 +144,13 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 		samples[j].alive = roots[j] != NULL;
 		totals.active += roots[j] != NULL;
 	}
-	for (int notion = 0; ok && notion < MS_NOTION_COUNT; notion++) {
-		ok = ms_deep_many(roots, n, (enum ms_notion)notion, deep, function, file, line) == 0;
-		for (size_t j = 0; ok && j < n; j++) {
-			samples[j].deep[notion] = deep[j];
+	ok = ok && ms_deep_many(roots, n, deep, function, file, line) == 0;
+	for (size_t j = 0; ok && j < n; j++)
+		for (int notion = 0; notion < MS_NOTION_COUNT; notion++) {
+			samples[j].deep[notion] = deep[j][notion];
 			totals.flat[notion] += samples[j].flat[notion];
-			totals.deep[notion] += deep[j];
+			totals.deep[notion] += deep[j][notion];
 		}
-	}
 	free(roots);
 	free(deep);
 	if (!ok) {

@@ -70,7 +70,7 @@ void ms_peak_watch_stop(struct ms_peak_watch *w)
 	pthread_mutex_unlock(&peak_lock);
 }
 
-void ms_peak_watch_read(struct ms_peak_watch *w, int64_t peak[MS_MEASURES])
+void ms_peak_watch_read(const struct ms_peak_watch *w, int64_t peak[MS_MEASURES])
 {
 	pthread_mutex_lock(&peak_lock);
 	interval(peak, NULL);

@@ -117,6 +117,7 @@ struct sizing {
 	const char *file;
 	int line;
 	struct ms_deep found;
+	int64_t every_notion[MS_NOTION_COUNT];   /* found.bytes in each notion */
 	struct visited visited;
 	struct frame *stack;
 	size_t depth, stack_capacity;
@@ -248,6 +249,8 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 
 	int64_t bytes = sizes.bytes[z->notion];
 	z->found.bytes += bytes;
+	for (int notion = 0; notion < MS_NOTION_COUNT; notion++)
+		z->every_notion[notion] += sizes.bytes[notion];
 	z->found.blocks++;
 	struct tnode *n = NULL;
 	if (in_tree) {
@@ -523,16 +526,18 @@ int64_t ms_sizeof_deep_at(const void *p, enum ms_notion notion, struct ms_deep *
 	return z.found.bytes;
 }
 
-int ms_deep_many(const void *const *roots, size_t count, enum ms_notion notion, int64_t *each,
-		 const char *function, const char *file, int line)
+int ms_deep_many(const void *const *roots, size_t count,
+		 int64_t (*each)[MS_NOTION_COUNT], const char *function, const char *file, int line)
 {
-	struct sizing z = { .function = function, .notion = notion, .detail = -1,
+	struct sizing z = { .function = function, .notion = MS_REQUESTED, .detail = -1,
 			    .file = file, .line = line };
 	for (size_t i = 0; i < count && !z.out_of_memory; i++) {
-		int64_t before = z.found.bytes;
+		int64_t before[MS_NOTION_COUNT];
+		memcpy(before, z.every_notion, sizeof before);
 		if (roots[i])
 			size_from(&z, roots[i]);
-		each[i] = z.found.bytes - before;
+		for (int notion = 0; notion < MS_NOTION_COUNT; notion++)
+			each[i][notion] = z.every_notion[notion] - before[notion];
 	}
 	end_sizing(&z);
 	return z.out_of_memory ? -1 : 0;

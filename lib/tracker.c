@@ -99,7 +99,7 @@ ms_summary *ms_tracker_diff(ms_tracker *t)
 	return diff;
 }
 
-struct ms_tracker_peak ms_tracker_peak(ms_tracker *t)
+struct ms_tracker_peak ms_tracker_peak(const ms_tracker *t)
 {
 	int64_t peak[MS_MEASURES] = { 0 };
 	if (t)
@@ -151,12 +151,13 @@ int ms_tracker_print_diff(ms_tracker *t, FILE *out)
 		failed |= fputs("Allocated since the checkpoint and still live, by site:\n", out) < 0 ||
 			  ms_sites_print(sites, out, NULL) != 0;
 	if (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes) {
-		char size[32];
-		ms_format_size(peak.bytes[MS_REQUESTED], size, sizeof size);
-		failed |= fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested "
-				       "(%lld more blocks than at the checkpoint)\n",
-				  (long long)peak.blocks, squeeze_spaces(size),
-				  (long long)(peak.blocks - started_blocks)) < 0;
+		char high[32], then[32];
+		ms_format_size(peak.bytes[MS_REQUESTED], high, sizeof high);
+		ms_format_size(started_bytes, then, sizeof then);
+		failed |= fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
+				       "(at the checkpoint: %lld blocks, %s requested)\n",
+				  (long long)peak.blocks, squeeze_spaces(high),
+				  (long long)started_blocks, squeeze_spaces(then)) < 0;
 	}
 	ms_summary_free(diff);
 	ms_sites_free(sites);

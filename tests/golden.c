@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* for asprintf */
 #include "golden.h"
 
+#include <dirent.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -316,23 +317,101 @@ void golden_process_free(struct golden_process *result)
 	result->out = result->err = NULL;
 }
 
-char *golden_run_for_data(const struct chapter *chapter)
-{
-	char directory[] = "/tmp/memstats-data-XXXXXX";
-	assert_non_null(mkdtemp(directory));
-	struct chapter_opts opts = { directory };
-	free(golden_run(chapter, &opts));
+/* A fresh directory for a chapter's --data (a mkdtemp template, filled in place). */
+#define DATA_DIR_TEMPLATE "/tmp/memstats-data-XXXXXX"
 
+/* "DIR/NAME" in a buffer the caller frees. */
+static char *path_in(const char *dir, const char *name)
+{
 	char *path = NULL;
-	if (asprintf(&path, "%s/%s.dat", directory, chapter->name) < 0)
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		fail_msg("out of memory");
+	return path;
+}
+
+/* Run `chapter` in-process with --data set to `dir`, made fresh from its template. */
+static void run_into_new_dir(const struct chapter *chapter, char *dir)
+{
+	assert_non_null(mkdtemp(dir));
+	struct chapter_opts opts = { .data_dir = dir };
+	free(golden_run(chapter, &opts));
+}
+
+/* Remove every file in `dir` (the chapter's data, a plot), then `dir` itself. */
+static void remove_dir(const char *dir)
+{
+	DIR *listing = opendir(dir);
+	if (listing) {
+		for (struct dirent *entry; (entry = readdir(listing));) {
+			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+				continue;
+			char *path = path_in(dir, entry->d_name);
+			unlink(path);
+			free(path);
+		}
+		closedir(listing);
+	}
+	rmdir(dir);
+}
+
+char *golden_run_for_data_file(const struct chapter *chapter, const char *file)
+{
+	char dir[] = DATA_DIR_TEMPLATE;
+	run_into_new_dir(chapter, dir);
+	char *path = path_in(dir, file);
 	char *data = golden_read_file(path);
-	unlink(path);
-	rmdir(directory);
+	remove_dir(dir);
 	if (!data)
 		fail_msg("%s --data wrote no %s", chapter->name, path);
 	free(path);
 	return data;
+}
+
+char *golden_run_for_data(const struct chapter *chapter)
+{
+	char *file = path_for("%s.dat", chapter->name);
+	char *data = golden_run_for_data_file(chapter, file);
+	free(file);
+	return data;
+}
+
+/* A shell's exit status that says gnuplot is not installed. */
+#define NO_GNUPLOT 77
+
+void golden_check_plot(const struct chapter *chapter, const char *data_file, const char *script)
+{
+	char dir[] = DATA_DIR_TEMPLATE;
+	run_into_new_dir(chapter, dir);
+	char *data = path_in(dir, data_file);
+	char *image = path_in(dir, "plot.png");
+	char *command = NULL;
+	if (asprintf(&command,
+		     "command -v gnuplot > /dev/null 2>&1 || exit %d; "
+		     "exec gnuplot -e \"datafile='%s'; outfile='%s'\" %s",
+		     NO_GNUPLOT, data, image, script) < 0)
+		fail_msg("out of memory");
+	struct golden_process gnuplot;
+	golden_exec((char *[]){ "/bin/sh", "-c", command, NULL }, &gnuplot);
+
+	unsigned char signature[8] = { 0 };
+	FILE *png = fopen(image, "rb");
+	size_t got = png ? fread(signature, 1, sizeof signature, png) : 0;
+	if (png)
+		fclose(png);
+	remove_dir(dir);
+	int status = gnuplot.exit_status;
+	if (status != 0 && status != NO_GNUPLOT)
+		fail_msg("gnuplot failed on %s (status %d): %s", script, status, gnuplot.err);
+	golden_process_free(&gnuplot);
+	free(command);
+	free(image);
+	free(data);
+	if (status == NO_GNUPLOT) {
+		print_message("skipped: gnuplot is not installed (make deps installs it)\n");
+		skip();
+	}
+	assert_int_equal(got, sizeof signature);
+	assert_memory_equal(signature, "\x89PNG\r\n\x1a\n", sizeof signature);
 }
 
 void golden_check_nothing_left(const struct chapter *chapter)
@@ -439,4 +518,71 @@ void golden_check_program(const struct chapter *chapter)
 	golden_process_free(&result);
 	free(usage);
 	free(program);
+}
+
+void golden_assert_data_set_ends(const char *data, const char *rest)
+{
+	assert_string_equal(rest, "");
+	size_t length = strlen(data);
+	assert_true(length >= 3);
+	assert_string_equal(data + length - 3, "\n\n\n");
+}
+
+void golden_check_machine_blocks(const struct chapter *chapter, const char *const *present,
+				 const char *const *absent)
+{
+	char *text = golden_run(chapter, NULL);
+	char *stripped = golden_strip_machine_blocks(text);
+	for (const char *const *s = present; *s; s++)
+		if (!strstr(text, *s))
+			fail_msg("%s prints no \"%s\"", chapter->name, *s);
+	if (strstr(stripped, BLOCK_START))
+		fail_msg("%s prints \"%s\" outside a block", chapter->name, BLOCK_START);
+	for (const char *const *s = absent; *s; s++)
+		if (strstr(stripped, *s))
+			fail_msg("%s prints \"%s\" outside its machine blocks", chapter->name, *s);
+	free(stripped);
+	free(text);
+}
+
+/* The case a golden_test() entry was given. */
+static const struct golden_case *case_of(void **state)
+{
+	return *state;
+}
+
+void golden_test_nothing_left(void **state)
+{
+	golden_check_nothing_left(case_of(state)->chapter);
+}
+
+void golden_test_output_rules(void **state)
+{
+	golden_check_output_rules(case_of(state)->chapter);
+}
+
+void golden_test_expected(void **state)
+{
+	golden_check_expected(case_of(state)->chapter);
+}
+
+void golden_test_lesson_block(void **state)
+{
+	golden_assert_lesson_block(case_of(state)->chapter);
+}
+
+void golden_test_repeatable(void **state)
+{
+	golden_check_repeatable(case_of(state)->chapter, case_of(state)->other);
+}
+
+void golden_test_program(void **state)
+{
+	golden_check_program(case_of(state)->chapter);
+}
+
+void golden_test_plot(void **state)
+{
+	const struct golden_case *c = case_of(state);
+	golden_check_plot(c->chapter, c->data_file, c->plot_script);
 }

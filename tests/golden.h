@@ -64,6 +64,17 @@ void golden_process_free(struct golden_process *result);
  */
 char *golden_run_for_data(const struct chapter *chapter);
 
+/* The same for a chapter whose data file is not <name>.dat: DIR/`file`. */
+char *golden_run_for_data_file(const struct chapter *chapter, const char *file);
+
+/*
+ * The plot test of DESIGN.md: run `chapter` with --data into a fresh
+ * temporary directory, render `script` (plots/NAME.gp) from DIR/`data_file`
+ * with gnuplot, and check that a PNG came out; the directory is removed
+ * again. Skips the test, saying why, where gnuplot is not installed.
+ */
+void golden_check_plot(const struct chapter *chapter, const char *data_file, const char *script);
+
 /*
  * The checks every chapter's tests make, each a whole test body:
  * nothing live before or after the run and no misuse reported; the
@@ -76,6 +87,44 @@ void golden_check_output_rules(const struct chapter *chapter);
 void golden_check_expected(const struct chapter *chapter);
 void golden_check_repeatable(const struct chapter *chapter, const struct chapter *other);
 void golden_check_program(const struct chapter *chapter);
+
+/*
+ * A chapter's tests that are the same for every chapter, as cmocka test
+ * functions: each takes a golden_case as the test's initial state, so a
+ * chapter's table lists `golden_test(golden_test_expected, &golden)`
+ * rather than a wrapper of its own for each check.
+ */
+struct golden_case {
+	const struct chapter *chapter;
+	const struct chapter *other;  /* run in between by golden_test_repeatable */
+	const char *data_file;        /* the file --data writes, for golden_test_plot */
+	const char *plot_script;      /* plots/NAME.gp, drawn from it */
+};
+#define golden_test(f, golden_case) \
+	cmocka_unit_test_prestate_setup_teardown(f, ms_test_setup, ms_test_teardown, \
+						 (void *)(golden_case))
+void golden_test_nothing_left(void **state);  /* golden_check_nothing_left */
+void golden_test_output_rules(void **state);  /* golden_check_output_rules */
+void golden_test_expected(void **state);      /* golden_check_expected */
+void golden_test_lesson_block(void **state);  /* golden_assert_lesson_block */
+void golden_test_repeatable(void **state);    /* golden_check_repeatable with `other` */
+void golden_test_program(void **state);       /* golden_check_program */
+void golden_test_plot(void **state);          /* golden_check_plot */
+
+/*
+ * A data file read row by row with sscanf("...\n%n") up to `rest`: nothing
+ * is left after the rows (the "\n" ate the blank lines), and `data` ends
+ * as a data set does, with two blank lines.
+ */
+void golden_assert_data_set_ends(const char *data, const char *rest);
+
+/*
+ * Allocator figures stay in `chapter`'s "On this machine" blocks: each of
+ * `present` (NULL-terminated) is in its output, and once the blocks are
+ * stripped neither "On this machine" nor any of `absent` is left.
+ */
+void golden_check_machine_blocks(const struct chapter *chapter, const char *const *present,
+				 const char *const *absent);
 
 /* The whole file at `path` (the caller frees), or NULL if it cannot be read. */
 char *golden_read_file(const char *path);

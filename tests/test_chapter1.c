@@ -5,6 +5,9 @@
 #include "chapter1_summary.h"
 #include "golden.h"
 
+/* The checks every chapter makes; chapter 2 runs in between for repeatability. */
+static const struct golden_case golden = { &chapter1, &chapter2, "chapter1.dat", "plots/summary.gp" };
+
 /* The rows the word index is made of. */
 #define ENTRY_ROW "struct word_entry"
 #define WORD_ROW "char"
@@ -30,12 +33,6 @@ static void free_built_index(struct built_index *b)
 {
 	ms_summary_free(b->s);
 	chapter1_index_free(b->index);
-}
-
-static void test_nothing_left_live(void **state)
-{
-	(void)state;
-	golden_check_nothing_left(&chapter1);
 }
 
 /* Every row is sized in all three notions, each at least the one before, and the rows add up to the totals. */
@@ -112,40 +109,11 @@ static void test_machine_figures_relate(void **state)
 static void test_machine_blocks_hold_allocator_columns(void **state)
 {
 	(void)state;
-	char *text = golden_run(&chapter1, NULL);
-	char *stripped = golden_strip_machine_blocks(text);
-	assert_non_null(strstr(text, "\nOn this machine, the same summary"));
-	assert_non_null(strstr(text, "\nOn this machine, the program as a whole"));
-	assert_non_null(strstr(text, "usable size"));
-	assert_null(strstr(stripped, "On this machine"));
-	assert_null(strstr(stripped, "usable size"));
-	assert_null(strstr(stripped, "footprint |"));
-	free(stripped);
-	free(text);
-}
-
-static void test_output_rules(void **state)
-{
-	(void)state;
-	golden_check_output_rules(&chapter1);
-}
-
-static void test_expected_output(void **state)
-{
-	(void)state;
-	golden_check_expected(&chapter1);
-}
-
-static void test_lesson_shows_expected_output(void **state)
-{
-	(void)state;
-	golden_assert_lesson_block(&chapter1);
-}
-
-static void test_same_bytes_every_run(void **state)
-{
-	(void)state;
-	golden_check_repeatable(&chapter1, &chapter2);
+	golden_check_machine_blocks(&chapter1,
+				    (const char *const[]){ "\nOn this machine, the same summary",
+							   "\nOn this machine, the program as a whole",
+							   "usable size", NULL },
+				    (const char *const[]){ "usable size", "footprint |", NULL });
 }
 
 /* --data writes the summary's deterministic columns, row for row. */
@@ -177,26 +145,21 @@ static void test_data_file_is_the_summary(void **state)
 	free(data);
 }
 
-static void test_program(void **state)
-{
-	(void)state;
-	golden_check_program(&chapter1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		ms_test(test_nothing_left_live),
+		golden_test(golden_test_nothing_left, &golden),
 		ms_test(test_rows_add_up_to_totals),
 		ms_test(test_index_shape),
 		ms_test(test_machine_figures_relate),
 		ms_test(test_machine_blocks_hold_allocator_columns),
-		ms_test(test_output_rules),
-		ms_test(test_expected_output),
-		ms_test(test_lesson_shows_expected_output),
-		ms_test(test_same_bytes_every_run),
+		golden_test(golden_test_output_rules, &golden),
+		golden_test(golden_test_expected, &golden),
+		golden_test(golden_test_lesson_block, &golden),
+		golden_test(golden_test_repeatable, &golden),
 		ms_test(test_data_file_is_the_summary),
-		ms_test(test_program),
+		golden_test(golden_test_program, &golden),
+		golden_test(golden_test_plot, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter1", tests, NULL, NULL);
 }

@@ -5,6 +5,9 @@
 #include "chapter2_diff.h"
 #include "golden.h"
 
+/* The checks every chapter makes; chapter 1 runs in between for repeatability. */
+static const struct golden_case golden = { &chapter2, &chapter1, "chapter2.dat", "plots/diff.gp" };
+
 /* A row a diff should hold. */
 struct expected_row {
 	const char *name;
@@ -34,12 +37,6 @@ static ms_summary *diff_around(const struct chapter2_variant *variant)
 	ms_summary_free(before);
 	ms_summary_free(after);
 	return diff;
-}
-
-static void test_nothing_left_live(void **state)
-{
-	(void)state;
-	golden_check_nothing_left(&chapter2);
 }
 
 /* Two summaries with nothing in between differ in nothing, and a summary from itself neither. */
@@ -138,30 +135,6 @@ static void test_machine_blocks_hold_allocator_columns(void **state)
 	free(text);
 }
 
-static void test_output_rules(void **state)
-{
-	(void)state;
-	golden_check_output_rules(&chapter2);
-}
-
-static void test_expected_output(void **state)
-{
-	(void)state;
-	golden_check_expected(&chapter2);
-}
-
-static void test_lesson_shows_expected_output(void **state)
-{
-	(void)state;
-	golden_assert_lesson_block(&chapter2);
-}
-
-static void test_same_bytes_every_run(void **state)
-{
-	(void)state;
-	golden_check_repeatable(&chapter2, &chapter1);
-}
-
 /* --data writes one data set per variant, each the diff's deterministic columns. */
 static void test_data_file_has_each_diff(void **state)
 {
@@ -184,27 +157,22 @@ static void test_data_file_has_each_diff(void **state)
 	free(data);
 }
 
-static void test_program(void **state)
-{
-	(void)state;
-	golden_check_program(&chapter2);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		ms_test(test_nothing_left_live),
+		golden_test(golden_test_nothing_left, &golden),
 		ms_test(test_quiet_diff_is_empty),
 		ms_test(test_come_and_go_diff_is_empty),
 		ms_test(test_variant_diffs),
 		ms_test(test_small_blocks_cost_more),
 		ms_test(test_machine_blocks_hold_allocator_columns),
-		ms_test(test_output_rules),
-		ms_test(test_expected_output),
-		ms_test(test_lesson_shows_expected_output),
-		ms_test(test_same_bytes_every_run),
+		golden_test(golden_test_output_rules, &golden),
+		golden_test(golden_test_expected, &golden),
+		golden_test(golden_test_lesson_block, &golden),
+		golden_test(golden_test_repeatable, &golden),
 		ms_test(test_data_file_has_each_diff),
-		ms_test(test_program),
+		golden_test(golden_test_program, &golden),
+		golden_test(golden_test_plot, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter2", tests, NULL, NULL);
 }

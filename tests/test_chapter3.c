@@ -3,23 +3,21 @@
 #include "test_util.h"
 
 #include <stdbool.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "chapter3_sizing.h"
 #include "golden.h"
 
-/* The data file and the image chapter 3's plot is drawn from and into. */
+/* The data file chapter 3's plot is drawn from. */
 #define DATA_FILE "malloc_cost.dat"
-#define PLOT_FILE "sizing.png"
-/* Where they go: a fresh directory per run (a mkdtemp template). */
-#define DATA_DIR_TEMPLATE "/tmp/memstats-chapter3-XXXXXX"
+
+/*
+ * The checks every chapter makes. Chapter 2 uses the same "int *"
+ * descriptor, so running it in between shows the two share a process.
+ */
+static const struct golden_case golden = { &chapter3, &chapter2, DATA_FILE, "plots/sizing.gp" };
 
 /* The sized tree details the relations are checked at. */
 #define DEEPEST_DETAIL 3
-
-/* A shell's exit status that says gnuplot is not installed. */
-#define NO_GNUPLOT 77
 
 /* True where ASan or valgrind replaced malloc: it then grants exactly what was asked for. */
 static bool malloc_replaced(void)
@@ -266,96 +264,22 @@ static void test_footprint_exceeds_usable(void **state)
 static void test_machine_blocks_hold_allocator_figures(void **state)
 {
 	(void)state;
-	char *text = golden_run(&chapter3, NULL);
-	char *stripped = golden_strip_machine_blocks(text);
-	assert_non_null(strstr(text, "\nOn this machine, malloc(n) for n = 1..128"));
-	assert_non_null(strstr(text, "\nOn this machine, the deep size of x"));
-	assert_null(strstr(stripped, "On this machine"));
-	assert_null(strstr(stripped, "deep usable"));
-	assert_null(strstr(stripped, "footprint |"));
-	free(stripped);
-	free(text);
-}
-
-static void test_output_rules(void **state)
-{
-	(void)state;
-	golden_check_output_rules(&chapter3);
-}
-
-static void test_expected_output(void **state)
-{
-	(void)state;
-	golden_check_expected(&chapter3);
-}
-
-static void test_lesson_shows_expected_output(void **state)
-{
-	(void)state;
-	golden_assert_lesson_block(&chapter3);
-}
-
-/* Chapter 2 uses the same "int *" descriptor, so the two share a process. */
-static void test_same_bytes_every_run(void **state)
-{
-	(void)state;
-	golden_check_repeatable(&chapter3, &chapter2);
-}
-
-static void test_program(void **state)
-{
-	(void)state;
-	golden_check_program(&chapter3);
+	golden_check_machine_blocks(&chapter3,
+				    (const char *const[]){ "\nOn this machine, malloc(n) for n = 1..128",
+							   "\nOn this machine, the deep size of x",
+							   NULL },
+				    (const char *const[]){ "deep usable", "footprint |", NULL });
 }
 
 /* ------------------------------------------------------------------ */
 /* The data file and the plot                                          */
 /* ------------------------------------------------------------------ */
 
-/* "DIR/NAME" in a buffer the caller frees. */
-static char *path_in(const char *dir, const char *name)
-{
-	char *path = NULL;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		fail_msg("out of memory");
-	return path;
-}
-
-/*
- * Run chapter 3 with --data into a fresh temporary directory `dir` (a
- * mkdtemp template); returns the data file's path, which the caller frees.
- */
-static char *run_with_data(char *dir)
-{
-	assert_non_null(mkdtemp(dir));
-	struct chapter_opts opts = { dir };
-	free(golden_run(&chapter3, &opts));
-	return path_in(dir, DATA_FILE);
-}
-
-/* Remove what run_with_data and the plot put in `dir`, and `dir` itself. */
-static void remove_data_dir(const char *dir)
-{
-	const char *const files[] = { DATA_FILE, PLOT_FILE };
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char *path = path_in(dir, files[i]);
-		unlink(path);
-		free(path);
-	}
-	rmdir(dir);
-}
-
 /* The requested column exactly; the allocator's columns by relation. */
 static void test_data_file(void **state)
 {
 	(void)state;
-	char dir[] = DATA_DIR_TEMPLATE;
-	char *path = run_with_data(dir);
-	char *data = golden_read_file(path);
-	remove_data_dir(dir);
-	if (!data)
-		fail_msg("chapter3 --data wrote no %s", path);
-
+	char *data = golden_run_for_data_file(&chapter3, DATA_FILE);
 	const char *header = "# chapter 3: what malloc(n) costs on this machine\n"
 			     "# requested usable footprint overhead_percent\n";
 	assert_memory_equal(data, header, strlen(header));
@@ -376,48 +300,8 @@ static void test_data_file(void **state)
 		assert_true(overhead > expected - 0.051 && overhead < expected + 0.051);
 		line += length;
 	}
-	/* sscanf's "\n" ate the blank lines that end the data set. */
-	assert_string_equal(line, "");
-	assert_string_equal(data + strlen(data) - 3, "\n\n\n");
+	golden_assert_data_set_ends(data, line);
 	free(data);
-	free(path);
-}
-
-/* Where gnuplot is installed, plots/sizing.gp renders the data into a PNG. */
-static void test_plot_renders(void **state)
-{
-	(void)state;
-	char dir[] = DATA_DIR_TEMPLATE;
-	char *data = run_with_data(dir);
-	char *image = path_in(dir, PLOT_FILE);
-	char *command = NULL;
-	if (asprintf(&command,
-		     "command -v gnuplot > /dev/null 2>&1 || exit %d; "
-		     "exec gnuplot -e \"datafile='%s'; outfile='%s'\" plots/sizing.gp",
-		     NO_GNUPLOT, data, image) < 0)
-		fail_msg("out of memory");
-	struct golden_process gnuplot;
-	golden_exec((char *[]){ "/bin/sh", "-c", command, NULL }, &gnuplot);
-
-	unsigned char signature[8] = { 0 };
-	FILE *png = fopen(image, "rb");
-	size_t got = png ? fread(signature, 1, sizeof signature, png) : 0;
-	if (png)
-		fclose(png);
-	remove_data_dir(dir);
-	int status = gnuplot.exit_status;
-	if (status != 0 && status != NO_GNUPLOT)
-		fail_msg("gnuplot failed (status %d): %s", status, gnuplot.err);
-	golden_process_free(&gnuplot);
-	free(command);
-	free(image);
-	free(data);
-	if (status == NO_GNUPLOT) {
-		print_message("skipped: gnuplot is not installed (make deps installs it)\n");
-		skip();
-	}
-	assert_int_equal(got, sizeof signature);
-	assert_memory_equal(signature, "\x89PNG\r\n\x1a\n", sizeof signature);
 }
 
 int main(void)
@@ -433,13 +317,13 @@ int main(void)
 		ms_test(test_usable_at_least_requested),
 		ms_test(test_footprint_exceeds_usable),
 		ms_test(test_machine_blocks_hold_allocator_figures),
-		ms_test(test_output_rules),
-		ms_test(test_expected_output),
-		ms_test(test_lesson_shows_expected_output),
-		ms_test(test_same_bytes_every_run),
+		golden_test(golden_test_output_rules, &golden),
+		golden_test(golden_test_expected, &golden),
+		golden_test(golden_test_lesson_block, &golden),
+		golden_test(golden_test_repeatable, &golden),
 		ms_test(test_data_file),
-		ms_test(test_program),
-		ms_test(test_plot_renders),
+		golden_test(golden_test_program, &golden),
+		golden_test(golden_test_plot, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter3", tests, NULL, NULL);
 }

@@ -1025,8 +1025,8 @@ static void test_print_diff_text(void **state)
 		 "   tt buf |          1 |          1.95 KB\n"
 		 "  tt leak |          3 |        120     B\n"
 		 "%s"
-		 "Peak since the checkpoint: 7 blocks, 6.97 KB requested "
-		 "(5 more blocks than at the checkpoint)\n",
+		 "Peak since the checkpoint: 7 blocks, 6.97 KB requested\n"
+		 "(at the checkpoint: 2 blocks, 20 B requested)\n",
 		 sites);
 	assert_print_diff(t, want);
 	/* it moved the checkpoint: nothing since */
@@ -1043,8 +1043,8 @@ static void test_print_diff_text(void **state)
 	for (int i = 0; i < 4; i++)
 		ms_free(churn[i]);
 	assert_print_diff(t, EMPTY_DIFF
-		"Peak since the checkpoint: 10 blocks, 3.26 KB requested "
-		"(4 more blocks than at the checkpoint)\n");
+		"Peak since the checkpoint: 10 blocks, 3.26 KB requested\n"
+		"(at the checkpoint: 6 blocks, 2.09 KB requested)\n");
 
 	/* frees only: negative rows, no sites, no peak line */
 	for (int i = 0; i < 3; i++)
@@ -1070,8 +1070,8 @@ static void test_print_diff_text(void **state)
 		 "======== | ========== | ================\n"
 		 "  tt old |          0 |        990     B\n"
 		 "%s"
-		 "Peak since the checkpoint: 1 blocks, 1000 B requested "
-		 "(0 more blocks than at the checkpoint)\n",
+		 "Peak since the checkpoint: 1 blocks, 1000 B requested\n"
+		 "(at the checkpoint: 1 blocks, 10 B requested)\n",
 		 sites);
 	assert_print_diff(t, want);
 

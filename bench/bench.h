@@ -1,0 +1,104 @@
+/* bench.h: what the benchmark's files share: a clock, a seeded PRNG, medians, the churn trace and the results table. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------ */
+/* Measuring (measure.c)                                               */
+/* ------------------------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+/* A small seeded PRNG (splitmix64): the same seed gives the same run everywhere. */
+struct bench_rng {
+	uint64_t state;
+};
+uint64_t bench_rng_next(struct bench_rng *rng);
+/* A number in [low, high], both included. */
+uint32_t bench_rng_between(struct bench_rng *rng, uint32_t low, uint32_t high);
+
+/* The median of `n` values (sorts them in place). */
+double bench_median(double *values, size_t n);
+
+/* Print a message to stderr and exit 1: the benchmark cannot go on. */
+_Noreturn void bench_fail(const char *what);
+
+/* Written by the allocation loops so the compiler cannot drop a malloc/free pair. */
+extern void *volatile bench_sink;
+
+/* ------------------------------------------------------------------ */
+/* The churn workload (churn.c): shared by make bench and bench-callgrind */
+/* ------------------------------------------------------------------ */
+
+#define CHURN_MIN_SIZE 16
+#define CHURN_MAX_SIZE 512
+
+/*
+ * A seeded churn trace: `window` blocks live at once; pair i frees the
+ * block in slot[i] and allocates size[i] bytes in its place.
+ */
+struct churn_trace {
+	size_t pairs;
+	size_t window;
+	uint32_t *slot;        /* [pairs] */
+	uint16_t *size;        /* [pairs] */
+	uint16_t *fill_size;   /* [window]: the sizes the window starts with */
+};
+
+void churn_trace_make(struct churn_trace *trace, size_t pairs, size_t window, uint64_t seed);
+void churn_trace_free(struct churn_trace *trace);
+
+/* Fill `blocks` (trace->window of them), run every pair, free them all. */
+void churn_fill_raw(const struct churn_trace *trace, void **blocks);
+void churn_pairs_raw(const struct churn_trace *trace, void **blocks);
+void churn_drain_raw(const struct churn_trace *trace, void **blocks);
+void churn_fill_tracked(const struct churn_trace *trace, void **blocks);
+void churn_pairs_tracked(const struct churn_trace *trace, void **blocks);
+void churn_drain_tracked(const struct churn_trace *trace, void **blocks);
+
+/* ------------------------------------------------------------------ */
+/* The results table (report.c)                                        */
+/* ------------------------------------------------------------------ */
+
+/* No target for this figure (a cross-check, or one side of a ratio). */
+#define NO_TARGET (-1.0)
+
+/*
+ * Record one figure: `value` in `unit` ("ns/pair", "x", "B/block", "us"),
+ * met when value <= target. Strings must outlive the report.
+ */
+void bench_record(const char *case_name, const char *measure, double value, const char *unit,
+		  double target);
+/* Record a cross-check: `value` against `reference`, agreeing within `tolerance` (a fraction). */
+void bench_record_check(const char *case_name, const char *measure, double value,
+			const char *unit, double reference, double tolerance);
+
+/* A per-pair cost, raw and tracked, and the ratio reported: drawn as bars by plots/bench.gp. */
+void bench_record_pair_cost(const char *case_name, double raw_ns, double tracked_ns,
+			    double ratio);
+/* One summary time against live blocks, drawn as a line by plots/bench.gp. */
+void bench_record_summary_time(int64_t live_blocks, double us);
+
+/* Print the table (case, measure, value, target, met?) to `out`. */
+void bench_print_table(FILE *out);
+/* Write DIR/bench.dat; 0, or -1 with errno set. */
+int bench_write_data(const char *dir);
+
+/* ------------------------------------------------------------------ */
+/* The cases, in the order they run                                    */
+/* ------------------------------------------------------------------ */
+
+/* 1 and 2: churn and the tight loop; returns the churn ratio tracked/raw. */
+double bench_single_thread(void);
+/* 3, 4 and 5: bookkeeping, summaries and diffs as the live set grows to 1M. */
+void bench_live_set(void);
+/* 6: deep size of a 1M-node tree. */
+void bench_deep_size(void);
+/* 7: two threads churning at once (creates the process's first threads). */
+void bench_two_threads(void);
+
+#endif

@@ -1,0 +1,409 @@
+/* strategies.c: the comparison program: every reference strategy on the same traces, then the growth policies and the struct layouts, each as a table. */
+#include "strategies.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "03_growth/growth.h"
+#include "04_layout/layout.h"
+#include "lesson.h"
+#include "memstats.h"
+
+/* --data DIR writes DIR/strategies.dat. */
+#define DATA_NAME "strategies"
+
+struct strategy *strategies_make(enum strategy_id id, enum trace_id trace,
+				 union strategy_storage *storage)
+{
+	switch (id) {
+	case STRATEGY_MALLOC:
+		malloc_strategy_init(&storage->malloc_each);
+		return &storage->malloc_each;
+	case STRATEGY_ARENA:
+		arena_init(&storage->arena, STRATEGY_BLOCK_SIZE);
+		return &storage->arena.base;
+	case STRATEGY_POOL:
+		if (trace_object_size(trace) == 0)
+			return NULL;
+		pool_init(&storage->pool, "pool", trace_object_size(trace), STRATEGY_BLOCK_SIZE);
+		return &storage->pool.base;
+	case STRATEGY_SIZE_CLASSES:
+		size_classes_init(&storage->size_classes, STRATEGY_BLOCK_SIZE);
+		return &storage->size_classes.base;
+	case STRATEGY_COUNT:
+		break;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The most rows (header included) and columns a table here has, and the room for a cell's text. */
+#define TABLE_ROWS (1 + TRACE_COUNT * STRATEGY_COUNT)
+#define TABLE_COLUMNS 7
+#define CELL 24
+
+/*
+ * A table of text in Pympler's shape: right-aligned columns as wide as
+ * their widest cell, " | " between them, a rule of '=' under the header.
+ * lesson_grid draws the same, but stops at five columns and pads each by
+ * two, which would take the seven-column table past 78 columns.
+ */
+struct table {
+	size_t columns;
+	size_t rows;
+	char cell[TABLE_ROWS][TABLE_COLUMNS][CELL];
+};
+
+/* Start `t` with a header of `columns` cells. */
+static void table_start(struct table *t, size_t columns, const char *const *header)
+{
+	t->columns = columns;
+	t->rows = 1;
+	for (size_t c = 0; c < columns; c++)
+		snprintf(t->cell[0][c], CELL, "%s", header[c]);
+}
+
+/* A new row at the end of `t`, its cells to be filled with snprintf(row[c], CELL, ...). */
+static char (*table_row(struct table *t))[CELL]
+{
+	return t->cell[t->rows++];
+}
+
+static void table_print(FILE *out, const struct table *t)
+{
+	/* snprintf keeps a cell under CELL characters, so `rule` is long enough for any column. */
+	static const char rule[CELL] = "=======================";
+	int width[TABLE_COLUMNS] = { 0 };
+	for (size_t r = 0; r < t->rows; r++)
+		for (size_t c = 0; c < t->columns; c++)
+			if ((int)strlen(t->cell[r][c]) > width[c])
+				width[c] = (int)strlen(t->cell[r][c]);
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t c = 0; c < t->columns; c++)
+			fprintf(out, "%s%*s", c ? " | " : "", width[c], t->cell[r][c]);
+		fputc('\n', out);
+		for (size_t c = 0; r == 0 && c < t->columns; c++)
+			fprintf(out, "%s%.*s%s", c ? " | " : "", width[c], rule,
+				c + 1 == t->columns ? "\n" : "");
+	}
+}
+
+/* `bytes` as Pympler's pp() scales it, without the leading spaces: "2.29 MB", "0     B". */
+static void size_cell(char *cell, int64_t bytes)
+{
+	char text[CELL];
+	ms_format_size(bytes, text, sizeof text);
+	snprintf(cell, CELL, "%s", text + strspn(text, " "));
+}
+
+/* ------------------------------------------------------------------ */
+/* Parts of the output, separated as lesson.c separates them          */
+/* ------------------------------------------------------------------ */
+
+/* Start a part: the blank line after the previous one. */
+static FILE *next_part(struct lesson *lesson)
+{
+	if (lesson->gap_due)
+		fputc('\n', lesson->out);
+	lesson->gap_due = true;
+	return lesson->out;
+}
+
+static void print_table(struct lesson *lesson, const struct table *t)
+{
+	table_print(next_part(lesson), t);
+}
+
+/* `t` in an "On this machine, <what>:" block, which its blank line ends. */
+static void print_machine_table(struct lesson *lesson, const char *what, const struct table *t)
+{
+	FILE *out = next_part(lesson);
+	fprintf(out, "On this machine, %s:\n", what);
+	table_print(out, t);
+	fputc('\n', out);
+	lesson->gap_due = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* The strategies                                                      */
+/* ------------------------------------------------------------------ */
+
+/* One strategy's run on one trace. */
+struct strategy_result {
+	enum trace_id trace;
+	const char *name;
+	struct trace_figures f;
+};
+
+/* Run every strategy on every trace it can run, into `results`; returns how many ran, or -1. */
+static int run_every_strategy(struct strategy_result *results)
+{
+	int count = 0;
+	for (int trace = 0; trace < TRACE_COUNT; trace++)
+		for (int id = 0; id < STRATEGY_COUNT; id++) {
+			union strategy_storage storage;
+			struct strategy *s = strategies_make(id, trace, &storage);
+			if (!s)
+				continue;
+			struct strategy_result *r = &results[count++];
+			r->trace = trace;
+			r->name = s->name;
+			if (trace_run(trace, s, &r->f) != 0)
+				return -1;
+		}
+	return count;
+}
+
+static void show_traces(struct lesson *lesson)
+{
+	lesson_subheading(lesson, "The traces");
+	for (int trace = 0; trace < TRACE_COUNT; trace++) {
+		char description[256];
+		lesson_para(lesson, "%s", trace_describe(trace, description, sizeof description));
+	}
+}
+
+/* What one block of the arena, the pool and the size classes holds, from their own shapes. */
+static void show_block_contents(struct lesson *lesson)
+{
+	size_t room = STRATEGY_BLOCK_SIZE - sizeof(struct arena_chunk);
+	_Static_assert(sizeof(struct arena_chunk) == sizeof(struct pool_slab),
+		       "the text says the arena's and the pool's blocks have one header size");
+	size_t node_slot = size_class_bytes(size_class_index(TREE_NODE_SIZE));
+	size_t object_slot = size_class_bytes(size_class_index(CHURN_OBJECT_SIZE));
+	lesson_para(lesson,
+		    "A block of %d bytes, less a %zu-byte header, holds %zu tree nodes in "
+		    "the arena or the pool, and %zu churn objects in the pool. The size "
+		    "classes put a %d-byte node in a %zu-byte slot and a %d-byte object in "
+		    "a %zu-byte one, so a block holds %zu or %zu of them.",
+		    STRATEGY_BLOCK_SIZE, sizeof(struct arena_chunk), room / TREE_NODE_SIZE,
+		    room / CHURN_OBJECT_SIZE, TREE_NODE_SIZE, node_slot, CHURN_OBJECT_SIZE,
+		    object_slot, room / node_slot, room / object_slot);
+}
+
+static void show_comparison(struct lesson *lesson, const struct strategy_result *results, int count)
+{
+	lesson_subheading(lesson, "The strategies on each trace");
+	lesson_para(lesson,
+		    "calls: blocks the strategy took from memstats. peak held: the most "
+		    "bytes it held at once. unused: bytes it held when the trace ended "
+		    "that held no live object. reuse: object bytes it handed out for each "
+		    "byte it took. teardown frees: objects the program then freed one at "
+		    "a time; a strategy with a reset drops them all at once instead.");
+	struct table t;
+	table_start(&t, 7, (const char *const[]){ "trace", "strategy", "calls", "peak held",
+						  "unused", "reuse", "teardown frees" });
+	for (int i = 0; i < count; i++) {
+		const struct trace_figures *f = &results[i].f;
+		char(*row)[CELL] = table_row(&t);
+		snprintf(row[0], CELL, "%s", trace_name(results[i].trace));
+		snprintf(row[1], CELL, "%s", results[i].name);
+		snprintf(row[2], CELL, "%" PRId64, f->calls);
+		size_cell(row[3], f->peak_held);
+		size_cell(row[4], f->held_at_end - f->live_at_end);
+		snprintf(row[5], CELL, "%.2f", (double)f->handed_out / (double)f->taken);
+		snprintf(row[6], CELL, "%" PRId64, f->teardown_frees);
+	}
+	print_table(lesson, &t);
+	show_block_contents(lesson);
+
+	table_start(&t, 5, (const char *const[]){ "trace", "strategy", "footprint peak",
+						  "ns per object", "teardown us" });
+	for (int i = 0; i < count; i++) {
+		const struct trace_figures *f = &results[i].f;
+		char(*row)[CELL] = table_row(&t);
+		snprintf(row[0], CELL, "%s", trace_name(results[i].trace));
+		snprintf(row[1], CELL, "%s", results[i].name);
+		size_cell(row[2], f->footprint_peak);
+		snprintf(row[3], CELL, "%.1f", (double)f->run_ns / (double)f->objects);
+		snprintf(row[4], CELL, "%.1f", (double)f->teardown_ns / 1000.0);
+	}
+	print_machine_table(lesson, "peak footprint, time per object, and teardown time", &t);
+}
+
+/* Write every run as a row of the data file: the counts exactly, then the machine figures. */
+static void write_results(FILE *data, const struct strategy_result *results, int count)
+{
+#define FIGURE_NAME_(field, what) " " #field
+	lesson_data_begin(data, "strategies: every reference strategy on the same traces",
+			  "trace strategy" TRACE_COUNTS(FIGURE_NAME_) TRACE_MACHINE_FIGURES(FIGURE_NAME_));
+#undef FIGURE_NAME_
+	for (int i = 0; i < count; i++) {
+		const struct trace_figures *f = &results[i].f;
+		fprintf(data, "%s %s", trace_name(results[i].trace), results[i].name);
+#define FIGURE_VALUE_(field, what) fprintf(data, " %" PRId64, f->field);
+		TRACE_COUNTS(FIGURE_VALUE_)
+		TRACE_MACHINE_FIGURES(FIGURE_VALUE_)
+#undef FIGURE_VALUE_
+		fputc('\n', data);
+	}
+	lesson_data_end(data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Growth policies and struct layouts                                  */
+/* ------------------------------------------------------------------ */
+
+static int show_growth(struct lesson *lesson)
+{
+	lesson_subheading(lesson, "Growth policies for a dynamic array");
+	lesson_para(lesson,
+		    "%d elements of 8 bytes pushed one at a time into an empty array, "
+		    "which grows by its policy whenever it is full. A growth copies the "
+		    "elements the array holds then: counted so whether or not realloc "
+		    "moved the block, since any allocator may move it.",
+		    GROWTH_PUSHES);
+	struct table counts, machine;
+	table_start(&counts, 5, (const char *const[]){ "policy", "reallocations", "elements copied",
+						       "peak capacity", "unused at end" });
+	table_start(&machine, 3, (const char *const[]){ "policy", "moved by realloc", "time us" });
+	for (int p = 0; p < GROWTH_POLICY_COUNT; p++) {
+		struct growth_figures f;
+		if (growth_run(&growth_policies[p], GROWTH_PUSHES, &f) != 0)
+			return -1;
+		char(*row)[CELL] = table_row(&counts);
+		snprintf(row[0], CELL, "%s", growth_policies[p].name);
+		snprintf(row[1], CELL, "%" PRId64, f.reallocations);
+		snprintf(row[2], CELL, "%" PRId64, f.copied);
+		snprintf(row[3], CELL, "%" PRId64, f.peak_capacity);
+		snprintf(row[4], CELL, "%" PRId64, f.unused_at_end);
+		row = table_row(&machine);
+		snprintf(row[0], CELL, "%s", growth_policies[p].name);
+		snprintf(row[1], CELL, "%" PRId64, f.moved);
+		snprintf(row[2], CELL, "%.1f", (double)f.ns / 1000.0);
+	}
+	print_table(lesson, &counts);
+	print_machine_table(lesson, "how often realloc really moved the block, and the time", &machine);
+	return 0;
+}
+
+/* The footprint of one malloc'd instance of `size` bytes: -1 if memory ran out. */
+static int64_t instance_footprint(size_t size)
+{
+	void *instance = ms_alloc_bytes(size, "layout");
+	int64_t footprint = instance ? ms_sizeof_flat(instance, MS_FOOTPRINT) : -1;
+	ms_free(instance);
+	return footprint;
+}
+
+static int show_layouts(struct lesson *lesson)
+{
+	lesson_subheading(lesson, "Struct layouts");
+	lesson_para(lesson,
+		    "Three structs with their fields in the order they came to mind, and "
+		    "the same fields largest alignment first. sizeof is fixed by the "
+		    "x86_64 ABI, not by the allocator, so these figures are the same on "
+		    "every run.");
+	struct table counts, machine;
+	table_start(&counts, 5, (const char *const[]){ "struct", "as given", "reordered",
+						       "saved each", "saved over 1000000" });
+	table_start(&machine, 3, (const char *const[]){ "struct", "as given", "reordered" });
+	_Static_assert(LAYOUT_INSTANCES == 1000000, "the header says how many instances");
+	for (int i = 0; i < LAYOUT_COUNT; i++) {
+		const struct layout *given = layouts_given[i], *reordered = layouts_reordered[i];
+		int64_t saved = (int64_t)(given->size - reordered->size);
+		char(*row)[CELL] = table_row(&counts);
+		snprintf(row[0], CELL, "%s", reordered->name);
+		snprintf(row[1], CELL, "%zu", given->size);
+		snprintf(row[2], CELL, "%zu", reordered->size);
+		snprintf(row[3], CELL, "%" PRId64, saved);
+		size_cell(row[4], saved * LAYOUT_INSTANCES);
+		int64_t given_footprint = instance_footprint(given->size);
+		int64_t reordered_footprint = instance_footprint(reordered->size);
+		if (given_footprint < 0 || reordered_footprint < 0)
+			return -1;
+		row = table_row(&machine);
+		snprintf(row[0], CELL, "%s", reordered->name);
+		snprintf(row[1], CELL, "%" PRId64, given_footprint);
+		snprintf(row[2], CELL, "%" PRId64, reordered_footprint);
+	}
+	print_table(lesson, &counts);
+	print_machine_table(lesson, "the footprint of one instance from malloc", &machine);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The program                                                         */
+/* ------------------------------------------------------------------ */
+
+int strategies_run(FILE *out, const struct chapter_opts *opts)
+{
+	int failed = 0;
+	FILE *data = lesson_data_open(opts, DATA_NAME, &failed);
+	if (failed)
+		return 1;
+	struct lesson lesson = LESSON_INIT(out);
+	const char *title = "Allocation strategies, compared";
+	fprintf(next_part(&lesson), "%s\n", title);
+	for (size_t i = 0; i < strlen(title); i++)
+		fputc('=', out);
+	fputc('\n', out);
+	lesson_para(&lesson,
+		    "Each strategy takes its memory from memstats with ms_alloc_bytes, "
+		    "tagged with its name, so memstats counts the blocks of every one the "
+		    "same way. The arena, the pool and the size classes take %d bytes at "
+		    "a time; malloc takes one block per object. The traces are fixed and "
+		    "seeded, so every count outside the \"On this machine\" blocks is the "
+		    "same on every machine.",
+		    STRATEGY_BLOCK_SIZE);
+	show_traces(&lesson);
+
+	struct strategy_result results[TRACE_COUNT * STRATEGY_COUNT];
+	int count = run_every_strategy(results);
+	int status = count < 0 ? -1 : 0;
+	if (status == 0) {
+		show_comparison(&lesson, results, count);
+		if (data)
+			write_results(data, results, count);
+		status = show_growth(&lesson);
+	}
+	if (status == 0)
+		status = show_layouts(&lesson);
+	if (status != 0)
+		fprintf(stderr, "strategies: a run failed (see above)\n");
+	if (data && lesson_data_close(data, DATA_NAME) != 0)
+		status = -1;
+	return status == 0 ? 0 : 1;
+}
+
+const struct chapter strategies_program = { "strategies", "allocation strategies compared",
+					     strategies_run };
+
+#ifndef MS_NO_MAIN
+static void print_usage(FILE *out)
+{
+	fputs("usage: strategies [--data DIR] [--help]\n"
+	      "Every reference allocation strategy of the memstats exercises on the same\n"
+	      "traces, then the growth policies and the struct layouts.\n"
+	      "  --data DIR  also write strategies.dat, the numbers plots/strategies.gp draws\n"
+	      "  -h, --help  print this help and exit\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	struct chapter_opts opts = { .data_dir = NULL };
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_usage(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
+		if (strcmp(argv[i], "--data") != 0 || i + 1 == argc) {
+			fprintf(stderr, "strategies: unknown or incomplete argument '%s'\n", argv[i]);
+			print_usage(stderr);
+			return 2;
+		}
+		opts.data_dir = argv[++i];
+	}
+	int status = strategies_run(stdout, &opts);
+	/* A full disk or a closed pipe shows up only when stdout is flushed. */
+	if (fflush(stdout) != 0 && status == 0) {
+		fprintf(stderr, "strategies: writing the tables failed\n");
+		status = 1;
+	}
+	return status;
+}
+#endif

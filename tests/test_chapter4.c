@@ -1,0 +1,450 @@
+/* test_chapter4.c: chapter 4 (leak checkpoints) keeps the tracker's invariants, frees its leak when asked, prints its expected lesson and measures sense. */
+#define _GNU_SOURCE
+#include "test_util.h"
+
+#include <stdbool.h>
+
+#include "chapter4_leaks.h"
+#include "golden.h"
+
+/* Requested bytes of one record, and of one batch's good records. */
+#define RECORD ((int64_t)sizeof(struct record))
+#define GOOD_LINES (CHAPTER4_BATCH_LINES - CHAPTER4_BAD_LINES)
+
+/* The trailer memstats keeps after each block, as the README says. */
+#define TRAILER 32
+
+/*
+ * Chapter 4 as its tests run it: with free_leaks set, so the records it
+ * loses on purpose are freed at the end and nothing is left live.
+ */
+static int run_freeing_leaks(FILE *out, const struct chapter_opts *opts)
+{
+	struct chapter_opts freeing = { .data_dir = opts ? opts->data_dir : NULL,
+					.free_leaks = true };
+	return chapter4_run(out, &freeing);
+}
+static const struct chapter chapter4_in_process = { "chapter4", "leak checkpoints",
+						    run_freeing_leaks };
+
+/* A tracker, failing the test if it cannot be made. */
+static ms_tracker *new_tracker(void)
+{
+	ms_tracker *t = ms_tracker_new();
+	assert_non_null(t);
+	return t;
+}
+
+/* The diff since `t`'s checkpoint (moving it) has no rows. */
+static void assert_quiet(ms_tracker *t)
+{
+	ms_sites *sites = ms_tracker_sites(t);
+	ms_summary *diff = ms_tracker_diff(t);
+	assert_non_null(sites);
+	assert_non_null(diff);
+	assert_int_equal(ms_sites_count(sites), 0);
+	assert_int_equal(ms_summary_count(diff), 0);
+	ms_sites_free(sites);
+	ms_summary_free(diff);
+}
+
+/* Row `i` of a site table is `file`:`line`, `name`, with these blocks and requested bytes. */
+static void site_is(const ms_sites *sites, size_t i, const char *file, int line,
+		    const char *name, int64_t blocks, int64_t requested, const char *tfile,
+		    int tline)
+{
+	const struct ms_site_row *row = ms_sites_row(sites, i);
+	if (!row || strcmp(row->file, file) != 0 || row->line != line ||
+	    strcmp(row->name, name) != 0) {
+		print_error("site row %zu is %s:%d %s, expected %s:%d %s\n", i,
+			    row ? row->file : "(none)", row ? row->line : 0,
+			    row ? row->name : "", file, line, name);
+		_fail(tfile, tline);
+	}
+	ms_test_i64_check(row->blocks, blocks, MS_TEST_EQ, name, "blocks", tfile, tline);
+	ms_test_i64_check(row->bytes[MS_REQUESTED], requested, MS_TEST_EQ, name,
+			  "requested bytes", tfile, tline);
+}
+#define assert_site(sites, i, file, line, name, blocks, requested) \
+	site_is((sites), (i), (file), (line), (name), (blocks), (requested), __FILE__, __LINE__)
+
+/* ------------------------------------------------------------------ */
+/* Tracker invariants                                                  */
+/* ------------------------------------------------------------------ */
+
+/* The very first diff is empty, whatever is live: a tracker never sees itself. */
+static void test_first_diff_is_empty(void **state)
+{
+	(void)state;
+	int *held = ms_alloc(&ms_type_int, 3);
+	assert_non_null(held);
+	struct ms_stats before = ms_stats();
+	ms_tracker *t = new_tracker();
+	struct ms_stats after = ms_stats();
+	assert_gauges_equal(&after.all, &before.all);
+	assert_i64_gt(after.bookkeeping_bytes, before.bookkeeping_bytes);
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	assert_i64_equal(peak.blocks, 1);
+	assert_i64_equal(peak.bytes[MS_REQUESTED], 3 * sizeof(int));
+	assert_quiet(t);
+	ms_tracker_free(t);
+	ms_free(held);
+}
+
+/* Two checkpoints with nothing between them differ in nothing, again and again. */
+static void test_quiet_checkpoints_are_empty(void **state)
+{
+	(void)state;
+	ms_tracker *t = new_tracker();
+	int *held = ms_alloc(&ms_type_int, 1);
+	assert_non_null(held);
+	ms_summary *diff = ms_tracker_diff(t);
+	assert_row(diff, "int", 1, sizeof(int));
+	ms_summary_free(diff);
+	assert_quiet(t);
+	assert_quiet(t);
+	ms_free(held);
+	ms_tracker_free(t);
+}
+
+/* Alloc n, free n: an empty diff, and a peak of exactly the n that came and went. */
+static void test_come_and_go_shows_in_peak_only(void **state)
+{
+	(void)state;
+	enum { N = 50 };
+	int *kept = ms_alloc(&ms_type_int, 1);
+	assert_non_null(kept);
+	ms_tracker *t = new_tracker();
+	void *r[N];
+	for (size_t i = 0; i < N; i++)
+		assert_non_null(r[i] = ms_alloc_bytes(sizeof(struct record), "record bytes"));
+	for (size_t i = 0; i < N; i++)
+		ms_free(r[i]);
+	/* Another tracker and a program-wide reset do not touch this tracker's peak. */
+	ms_tracker *other = new_tracker();
+	ms_peak_reset();
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	assert_i64_equal(peak.blocks, 1 + N);
+	assert_i64_equal(peak.bytes[MS_REQUESTED], (int64_t)sizeof(int) + N * RECORD);
+	struct ms_tracker_peak other_peak = ms_tracker_peak(other);
+	assert_i64_equal(other_peak.blocks, 1);
+	assert_quiet(t);
+	/* The diff moved the checkpoint: the peak starts again from what is live. */
+	peak = ms_tracker_peak(t);
+	assert_i64_equal(peak.blocks, 1);
+	assert_i64_equal(peak.bytes[MS_REQUESTED], sizeof(int));
+	ms_tracker_free(other);
+	ms_tracker_free(t);
+	ms_free(kept);
+}
+
+/* Sites count exactly the blocks allocated since the checkpoint and still live, by line and row. */
+static void test_site_grouping_exact(void **state)
+{
+	(void)state;
+	const char *file = ms_test_base_name(__FILE__);
+	int *older[2], *ints[3];
+	char *tagged[2];
+	struct record *records[5];
+	const int older_line = __LINE__ + 2;
+	for (size_t i = 0; i < 2; i++)
+		assert_non_null(older[i] = ms_alloc(&ms_type_int, 1));
+	ms_tracker *t = new_tracker();
+	const int ints_line = __LINE__ + 2;
+	for (size_t i = 0; i < 3; i++)
+		assert_non_null(ints[i] = ms_alloc(&ms_type_int, 1));
+	const int records_line = __LINE__ + 2;
+	for (size_t i = 0; i < 5; i++)
+		assert_non_null(records[i] = ms_alloc_bytes(sizeof(struct record), "record bytes"));
+	const int tagged_line = __LINE__ + 2;
+	for (size_t i = 0; i < 2; i++)
+		assert_non_null(tagged[i] = ms_alloc_bytes(10, "short"));
+	ms_free(records[4]);
+	ms_free(older[1]);
+
+	ms_sites *sites = ms_tracker_sites(t);
+	assert_non_null(sites);
+	assert_int_equal(ms_sites_count(sites), 3);
+	assert_site(sites, 0, file, records_line, "record bytes", 4, 4 * RECORD);
+	assert_site(sites, 1, file, tagged_line, "short", 2, 20);
+	assert_site(sites, 2, file, ints_line, "int", 3, 3 * sizeof(int));
+	/* The block older than the checkpoint is live but not new. */
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(older[0], &info), 0);
+	assert_int_equal(info.line, older_line);
+	ms_sites_free(sites);
+	ms_tracker_free(t);
+
+	ms_free(older[0]);
+	for (size_t i = 0; i < 3; i++)
+		ms_free(ints[i]);
+	for (size_t i = 0; i < 4; i++)
+		ms_free(records[i]);
+	for (size_t i = 0; i < 2; i++)
+		ms_free(tagged[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* The chapter's experiments                                           */
+/* ------------------------------------------------------------------ */
+
+/* The leaking import loses one record per malformed line, all from one line of the parser. */
+static void test_leaking_import_loses_the_bad_lines(void **state)
+{
+	(void)state;
+	struct chapter4_lost lost = { { 0 }, 0 };
+	ms_tracker *t = new_tracker();
+	assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
+	assert_int_equal(lost.count, CHAPTER4_BAD_LINES);
+	assert_i64_equal(chapter4_lost_requested(&lost), CHAPTER4_BAD_LINES * RECORD);
+	assert_i64_equal(ms_live_blocks(), CHAPTER4_BAD_LINES);
+
+	ms_sites *sites = ms_tracker_sites(t);
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	ms_summary *diff = ms_tracker_diff(t);
+	assert_int_equal(ms_summary_count(diff), 1);
+	assert_row(diff, "struct record", CHAPTER4_BAD_LINES, CHAPTER4_BAD_LINES * RECORD);
+	/* At its highest the batch held every line's record: the good and the lost. */
+	assert_i64_equal(peak.blocks, CHAPTER4_BATCH_LINES);
+	assert_int_equal(ms_sites_count(sites), 1);
+	const struct ms_site_row *site = ms_sites_row(sites, 0);
+	assert_string_equal(site->file, "chapter4_leaks.c");
+	assert_string_equal(site->name, "struct record");
+	assert_i64_equal(site->blocks, CHAPTER4_BAD_LINES);
+	/* Every lost record is a live block from that line, and the note is not its address. */
+	for (size_t i = 0; i < lost.count; i++) {
+		void *record = chapter4_lost_at(&lost, i);
+		struct ms_block_info info;
+		assert_int_equal(ms_block_info(record, &info), 0);
+		assert_string_equal(info.type_name, "struct record");
+		assert_int_equal(info.line, site->line);
+		assert_i64_equal(info.bytes[MS_REQUESTED], RECORD);
+		assert_true(lost.hidden[i] != (uintptr_t)record);
+	}
+	ms_summary_free(diff);
+	ms_sites_free(sites);
+
+	chapter4_lost_free(&lost);
+	assert_int_equal(lost.count, 0);
+	assert_i64_equal(ms_live_blocks(), 0);
+	diff = ms_tracker_diff(t);
+	assert_row(diff, "struct record", -CHAPTER4_BAD_LINES, -CHAPTER4_BAD_LINES * RECORD);
+	ms_summary_free(diff);
+	ms_tracker_free(t);
+}
+
+/* The fixed import leaves nothing, and its peak is the batch's good records. */
+static void test_fixed_import_leaves_nothing(void **state)
+{
+	(void)state;
+	ms_tracker *t = new_tracker();
+	assert_int_equal(chapter4_import(CHAPTER4_FIXED, NULL), GOOD_LINES);
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	assert_i64_equal(peak.blocks, GOOD_LINES);
+	assert_i64_equal(peak.bytes[MS_REQUESTED], GOOD_LINES * RECORD);
+	assert_quiet(t);
+	ms_tracker_free(t);
+}
+
+/* A leak repeats its signature at every checkpoint; the fix shows nothing at any. */
+static void test_leak_repeats_every_checkpoint(void **state)
+{
+	(void)state;
+	struct chapter4_lost lost = { { 0 }, 0 };
+	ms_tracker *t = new_tracker();
+	for (int round = 1; round <= CHAPTER4_ROUNDS; round++) {
+		assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
+		ms_summary *diff = ms_tracker_diff(t);
+		assert_int_equal(ms_summary_count(diff), 1);
+		assert_row(diff, "struct record", CHAPTER4_BAD_LINES, CHAPTER4_BAD_LINES * RECORD);
+		ms_summary_free(diff);
+		assert_int_equal(chapter4_import(CHAPTER4_FIXED, NULL), GOOD_LINES);
+		assert_quiet(t);
+	}
+	assert_int_equal(lost.count, CHAPTER4_ROUNDS * CHAPTER4_BAD_LINES);
+	chapter4_lost_free(&lost);
+	ms_tracker_free(t);
+}
+
+/* With no room left to note a lost record, the import fails and leaves nothing new live. */
+static void test_full_lost_list_fails_cleanly(void **state)
+{
+	(void)state;
+	struct chapter4_lost lost = { { 0 }, 0 };
+	while (lost.count < CHAPTER4_LOST_MAX)
+		assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
+	assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), -1);
+	assert_int_equal(lost.count, CHAPTER4_LOST_MAX);
+	assert_i64_equal(ms_live_blocks(), CHAPTER4_LOST_MAX);
+	chapter4_lost_free(&lost);
+}
+
+/* valgrind's count of a lost record is the request and the trailer, at least. */
+static void test_lost_malloc_bytes(void **state)
+{
+	(void)state;
+	struct chapter4_lost lost = { { 0 }, 0 };
+	assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
+	int64_t bytes = chapter4_lost_malloc_bytes(&lost);
+	int64_t least = chapter4_lost_requested(&lost) + (int64_t)lost.count * TRAILER;
+	const char *why;
+	if (ms_test_glibc_malloc(&why))
+		assert_i64_ge(bytes, least);
+	else
+		assert_i64_equal(bytes, least);     /* no padding where malloc is replaced */
+	chapter4_lost_free(&lost);
+}
+
+/* Queued jobs hold their buffers; cancelling frees them; running them does the work and frees them. */
+static void test_held_jobs(void **state)
+{
+	(void)state;
+	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
+	ms_tracker *t = new_tracker();
+	assert_int_equal(chapter4_jobs_submit(&queue), 0);
+	assert_int_equal(queue.length, CHAPTER4_JOBS);
+	ms_summary *diff = ms_tracker_diff(t);
+	assert_int_equal(ms_summary_count(diff), 2);
+	assert_row(diff, "job buffer", CHAPTER4_JOBS, CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER);
+	/* A job is next, buffer, size and id, padded to 32 bytes. */
+	assert_row(diff, "struct job", CHAPTER4_JOBS, CHAPTER4_JOBS * 32);
+	ms_summary_free(diff);
+
+	chapter4_jobs_cancel(&queue);
+	assert_int_equal(queue.length, 0);
+	diff = ms_tracker_diff(t);
+	assert_row(diff, "job buffer", -CHAPTER4_JOBS, -CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER);
+	ms_summary_free(diff);
+
+	assert_int_equal(chapter4_jobs_submit(&queue), 0);
+	/* Job i fills its buffer with the byte i: the sum is 4096 x (0 + 1 + ... + 7). */
+	assert_int_equal(chapter4_jobs_run(&queue),
+			 CHAPTER4_JOB_BUFFER * (CHAPTER4_JOBS - 1) * CHAPTER4_JOBS / 2);
+	assert_int_equal(queue.length, 0);
+	assert_quiet(t);
+	ms_tracker_free(t);
+}
+
+static void test_nothing_left_live(void **state)
+{
+	(void)state;
+	golden_check_nothing_left(&chapter4_in_process);
+}
+
+/* ------------------------------------------------------------------ */
+/* The lesson's output                                                 */
+/* ------------------------------------------------------------------ */
+
+/* The valgrind figure sits in its "On this machine" block, and relates to the requested bytes. */
+static void test_machine_block_holds_valgrind_figure(void **state)
+{
+	(void)state;
+	char *text = golden_run(&chapter4_in_process, NULL);
+	const char *block = "\nOn this machine, the lost records as valgrind counts them:\n"
+			    "  definitely lost: ";
+	const char *at = strstr(text, block);
+	assert_non_null(at);
+	long long bytes = 0, blocks = 0;
+	assert_int_equal(sscanf(at + strlen(block), "%lld bytes in %lld blocks\n", &bytes, &blocks),
+			 2);
+	assert_i64_equal(blocks, CHAPTER4_LOST_MAX);
+	assert_i64_ge(bytes, CHAPTER4_LOST_MAX * (RECORD + TRAILER));
+	char *stripped = golden_strip_machine_blocks(text);
+	assert_null(strstr(stripped, "definitely lost: "));
+	assert_null(strstr(stripped, "On this machine"));
+	free(stripped);
+	free(text);
+}
+
+static void test_output_rules(void **state)
+{
+	(void)state;
+	golden_check_output_rules(&chapter4_in_process);
+}
+
+static void test_expected_output(void **state)
+{
+	(void)state;
+	golden_check_expected(&chapter4_in_process);
+}
+
+static void test_lesson_shows_expected_output(void **state)
+{
+	(void)state;
+	golden_assert_lesson_block(&chapter4_in_process);
+}
+
+static void test_same_bytes_every_run(void **state)
+{
+	(void)state;
+	golden_check_repeatable(&chapter4_in_process, &chapter3);
+}
+
+static void test_program(void **state)
+{
+	(void)state;
+	golden_check_program(&chapter4_in_process);
+}
+
+/* ------------------------------------------------------------------ */
+/* The data file and the plot                                          */
+/* ------------------------------------------------------------------ */
+
+/* Live bytes at each checkpoint, leaking against fixed, exactly as the import's arithmetic says. */
+static void test_data_file(void **state)
+{
+	(void)state;
+	char *data = golden_run_for_data(&chapter4_in_process);
+	char *expected = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&expected, &size);
+	assert_non_null(f);
+	fprintf(f, "# chapter 4: requested bytes live at each checkpoint, above the first, "
+		   "leaking against fixed\n"
+		   "# checkpoint leaking_live leaking_peak fixed_live fixed_peak\n"
+		   "0 0 0 0 0\n");
+	for (int64_t k = 1; k <= CHAPTER4_ROUNDS; k++) {
+		int64_t leaked_before = (k - 1) * CHAPTER4_BAD_LINES * RECORD;
+		/* The leaking peak: what earlier rounds lost, and this batch's every record. */
+		fprintf(f, "%" PRId64 " %" PRId64 " %" PRId64 " 0 %" PRId64 "\n", k,
+			k * CHAPTER4_BAD_LINES * RECORD, leaked_before + CHAPTER4_BATCH_LINES * RECORD,
+			GOOD_LINES * RECORD);
+	}
+	fprintf(f, "\n\n");
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(data, expected);
+	free(expected);
+	free(data);
+}
+
+static void test_plot_renders(void **state)
+{
+	(void)state;
+	golden_check_plot(&chapter4_in_process, "chapter4.dat", "plots/leak.gp");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		ms_test(test_first_diff_is_empty),
+		ms_test(test_quiet_checkpoints_are_empty),
+		ms_test(test_come_and_go_shows_in_peak_only),
+		ms_test(test_site_grouping_exact),
+		ms_test(test_leaking_import_loses_the_bad_lines),
+		ms_test(test_fixed_import_leaves_nothing),
+		ms_test(test_leak_repeats_every_checkpoint),
+		ms_test(test_full_lost_list_fails_cleanly),
+		ms_test(test_lost_malloc_bytes),
+		ms_test(test_held_jobs),
+		ms_test(test_nothing_left_live),
+		ms_test(test_machine_block_holds_valgrind_figure),
+		ms_test(test_output_rules),
+		ms_test(test_expected_output),
+		ms_test(test_lesson_shows_expected_output),
+		ms_test(test_same_bytes_every_run),
+		ms_test(test_program),
+		ms_test(test_data_file),
+		ms_test(test_plot_renders),
+	};
+	return cmocka_run_group_tests_name("chapter4", tests, NULL, NULL);
+}
