@@ -4,6 +4,9 @@
 #   build/plain  -O2 -g, what `make`, `make chapterN` and `make test` use
 #   build/asan   -fsanitize=address,undefined, what `make check` uses
 #   build/bench  -O2 -g, no sanitizers, what `make bench` uses
+#   build/fault  ASan+UBSan and -DMS_FAULT_INJECTION: allocation failure on demand
+#   build/tsan   -fsanitize=thread, what `make check-tsan` uses
+#   build/fuzz   clang, libFuzzer with ASan+UBSan, what `make fuzz` uses
 
 CC      ?= cc
 CSTD    := -std=c17
@@ -12,6 +15,9 @@ CFLAGS  ?= -O2 -g
 DEPFLAGS = -MMD -MP
 LDLIBS  := -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV := ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+TSAN    := -fsanitize=thread
 
 LIB_SRC     := $(sort $(wildcard lib/*.c))
 CHAPTER_SRC := $(sort $(wildcard chapters/chapter[0-9]*_*.c))
@@ -35,9 +41,13 @@ all: $(CHAPTERS)
 help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
-	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind)"
+	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
 	@echo "make test         every cmocka test"
-	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind"
+	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the three below"
+	@echo "make check-fault  every chapter and call with each of its allocations failing in turn"
+	@echo "make check-tsan   the threaded tests under ThreadSanitizer"
+	@echo "make check-fuzz   the fuzz target, a bounded run from the committed seeds"
+	@echo "make fuzz         the fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make plots        the chapters' data and plots in plots/out/"
 	@echo "make bless        rewrite tests/expected/ and the lessons' output blocks"
 	@echo "make exercises    check your exercises/*/exercise.c in order; stops at the first unsolved"
@@ -79,6 +89,8 @@ endef
 $(eval $(call BUILD_TREE,plain,))
 $(eval $(call BUILD_TREE,asan,$(SAN)))
 $(eval $(call BUILD_TREE,bench,))
+$(eval $(call BUILD_TREE,fault,$(SAN) -DMS_FAULT_INJECTION))
+$(eval $(call BUILD_TREE,tsan,$(TSAN)))
 
 # ./chapterN at the top, from the plain tree.
 define CHAPTER_RULE
@@ -89,7 +101,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
-DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind
+DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -107,9 +119,7 @@ test: need-cmocka
 
 check: need-cmocka
 	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(asan_EXERCISE_CHECKS) $(asan_STARTERS) strategies
-	@ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_error=0 \
-	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
+	@$(SAN_ENV) sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
 	@for c in $(filter-out $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
 	   echo "valgrind ./$$c"; \
 	   $(VALGRIND) ./$$c > /dev/null || { echo "valgrind found errors in ./$$c"; exit 1; }; \
@@ -117,6 +127,7 @@ check: need-cmocka
 	@for c in $(filter $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
 	   sh tests/leak-check.sh ./$$c || exit 1; \
 	 done
+	@$(MAKE) --no-print-directory check-fault check-tsan check-fuzz
 	@echo "make check: clean"
 
 # ---------------------------------------------------------------------------
@@ -258,6 +269,75 @@ exercises: need-cmocka
 solutions: need-cmocka
 	@$(MAKE) --no-print-directory $(plain_EXERCISE_CHECKS) $(plain_STARTERS) strategies
 	@sh tests/run-all.sh "" $(plain_EXERCISE_CHECKS)
+
+# ---------------------------------------------------------------------------
+# Fault injection (issue 9): tests/fault/test_*.c are cmocka programs linked
+# against build/fault, where ms_fault_fail_at(k) makes the library's k-th
+# allocation fail.
+FAULT_TESTS := $(patsubst tests/fault/%.c,build/fault/tests/fault/%,$(sort $(wildcard tests/fault/test_*.c)))
+
+build/fault/tests/fault/%: build/fault/tests/fault/%.o $(fault_TESTLIBO) $(fault_NOMAIN) \
+		$(fault_SUPO) $(fault_LIB)
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
+
+.SECONDARY: $(addsuffix .o,$(FAULT_TESTS))
+-include $(wildcard build/fault/tests/fault/*.d)
+
+.PHONY: check-fault
+check-fault: need-cmocka
+	@$(MAKE) --no-print-directory $(FAULT_TESTS)
+	@$(SAN_ENV) sh tests/run-all.sh "" $(FAULT_TESTS)
+
+# ---------------------------------------------------------------------------
+# ThreadSanitizer (issue 9): the tests that run threads, built in build/tsan.
+TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads
+
+.PHONY: check-tsan
+check-tsan: need-cmocka
+	@$(MAKE) --no-print-directory $(TSAN_TESTS)
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh tests/run-all.sh "" $(TSAN_TESTS)
+
+# ---------------------------------------------------------------------------
+# Fuzzing (issue 9): tests/fuzz/fuzz_registry.c is a libFuzzer target, linked
+# against the library built by clang into build/fuzz. It starts from the
+# committed seeds and keeps what it finds in build/fuzz/corpus.
+FUZZ_CC      := clang
+FUZZ_SAN     := $(SAN) -fsanitize=fuzzer-no-link \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK   := -runs=20000 -seed=1
+FUZZ_SEEDS   := tests/fuzz/corpus
+FUZZER       := build/fuzz/fuzz_registry
+
+$(eval $(call BUILD_TREE,fuzz,$(FUZZ_SAN)))
+build/fuzz/%: CC := $(FUZZ_CC)
+-include $(wildcard build/fuzz/tests/fuzz/*.d)
+
+# A link probe: can clang build a libFuzzer target (clang and libclang-rt-14-dev)?
+FUZZER_PROBE = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' | \
+	$(FUZZ_CC) -x c - -fsanitize=fuzzer -o /dev/null >/dev/null 2>&1
+
+.PHONY: need-fuzzer
+need-fuzzer:
+	@$(FUZZER_PROBE) || $(MAKE) --no-print-directory deps
+
+$(FUZZER): build/fuzz/tests/fuzz/fuzz_registry.o $(fuzz_LIB)
+	$(FUZZ_CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+.PHONY: fuzz check-fuzz
+fuzz: need-fuzzer
+	@$(MAKE) --no-print-directory $(FUZZER)
+	@mkdir -p build/fuzz/corpus
+	$(FUZZER) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus $(FUZZ_SEEDS)
+
+# Bounded and repeatable, from the seeds alone: what `make check` runs.
+check-fuzz: need-fuzzer
+	@$(MAKE) --no-print-directory $(FUZZER)
+	@rm -rf build/fuzz/check-corpus && mkdir -p build/fuzz/check-corpus
+	@echo "$(FUZZER) $(FUZZ_CHECK) (its output in build/fuzz/check.log)"
+	@$(FUZZER) $(FUZZ_CHECK) build/fuzz/check-corpus $(FUZZ_SEEDS) > build/fuzz/check.log 2>&1 || \
+	   { cat build/fuzz/check.log; echo "make check-fuzz: the fuzz target failed"; exit 1; }
+	@tail -n 1 build/fuzz/check.log
 
 clean:
 	rm -rf build $(PLOT_DIR) $(CHAPTERS) strategies

@@ -10,7 +10,7 @@
 #define PAIRS_PER_THREAD 1000000
 #define WINDOW 10000
 #define THREAD_SEED UINT64_C(0x74687265616473)   /* "threads"; thread i adds i */
-#define REPETITIONS 5
+#define REPETITIONS 7
 
 /* One thread's churn: its own trace and window, and when its pairs ran. */
 struct worker {

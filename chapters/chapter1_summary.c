@@ -269,6 +269,8 @@ int chapter1_run(FILE *out, const struct chapter_opts *opts)
 	}
 	ms_summary_free(summary);
 	chapter1_index_free(index);
+	if (lesson_finish(&lesson, chapter1.name) != 0)
+		failed = 1;
 	return failed;
 }
 

@@ -307,6 +307,11 @@ static int show_graph(struct lesson *lesson)
 	for (size_t i = 0; i < GRAPH_NODES; i++) {
 		struct ms_deep found;
 		int64_t deep = deep_requested(node[i], &found);
+		if (deep < 0) {
+			ms_sized_free(tree);
+			chapter3_graph_free(root);
+			return -1;
+		}
 		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", graph_labels[i]);
 		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64,
 			 ms_sizeof_flat(node[i], MS_REQUESTED));
@@ -381,22 +386,28 @@ static int show_twos_version(struct lesson *lesson, size_t v, struct lesson_grid
 	}
 	struct ms_deep found;
 	int64_t deep = deep_requested(x, &found);
-	lesson_subheading(lesson, twos_versions[v].title);
-	lesson_code(lesson, twos_versions[v].code);
-	lesson_para(lesson,
-		    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
-		    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
-		    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
-		    ms_sizeof_flat(x, MS_REQUESTED), deep, found.blocks, found.shared);
-	lesson_sized(lesson, tree);
-
-	snprintf(machine->cell[0], LESSON_CELL_SIZE, "%s", twos_versions[v].label);
+	int64_t deep_in[MS_NOTION_COUNT];
+	int status = deep < 0 ? -1 : 0;
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		snprintf(machine->cell[1 + n], LESSON_CELL_SIZE, "%" PRId64,
-			 ms_sizeof_deep(x, (enum ms_notion)n));
+		if ((deep_in[n] = ms_sizeof_deep(x, (enum ms_notion)n)) < 0)
+			status = -1;
+	if (status == 0) {
+		lesson_subheading(lesson, twos_versions[v].title);
+		lesson_code(lesson, twos_versions[v].code);
+		lesson_para(lesson,
+			    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
+			    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
+			    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
+			    ms_sizeof_flat(x, MS_REQUESTED), deep, found.blocks, found.shared);
+		lesson_sized(lesson, tree);
+
+		snprintf(machine->cell[0], LESSON_CELL_SIZE, "%s", twos_versions[v].label);
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			snprintf(machine->cell[1 + n], LESSON_CELL_SIZE, "%" PRId64, deep_in[n]);
+	}
 	ms_sized_free(tree);
 	chapter3_twos_free(x, twos_versions[v].shared);
-	return 0;
+	return status;
 }
 
 /* x = [2] * 10 sized both ways, and what asizeof reports for it: 0, or -1 if out of memory. */
@@ -453,6 +464,11 @@ static int show_todo_list(struct lesson *lesson)
 	}
 	struct ms_deep found;
 	int64_t deep = deep_requested(list, &found);
+	if (deep < 0) {
+		ms_sized_free(tree);
+		chapter3_todo_list_free(list);
+		return -1;
+	}
 	struct ms_stats stats = ms_stats();
 
 	lesson_subheading(lesson, "Strings and arrays with a length");
@@ -528,6 +544,10 @@ static int show_untracked(struct lesson *lesson)
 	ms_set_misuse_handler(keep_untracked_report, &kept);
 	int64_t deep = deep_requested(note, &found);
 	ms_set_misuse_handler(NULL, NULL);
+	if (deep < 0) {
+		ms_free(note);
+		return -1;
+	}
 
 	lesson_subheading(lesson, "A pointer memstats did not hand out");
 	lesson_code(lesson,
@@ -731,6 +751,8 @@ int chapter3_run(FILE *out, const struct chapter_opts *opts)
 	else
 		fprintf(stderr, "chapter3: out of memory\n");
 
+	if (lesson_finish(&lesson, chapter3.name) != 0)
+		status = -1;
 	if (data && lesson_data_close(data, MALLOC_COST_DATA) != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;

@@ -642,6 +642,8 @@ int chapter4_run(FILE *out, const struct chapter_opts *opts)
 	if (opts && opts->free_leaks)
 		chapter4_lost_free(&lost);
 
+	if (lesson_finish(&lesson, chapter4.name) != 0)
+		status = -1;
 	if (data && lesson_data_close(data, chapter4.name) != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;

@@ -360,6 +360,8 @@ int chapter5_run(FILE *out, const struct chapter_opts *opts)
 	if (status != 0)
 		fprintf(stderr, "chapter5: out of memory\n");
 
+	if (lesson_finish(&lesson, chapter5.name) != 0)
+		status = -1;
 	if (data && lesson_data_close(data, CHAPTER5_DATA_NAME) != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;

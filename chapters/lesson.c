@@ -108,14 +108,29 @@ void lesson_code(struct lesson *lesson, const char *lines)
 	}
 }
 
+/* Keep the first printer failure (`result` -1, errno set) for lesson_finish. */
+static void note_result(struct lesson *lesson, int result)
+{
+	if (result != 0 && lesson->error == 0)
+		lesson->error = errno ? errno : EIO;
+}
+
+int lesson_finish(const struct lesson *lesson, const char *name)
+{
+	if (lesson->error == 0)
+		return 0;
+	fprintf(stderr, "%s: could not print the lesson: %s\n", name, strerror(lesson->error));
+	return -1;
+}
+
 void lesson_table(struct lesson *lesson, const ms_summary *s)
 {
-	ms_summary_print(s, begin_part(lesson), NULL);
+	note_result(lesson, ms_summary_print(s, begin_part(lesson), NULL));
 }
 
 void lesson_sites(struct lesson *lesson, const ms_sites *sites)
 {
-	ms_sites_print(sites, begin_part(lesson), NULL);
+	note_result(lesson, ms_sites_print(sites, begin_part(lesson), NULL));
 }
 
 /* End an "On this machine" block: its blank line is the separator too. */
@@ -132,7 +147,7 @@ void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summ
 		-1, MS_COLUMN(MS_REQUESTED) | MS_COLUMN(MS_USABLE) | MS_COLUMN(MS_FOOTPRINT)
 	};
 	fprintf(out, "On this machine, %s:\n", what);
-	ms_summary_print(s, out, &every_column);
+	note_result(lesson, ms_summary_print(s, out, &every_column));
 	end_machine_block(lesson);
 }
 
@@ -192,12 +207,12 @@ void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns
 
 void lesson_sized(struct lesson *lesson, const struct ms_sized *tree)
 {
-	ms_sized_print(tree, begin_part(lesson));
+	note_result(lesson, ms_sized_print(tree, begin_part(lesson)));
 }
 
 void lesson_objtracker_summary(struct lesson *lesson, const ms_objtracker *tracker)
 {
-	ms_objtracker_print_summary(tracker, begin_part(lesson));
+	note_result(lesson, ms_objtracker_print_summary(tracker, begin_part(lesson)));
 }
 
 /* One "label   figure" line of the totals block; `note` may be NULL. */

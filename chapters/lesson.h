@@ -18,8 +18,17 @@
 struct lesson {
 	FILE *out;
 	bool gap_due;   /* a blank line goes before the next part */
+	int error;      /* errno of the first table or tree that could not be printed; 0: none */
 };
-#define LESSON_INIT(out) { (out), false }
+#define LESSON_INIT(out) { (out), false, 0 }
+
+/*
+ * 0 if every table and tree of the lesson was printed. Else -1, with
+ * "<name>: could not print the lesson: <why>" on stderr: a printer that
+ * ran out of memory leaves a hole in the lesson, which must not pass for
+ * a whole one.
+ */
+int lesson_finish(const struct lesson *lesson, const char *name);
 
 /*
  * Blocks of `int *`, each element pointing at one int (row "int *"), as

@@ -13,7 +13,7 @@
 /* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
 #define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_TRAILER_SIZE)
 
-static _Atomic size_t min_usable;
+_Atomic size_t ms_min_usable_measured;
 
 /*
  * malloc rounds small requests up to a minimum chunk (24 usable bytes on
@@ -21,15 +21,12 @@ static _Atomic size_t min_usable;
  * Measured once, not assumed: memstats pads a small request to it, so a
  * tracked block's usable size is what malloc(n) alone would have granted.
  */
-size_t ms_min_usable(void)
+size_t ms_min_usable_slow(void)
 {
-	size_t v = atomic_load_explicit(&min_usable, memory_order_relaxed);
-	if (v)
-		return v;
 	void *probe = malloc(1);
-	v = probe ? malloc_usable_size(probe) : 1;
+	size_t v = probe ? malloc_usable_size(probe) : 1;
 	free(probe);
-	atomic_store_explicit(&min_usable, v, memory_order_relaxed);
+	atomic_store_explicit(&ms_min_usable_measured, v, memory_order_relaxed);
 	return v;
 }
 
@@ -38,20 +35,6 @@ static size_t malloc_request(size_t requested)
 {
 	size_t min = ms_min_usable();
 	return (requested > min ? requested : min) + MS_TRAILER_SIZE;
-}
-
-/*
- * A block's sizes from its raw usable size `raw` (trailer included).
- * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
- * one; their usable sizes are 8 and 0 modulo 16, which tells them apart.
- * A malloc that grants exactly what is asked (ASan's, valgrind's: its
- * minimum usable size is 1) has no header to know of: footprint is usable.
- */
-struct ms_block_sizes ms_block_sizes_of(size_t raw, uint64_t requested)
-{
-	int64_t usable = (int64_t)(raw - MS_TRAILER_SIZE);
-	int64_t header = ms_min_usable() == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
-	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
 
 static struct ms_trailer read_trailer(const void *block, size_t raw)
@@ -349,6 +332,8 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	struct ms_gauge_row *gauges;
 	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
 					      : gauges_for(t.row, &self, &gauges);
+	if (!why && !ms_pagemap_reserve())      /* the moved block must be markable */
+		why = "no memory for the page map";
 	void *moved = NULL;
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
@@ -375,7 +360,10 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	raw = malloc_usable_size(moved);
 	write_trailer(moved, raw, self, t.row, bytes, file, line);
 	if (!ms_pagemap_set(moved)) {
-		/* Rare: the map has no memory left. The block lives on, uncounted. */
+		/*
+		 * Only if other threads used up the reserve meanwhile, or the map
+		 * cannot hold the address. The block lives on, uncounted.
+		 */
 		MS_UNPOISON(ms_trailer_at(moved, raw), MS_TRAILER_SIZE);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "no memory for the page map: the block is no longer tracked");

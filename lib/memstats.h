@@ -269,7 +269,7 @@ struct ms_sized {
  * Size `p` as ms_sizeof_deep does and keep a tree `detail` levels deep (0:
  * the root alone). `detail` changes the tree, never the totals. The caller
  * owns the tree (ms_sized_free). NULL with errno = EINVAL if `p` is not a
- * live block's start, ENOMEM if memory ran out.
+ * live block's start, ENOMEM (reported as misuse) if memory ran out.
  */
 #define ms_sized(p, detail, notion) ms_sized_at((p), (detail), (notion), MS_SITE_FILE_, __LINE__)
 struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, const char *file,
@@ -472,8 +472,8 @@ int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opt
  * if anything allocated since is still live, the site table; and if the
  * peak since the checkpoint rose above what was live then, a line with it
  * in blocks and requested bytes. So nothing happening prints exactly the
- * two header lines. Moves the checkpoint, as Pympler's does. 0, or -1
- * with errno set.
+ * two header lines. Moves the checkpoint, as Pympler's does, once all of
+ * it is printed. 0, or -1 with errno set (then the checkpoint stays).
  */
 int ms_tracker_print_diff(ms_tracker *t, FILE *out);
 
@@ -496,7 +496,8 @@ ms_objtracker *ms_objtracker_new(void);
  * gone, never read, even if a new block takes its address; a realloc that
  * moves or renumbers the block ends its tracking too. Returns the
  * object's index (from 0, in tracking order), or -1 with errno = EINVAL
- * (reported as misuse) if `obj` is not a live block's start.
+ * (reported as misuse) if `obj` is not a live block's start, or ENOMEM
+ * (reported too) if memory ran out.
  */
 #define ms_objtracker_track(ot, obj, name) \
 	ms_objtracker_track_at((ot), (obj), (name), MS_SITE_FILE_, __LINE__)
@@ -521,7 +522,9 @@ struct ms_objsnapshot {
 /*
  * Size every tracked object now, flat and deep in each notion, in one walk
  * (a block two objects reach is counted once, for the one tracked first),
- * and keep the result under `label` (copied). 0, or -1 with errno set.
+ * and keep the result under `label` (copied). 0, or -1 with errno set;
+ * running out of memory is reported as misuse, and leaves the tracker as
+ * it was.
  */
 #define ms_objtracker_snapshot(ot, label) \
 	ms_objtracker_snapshot_at((ot), (label), MS_SITE_FILE_, __LINE__)

@@ -37,6 +37,17 @@ static char *copy_text(ms_objtracker *ot, const char *text)
 	return copy;
 }
 
+/* Free a copy from copy_text that is not kept after all (NULL: nothing). */
+static void drop_text(ms_objtracker *ot, char *copy)
+{
+	if (!copy)
+		return;
+	int64_t len = (int64_t)strlen(copy) + 1;
+	ot->bytes -= len;
+	ms_table_bytes_add(-len);
+	free(copy);
+}
+
 /* Make room for one more element in a growing array; false if memory ran out. */
 static bool make_room(ms_objtracker *ot, void **array, size_t count, size_t *capacity,
 		      size_t element_size)
@@ -102,7 +113,9 @@ int ms_objtracker_track_at(ms_objtracker *ot, const void *obj, const char *name,
 	char *copy = copy_text(ot, name);
 	if (!copy || !make_room(ot, (void **)&ot->objects, ot->object_count,
 				&ot->object_capacity, sizeof *ot->objects)) {
-		free(copy);
+		drop_text(ot, copy);
+		ms_misuse(MS_MISUSE_NO_MEMORY, "ms_objtracker_track", file, line,
+			  "no memory to track the object");
 		errno = ENOMEM;
 		return -1;
 	}
@@ -135,17 +148,18 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 	int64_t (*deep)[MS_NOTION_COUNT] = ms_raw_calloc(n ? n : 1, sizeof *deep);
 	struct ms_objsample *samples = ms_raw_calloc(n ? n : 1, sizeof *samples);
 	char *copy = copy_text(ot, label);
-	bool ok = roots && deep && samples && copy &&
-		  make_room(ot, (void **)&ot->snapshots, ot->snapshot_count,
-			    &ot->snapshot_capacity, sizeof *ot->snapshots);
+	bool ok = roots && deep && samples && copy;
 	struct ms_objsnapshot totals = { copy, 0, { 0 }, { 0 } };
 	for (size_t j = 0; ok && j < n; j++) {
 		roots[j] = still_alive(&ot->objects[j], samples[j].flat);
 		samples[j].alive = roots[j] != NULL;
 		totals.active += roots[j] != NULL;
 	}
-	ok = ok && ms_deep_many(roots, n, deep, function, file, line) == 0;
-	for (size_t j = 0; ok && j < n; j++)
+	bool sized = ok && ms_deep_many(roots, n, deep, function, file, line) == 0;
+	/* Room for it last, so that a failure leaves the tracker as it was. */
+	bool kept = sized && make_room(ot, (void **)&ot->snapshots, ot->snapshot_count,
+				       &ot->snapshot_capacity, sizeof *ot->snapshots);
+	for (size_t j = 0; kept && j < n; j++)
 		for (int notion = 0; notion < MS_NOTION_COUNT; notion++) {
 			samples[j].deep[notion] = deep[j][notion];
 			totals.flat[notion] += samples[j].flat[notion];
@@ -153,9 +167,12 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 		}
 	free(roots);
 	free(deep);
-	if (!ok) {
+	if (!kept) {
 		free(samples);
-		free(copy);
+		drop_text(ot, copy);
+		if (!ok || sized)     /* else ms_deep_many has reported it */
+			ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+				  "no memory for the snapshot");
 		errno = ENOMEM;
 		return -1;
 	}

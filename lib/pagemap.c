@@ -60,15 +60,45 @@ static struct leaf *leaf_at(const struct position *pos)
 }
 
 /*
+ * A spare mid node and leaf, enough to mark any one address: realloc
+ * cannot be undone once it has moved a block, so ms_pagemap_reserve fills
+ * them before it, and marking the moved block takes one when memory for a
+ * fresh node has run out.
+ */
+static _Atomic(void *) spare_mid, spare_leaf;
+
+/* Fill `spare` with a zeroed node of `size` bytes unless it holds one. */
+static bool fill_spare(_Atomic(void *) *spare, size_t size)
+{
+	if (atomic_load_explicit(spare, memory_order_acquire))
+		return true;
+	void *fresh = ms_table_alloc(size);
+	void *none = NULL;
+	if (fresh && !atomic_compare_exchange_strong_explicit(spare, &none, fresh,
+							      memory_order_acq_rel,
+							      memory_order_acquire))
+		return true;      /* another thread filled it first: ours stays unused, once */
+	return fresh != NULL;
+}
+
+bool ms_pagemap_reserve(void)
+{
+	return fill_spare(&spare_mid, sizeof(struct mid)) &&
+	       fill_spare(&spare_leaf, sizeof(struct leaf));
+}
+
+/*
  * Install a node where another thread may be installing one too: the
  * loser's fresh node stays allocated but unused (a few KiB, once).
  */
-static void *install(_Atomic(void *) *slot, size_t size)
+static void *install(_Atomic(void *) *slot, size_t size, _Atomic(void *) *spare)
 {
 	void *have = atomic_load_explicit(slot, memory_order_acquire);
 	if (have)
 		return have;
 	void *fresh = ms_table_alloc(size);
+	if (!fresh)
+		fresh = atomic_exchange_explicit(spare, NULL, memory_order_acq_rel);
 	if (!fresh)
 		return NULL;
 	if (atomic_compare_exchange_strong_explicit(slot, &have, fresh, memory_order_acq_rel,
@@ -82,12 +112,14 @@ bool ms_pagemap_set(const void *p)
 	struct position pos;
 	if (!position_of(p, &pos))
 		return false;
-	struct mid *m = install(&root[pos.root_index], sizeof(struct mid));
-	if (!m)
-		return false;
-	struct leaf *l = install(&m->leaves[pos.mid_index], sizeof(struct leaf));
-	if (!l)
-		return false;
+	struct leaf *l = leaf_at(&pos);
+	if (!l) {                       /* first block in this 512 KiB: make the nodes */
+		struct mid *m = install(&root[pos.root_index], sizeof(struct mid), &spare_mid);
+		l = m ? install(&m->leaves[pos.mid_index], sizeof(struct leaf), &spare_leaf)
+		      : NULL;
+		if (!l)
+			return false;
+	}
 	_Atomic uint64_t *w = &l->words[pos.word];
 	/*
 	 * Neighbouring blocks share a word. With one thread a plain load and

@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <string.h>
 
 /*
  * The hot path keeps one peak per thread for the whole program. Here
@@ -46,10 +47,12 @@ static void close_interval(int64_t current[MS_MEASURES])
 	ms_gauges_reset(MS_RESTART_PROGRAM_PEAKS);
 }
 
-void ms_peak_watch_start(struct ms_peak_watch *w)
+void ms_peak_watch_start(struct ms_peak_watch *w, int64_t now[MS_MEASURES])
 {
 	pthread_mutex_lock(&peak_lock);
 	close_interval(w->peak);
+	if (now)
+		memcpy(now, w->peak, sizeof w->peak);
 	w->prev = NULL;
 	w->next = watchers;
 	if (watchers)

@@ -41,22 +41,21 @@ int ms_reset(void)
 	return 0;
 }
 
+/* Each notion's short name and column header, from the one X-macro. */
+static const struct {
+	const char *name, *header;
+} notions[] = {
+#define MS_NOTION_TEXT_(id, short_name, header) { short_name, header },
+	MS_NOTIONS(MS_NOTION_TEXT_)
+#undef MS_NOTION_TEXT_
+};
+
 const char *ms_notion_header(enum ms_notion notion)
 {
-	static const char *const headers[] = {
-#define MS_NOTION_HEADER_(id, short_name, header) header,
-		MS_NOTIONS(MS_NOTION_HEADER_)
-#undef MS_NOTION_HEADER_
-	};
-	return (unsigned)notion < MS_NOTION_COUNT ? headers[notion] : NULL;
+	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].header : NULL;
 }
 
 const char *ms_notion_name(enum ms_notion notion)
 {
-	static const char *const names[] = {
-#define MS_NOTION_NAME_(id, short_name, header) short_name,
-		MS_NOTIONS(MS_NOTION_NAME_)
-#undef MS_NOTION_NAME_
-	};
-	return (unsigned)notion < MS_NOTION_COUNT ? names[notion] : NULL;
+	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].name : NULL;
 }

@@ -125,16 +125,27 @@ struct sizing {
 	bool out_of_memory;
 };
 
+/* Room for one more child of `parent`; false, and `parent` unchanged, if memory ran out. */
+static bool make_room_for_kid(struct tnode *parent)
+{
+	if (parent->kid_count < parent->kid_capacity)
+		return true;
+	size_t capacity = parent->kid_capacity * 2 + 4;
+	struct tnode **kids = ms_raw_realloc(parent->kids, capacity * sizeof *kids);
+	if (!kids)
+		return false;
+	parent->kids = kids;
+	parent->kid_capacity = capacity;
+	return true;
+}
+
 static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char *name_a,
 			      const char *name_b, size_t index)
 {
 	struct tnode *n = ms_raw_calloc(1, sizeof *n);
 	size_t len = strlen(name_a) + strlen(name_b) + 32;
 	char *name = ms_raw_malloc(len);
-	if (!n || !name || (parent && parent->kid_count == parent->kid_capacity &&
-			    !(parent->kids = ms_raw_realloc(parent->kids,
-						     (parent->kid_capacity = parent->kid_capacity * 2 + 4) *
-							     sizeof *parent->kids)))) {
+	if (!n || !name || (parent && !make_room_for_kid(parent))) {
 		free(n);
 		free(name);
 		z->out_of_memory = true;
@@ -263,6 +274,8 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 					 capacity_of(t.requested, row->element_size));
 				free(n->name);
 				n->name = named;
+			} else {
+				z->out_of_memory = true;   /* a root named wrongly is no tree to return */
 			}
 		}
 	}
@@ -556,16 +569,13 @@ struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, c
 	struct sizing z = { .function = "ms_sized", .notion = notion,
 			    .detail = detail > 0 ? detail : 0, .file = file, .line = line };
 	struct tnode *root = size_from(&z, p);
+	struct ms_sized *tree = NULL;
+	if (root && !z.out_of_memory)
+		tree = finish_tree(root, z.nodes, &z.found);   /* frees the nodes if it fails */
+	else if (root)
+		free_tnodes_slowly(root);
+	z.out_of_memory = !tree;     /* so end_sizing reports any failure, once */
 	end_sizing(&z);
-	if (z.out_of_memory || !root) {
-		if (root)
-			free_tnodes_slowly(root);
-		errno = ENOMEM;
-		return NULL;
-	}
-	struct ms_sized *tree = finish_tree(root, z.nodes, &z.found);
-	if (!tree)
-		errno = ENOMEM;
 	return tree;
 }
 

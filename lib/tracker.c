@@ -49,9 +49,7 @@ static bool checkpoint(ms_tracker *t, ms_summary *now)
 	t->mark_count = mark_count;
 	count_bookkeeping(t, +1);
 	ms_peak_watch_stop(&t->watch);
-	ms_peak_watch_start(&t->watch);
-	for (int m = 0; m < MS_MEASURES; m++)
-		t->start[m] = t->watch.peak[m];     /* a fresh watch starts at the current values */
+	ms_peak_watch_start(&t->watch, t->start);
 	return true;
 }
 
@@ -65,7 +63,7 @@ ms_tracker *ms_tracker_new(void)
 		return NULL;
 	}
 	count_bookkeeping(t, +1);
-	ms_peak_watch_start(&t->watch);
+	ms_peak_watch_start(&t->watch, NULL);
 	if (!checkpoint(t, now)) {
 		ms_summary_free(now);
 		ms_tracker_free(t);
@@ -86,16 +84,29 @@ void ms_tracker_free(ms_tracker *t)
 	free(t);
 }
 
+/* What changed since the checkpoint, and what is live now (in *now); NULL if memory ran out. */
+static ms_summary *diff_since_checkpoint(const ms_tracker *t, ms_summary **now)
+{
+	*now = ms_summarize();
+	ms_summary *diff = *now ? ms_summary_diff(t->checkpoint, *now) : NULL;
+	if (!diff) {
+		ms_summary_free(*now);
+		errno = ENOMEM;
+	}
+	return diff;
+}
+
 ms_summary *ms_tracker_diff(ms_tracker *t)
 {
-	ms_summary *now = t ? ms_summarize() : NULL;
-	ms_summary *diff = now ? ms_summary_diff(t->checkpoint, now) : NULL;
-	if (!diff || !checkpoint(t, now)) {
+	ms_summary *now;
+	ms_summary *diff = t ? diff_since_checkpoint(t, &now) : NULL;
+	if (diff && !checkpoint(t, now)) {
 		ms_summary_free(now);
 		ms_summary_free(diff);
-		errno = t ? ENOMEM : EINVAL;
-		return NULL;
+		diff = NULL;
 	}
+	if (!diff)
+		errno = t ? ENOMEM : EINVAL;
 	return diff;
 }
 
@@ -136,32 +147,43 @@ int ms_tracker_print_diff(ms_tracker *t, FILE *out)
 		errno = EINVAL;
 		return -1;
 	}
-	/* Sites and peak first: the diff moves the checkpoint they are measured from. */
+	/*
+	 * Sites and peak first: they are measured from the checkpoint. It
+	 * moves only once everything is printed, so a failure leaves it.
+	 */
 	const int64_t *start = t->start;
 	int64_t started_blocks = start[0], started_bytes = start[1 + MS_REQUESTED];
 	struct ms_tracker_peak peak = ms_tracker_peak(t);
 	ms_sites *sites = ms_tracker_sites(t);
-	ms_summary *diff = sites ? ms_tracker_diff(t) : NULL;
+	ms_summary *now = NULL;
+	ms_summary *diff = sites ? diff_since_checkpoint(t, &now) : NULL;
 	if (!diff) {
 		ms_sites_free(sites);
 		return -1;
 	}
-	int failed = ms_summary_print(diff, out, NULL) != 0;
-	if (ms_sites_count(sites))
-		failed |= fputs("Allocated since the checkpoint and still live, by site:\n", out) < 0 ||
-			  ms_sites_print(sites, out, NULL) != 0;
-	if (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes) {
+	/* The first failure's errno: ENOMEM from a printer's table, or a write error. */
+	int error = ms_summary_print(diff, out, NULL) == 0 ? 0 : errno;
+	if (!error && ms_sites_count(sites) &&
+	    (fputs("Allocated since the checkpoint and still live, by site:\n", out) < 0 ||
+	     ms_sites_print(sites, out, NULL) != 0))
+		error = errno ? errno : EIO;
+	if (!error && (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes)) {
 		char high[32], then[32];
 		ms_format_size(peak.bytes[MS_REQUESTED], high, sizeof high);
 		ms_format_size(started_bytes, then, sizeof then);
-		failed |= fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
-				       "(at the checkpoint: %lld blocks, %s requested)\n",
-				  (long long)peak.blocks, squeeze_spaces(high),
-				  (long long)started_blocks, squeeze_spaces(then)) < 0;
+		if (fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
+				 "(at the checkpoint: %lld blocks, %s requested)\n",
+			    (long long)peak.blocks, squeeze_spaces(high), (long long)started_blocks,
+			    squeeze_spaces(then)) < 0)
+			error = errno ? errno : EIO;
 	}
+	if (!error && !checkpoint(t, now))
+		error = ENOMEM;
+	if (error)
+		ms_summary_free(now);     /* else the checkpoint holds it */
 	ms_summary_free(diff);
 	ms_sites_free(sites);
-	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+	if (error)
+		errno = error;
+	return error ? -1 : 0;
 }

@@ -96,15 +96,17 @@ static uint32_t register_type(ms_type *type, enum ms_misuse_kind *kind, const ch
 /*
  * The built-in types take their rows before anything else, so a tag or a
  * user's type named "int", "char" or "bytes" is the one refused, whatever
- * the order of first use. With rows_lock held.
+ * the order of first use. With rows_lock held. False (and *kind, *why)
+ * if memory for one ran out: the calling registration fails too, so no
+ * other row can go first.
  */
-static void register_builtins(void)
+static bool register_builtins(enum ms_misuse_kind *kind, const char **why)
 {
 	static ms_type *const builtins[] = { &ms_type_int, &ms_type_char, &ms_type_bytes };
-	enum ms_misuse_kind kind;
-	const char *why;
 	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-		register_type(builtins[i], &kind, &why);   /* the table is empty: cannot fail */
+		if (register_type(builtins[i], kind, why) == UINT32_MAX)
+			return false;
+	return true;
 }
 
 /* Why `type` cannot be used, or NULL if it is well formed. */
@@ -144,10 +146,9 @@ uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *fi
 		return UINT32_MAX;
 	}
 	pthread_mutex_lock(&rows_lock);
-	register_builtins();
 	enum ms_misuse_kind kind;
 	const char *why;
-	uint32_t row = register_type(type, &kind, &why);
+	uint32_t row = register_builtins(&kind, &why) ? register_type(type, &kind, &why) : UINT32_MAX;
 	pthread_mutex_unlock(&rows_lock);
 	if (row == UINT32_MAX)
 		ms_misuse(kind, function, file, line, "cannot register type '%s': %s", type->name,
@@ -188,13 +189,13 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 	}
 
 	pthread_mutex_lock(&rows_lock);
-	register_builtins();
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
 	const char *why = "it is the name of a described type";
-	uint32_t row = find_row_by_name(tag);
+	bool builtins_in = register_builtins(&kind, &why);
+	uint32_t row = builtins_in ? find_row_by_name(tag) : UINT32_MAX;
 	if (row != UINT32_MAX && rows[row].type)
 		row = UINT32_MAX;
-	else if (row == UINT32_MAX)
+	else if (builtins_in && row == UINT32_MAX)
 		row = add_row(tag, NULL, 1, &kind, &why);
 	if (row != UINT32_MAX) {
 		/* Point the address at its row: a new slot, or the slot of its old text. */

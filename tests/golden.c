@@ -472,13 +472,9 @@ void golden_check_repeatable(const struct chapter *chapter, const struct chapter
 	free(after_other);
 }
 
-void golden_check_program(const struct chapter *chapter)
+/* "./<name>", which the caller frees; skips the test, saying so, where it is not built. */
+static char *built_program(const struct chapter *chapter)
 {
-	if (blessing()) {
-		/* `make bless` does not rebuild ./chapterN, which may predate the lesson. */
-		print_message("skipped: blessing rewrites files; the program is tested by make test\n");
-		skip();
-	}
 	char *program = path_for("./%s", chapter->name);
 	if (access(program, X_OK) != 0) {
 		print_message("skipped: %s is not built (make %s builds it)\n", program,
@@ -486,6 +482,17 @@ void golden_check_program(const struct chapter *chapter)
 		free(program);
 		skip();
 	}
+	return program;
+}
+
+void golden_check_program(const struct chapter *chapter)
+{
+	if (blessing()) {
+		/* `make bless` does not rebuild ./chapterN, which may predate the lesson. */
+		print_message("skipped: blessing rewrites files; the program is tested by make test\n");
+		skip();
+	}
+	char *program = built_program(chapter);
 	char *usage = path_for("usage: %s ", chapter->name);
 	struct golden_process result;
 
@@ -517,6 +524,40 @@ void golden_check_program(const struct chapter *chapter)
 	free(in_process);
 	golden_process_free(&result);
 	free(usage);
+	free(program);
+}
+
+/* Run `program` --data `dir` and check that it fails as it should: exit 1, `why` on stderr. */
+static void check_data_refused(const char *program, const char *dir, const char *why)
+{
+	struct golden_process result;
+	golden_exec((char *[]){ (char *)program, "--data", (char *)dir, NULL }, &result);
+	char *expected = NULL;
+	if (asprintf(&expected, ": %s %s", why, dir) < 0)
+		fail_msg("out of memory");
+	if (result.exit_status != 1 || !strstr(result.err, expected))
+		fail_msg("%s --data %s: exit %d, stderr \"%s\"; expected exit 1 and \"%s...\"",
+			 program, dir, result.exit_status, result.err, expected);
+	free(expected);
+	golden_process_free(&result);
+}
+
+void golden_check_unwritable_data(const struct chapter *chapter)
+{
+	if (geteuid() == 0) {
+		print_message("skipped: run as root, which writes to any directory, so there is "
+			      "no unwritable --data directory to try\n");
+		skip();
+	}
+	char *program = built_program(chapter);
+	char dir[] = DATA_DIR_TEMPLATE;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0500), 0);
+	char *missing = path_in(dir, "out");
+	check_data_refused(program, dir, "cannot write");      /* no file can be made in it */
+	check_data_refused(program, missing, "cannot create"); /* nor a directory */
+	rmdir(dir);
+	free(missing);
 	free(program);
 }
 
@@ -579,6 +620,11 @@ void golden_test_repeatable(void **state)
 void golden_test_program(void **state)
 {
 	golden_check_program(case_of(state)->chapter);
+}
+
+void golden_test_unwritable_data(void **state)
+{
+	golden_check_unwritable_data(case_of(state)->chapter);
 }
 
 void golden_test_plot(void **state)

@@ -89,6 +89,14 @@ void golden_check_repeatable(const struct chapter *chapter, const struct chapter
 void golden_check_program(const struct chapter *chapter);
 
 /*
+ * ./<name> --data DIR where DIR cannot be written, or cannot be made in
+ * its parent: exit 1 with ": cannot write DIR..." or ": cannot create
+ * DIR..." on stderr. Skips, saying why, as root (who may write anywhere)
+ * or where the program is not built.
+ */
+void golden_check_unwritable_data(const struct chapter *chapter);
+
+/*
  * A chapter's tests that are the same for every chapter, as cmocka test
  * functions: each takes a golden_case as the test's initial state, so a
  * chapter's table lists `golden_test(golden_test_expected, &golden)`
@@ -110,6 +118,7 @@ void golden_test_lesson_block(void **state);  /* golden_assert_lesson_block */
 void golden_test_repeatable(void **state);    /* golden_check_repeatable with `other` */
 void golden_test_program(void **state);       /* golden_check_program */
 void golden_test_plot(void **state);          /* golden_check_plot */
+void golden_test_unwritable_data(void **state); /* golden_check_unwritable_data */
 
 /*
  * A data file read row by row with sscanf("...\n%n") up to `rest`: nothing

@@ -386,6 +386,12 @@ static void test_program(void **state)
 	golden_check_program(&chapter4_in_process);
 }
 
+static void test_unwritable_data(void **state)
+{
+	(void)state;
+	golden_check_unwritable_data(&chapter4_in_process);
+}
+
 /* ------------------------------------------------------------------ */
 /* The data file and the plot                                          */
 /* ------------------------------------------------------------------ */
@@ -443,6 +449,7 @@ int main(void)
 		ms_test(test_lesson_shows_expected_output),
 		ms_test(test_same_bytes_every_run),
 		ms_test(test_program),
+		ms_test(test_unwritable_data),
 		ms_test(test_data_file),
 		ms_test(test_plot_renders),
 	};

@@ -23,14 +23,6 @@ static MS_TYPE_LEAF(th_b_type, struct th_b);
 
 static const char *const row_names[NROWS] = { "struct th_a", "struct th_b", "int", "th tag" };
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /* A block as its owner (or the mailbox) remembers it. */
 struct held {
 	void *p;
@@ -106,7 +98,7 @@ static void *worker_main(void *arg)
 	pthread_barrier_wait(w->barrier);
 
 	for (int op = 0; op < OPS; op++) {
-		uint64_t r = splitmix64(&rng);
+		uint64_t r = ms_test_splitmix64(&rng);
 		struct held *h = &w->live[r % SLOTS];
 		unsigned action = (unsigned)(r >> 32) % 10;
 		if (!h->p) {

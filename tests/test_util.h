@@ -293,9 +293,29 @@ static inline int ms_test_teardown(void **state)
 
 #define ms_test(f) cmocka_unit_test_setup_teardown(f, ms_test_setup, ms_test_teardown)
 
+/* ms_stats() counts no live block and no byte in any notion. */
+static inline void ms_test_nothing_counted(const char *file, int line)
+{
+	struct ms_stats st = ms_stats();
+	ms_test_i64_check(st.all.blocks.current, 0, MS_TEST_EQ, "live blocks", "0", file, line);
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		ms_test_i64_check(st.all.bytes[n].current, 0, MS_TEST_EQ,
+				  ms_notion_name((enum ms_notion)n), "0", file, line);
+}
+#define assert_nothing_counted() ms_test_nothing_counted(__FILE__, __LINE__)
+
 /* ------------------------------------------------------------------ */
 /* Environment and output helpers                                      */
 /* ------------------------------------------------------------------ */
+
+/* splitmix64: small, seeded, the same sequence everywhere; advances `*state`. */
+static inline uint64_t ms_test_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
 
 /*
  * 1 when glibc's own malloc serves this process (so usable sizes and
