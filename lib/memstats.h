@@ -470,8 +470,9 @@ int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opt
 /*
  * Pympler's print_diff, and more: the by-type diff since the checkpoint;
  * if anything allocated since is still live, the site table; and if the
- * peak since the checkpoint rose above what was live then, a line with it
- * in blocks and requested bytes. So nothing happening prints exactly the
+ * peak since the checkpoint rose above what was live then, two lines:
+ * "Peak since the checkpoint: N blocks, X requested" and "(at the
+ * checkpoint: M blocks, Y requested)". So nothing happening prints exactly the
  * two header lines. Moves the checkpoint, as Pympler's does, once all of
  * it is printed. 0, or -1 with errno set (then the checkpoint stays).
  */
