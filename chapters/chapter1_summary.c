@@ -235,7 +235,7 @@ static void print_lesson(struct lesson *lesson, const struct word_index *index,
 		    "x86_64). Small blocks pay the most: compare the char row's requested "
 		    "and footprint columns.");
 	lesson_para(lesson,
-		    "memstats' bookkeeping (a trailer in each block, its tables, the "
+		    "memstats' bookkeeping (a header in each block, its tables, the "
 		    "summaries themselves) is counted apart and never in a row, so a "
 		    "summary never sees itself.");
 	lesson_para(lesson,

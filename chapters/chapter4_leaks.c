@@ -102,17 +102,6 @@ int64_t chapter4_lost_requested(const struct chapter4_lost *lost)
 	return (int64_t)(lost->count * sizeof(struct record));
 }
 
-int64_t chapter4_lost_malloc_bytes(const struct chapter4_lost *lost)
-{
-	int64_t bytes = 0;
-	for (size_t i = 0; i < lost->count; i++) {
-		struct ms_block_info info;
-		if (ms_block_info(chapter4_lost_at(lost, i), &info) == 0)
-			bytes += (int64_t)info.malloc_bytes;
-	}
-	return bytes;
-}
-
 void chapter4_lost_free(struct chapter4_lost *lost)
 {
 	for (size_t i = 0; i < lost->count; i++)
@@ -446,12 +435,12 @@ static int show_held_work(struct lesson *lesson)
 			    "only when no pointer to a block is left anywhere, as for the "
 			    "records above.");
 		lesson_para(lesson,
-			    "That holds with memstats in between because the program's "
-			    "pointer is the malloc block's start: memstats keeps its "
-			    "bookkeeping in a trailer after the program's bytes. A header in "
-			    "front would leave the program only pointers into the middle of "
-			    "blocks, and valgrind would call the held blocks \"possibly "
-			    "lost\". This chapter cancels the jobs before it goes on, so "
+			    "That holds with memstats in between, though memstats keeps its "
+			    "bookkeeping in a header in front of the program's bytes, so the "
+			    "program's pointer is one into the middle of a malloc block, and "
+			    "valgrind would call a block held only that way \"possibly "
+			    "lost\". memstats tells valgrind where the program's block "
+			    "starts. This chapter cancels the jobs before it goes on, so "
 			    "nothing is still reachable at its end either:");
 		lesson_code(lesson, "cancel_jobs(&queue);             /* frees every job and buffer */");
 	}
@@ -592,15 +581,18 @@ static void show_valgrind(struct lesson *lesson, const struct chapter4_lost *los
 		    "imports lost in place at exit: %zu blocks, %" PRId64 " bytes "
 		    "requested. (Its tests run it in-process and free them at the end.) "
 		    "valgrind --leak-check=full ./chapter4 reports them as \"definitely "
-		    "lost\" and counts each block as malloc was asked for it: the "
-		    "request, padded to malloc's smallest block, and memstats' 32-byte "
-		    "trailer. The chapter kept each lost address XOR-ed with a constant, "
-		    "which no leak checker takes for a pointer, so it can add them up "
-		    "with ms_block_info's malloc_bytes:",
+		    "lost\" and counts each block as the program asked for it, although "
+		    "malloc was asked for more: the request padded to malloc's smallest "
+		    "block, and memstats' 32-byte header. memstats tells valgrind, with "
+		    "a client request, where the program's bytes start and how many "
+		    "there are. The chapter kept each lost address XOR-ed with a "
+		    "constant, which no leak checker takes for a pointer. valgrind's "
+		    "leak summary will say:",
 		    lost->count, chapter4_lost_requested(lost));
-	lesson_machine_text(lesson, "the lost records as valgrind counts them",
-			    "  definitely lost: %" PRId64 " bytes in %zu blocks\n",
-			    chapter4_lost_malloc_bytes(lost), lost->count);
+	char summary[80];
+	snprintf(summary, sizeof summary, "definitely lost: %" PRId64 " bytes in %zu blocks",
+		 chapter4_lost_requested(lost), lost->count);
+	lesson_code(lesson, summary);
 	lesson_para(lesson,
 		    "make check runs valgrind on ./chapter4 and holds its LEAK SUMMARY to "
 		    "that line: the two must agree, and nothing may be indirectly lost, "

@@ -54,12 +54,6 @@ void *chapter4_lost_at(const struct chapter4_lost *lost, size_t i);
 /* Requested bytes of the lost records (deterministic). */
 int64_t chapter4_lost_requested(const struct chapter4_lost *lost);
 
-/*
- * The lost records as valgrind counts them: what memstats asked malloc
- * for each (ms_block_info's malloc_bytes). Allocator-dependent.
- */
-int64_t chapter4_lost_malloc_bytes(const struct chapter4_lost *lost);
-
 /* Free every lost record and empty `lost`. */
 void chapter4_lost_free(struct chapter4_lost *lost);
 

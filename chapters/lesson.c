@@ -237,7 +237,7 @@ void lesson_machine_totals(struct lesson *lesson)
 	print_figure(out, "tracked, usable", stats.all.bytes[MS_USABLE].current, NULL);
 	print_figure(out, "tracked, footprint", stats.all.bytes[MS_FOOTPRINT].current, NULL);
 	print_figure(out, "memstats bookkeeping", stats.bookkeeping_bytes, NULL);
-	print_figure(out, "  of which block trailers", stats.trailer_bytes, NULL);
+	print_figure(out, "  of which block headers", stats.header_bytes, NULL);
 	print_figure(out, "  of which tables", stats.table_bytes, NULL);
 	if (process_read != 0) {
 		fprintf(out, "  (the process figures could not be read: %s)\n", strerror(errno));

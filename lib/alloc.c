@@ -1,5 +1,6 @@
-/* alloc.c: the allocation calls, each one malloc call plus a trailer, a bit and a few counters. */
+/* alloc.c: the allocation calls, each one malloc call plus a header, a bit and a few counters. */
 #define _GNU_SOURCE
+#include "checkers.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -11,75 +12,154 @@
 /* An interior pointer is looked for this far below the bad pointer. */
 #define INTERIOR_SEARCH ((size_t)1 << 30)
 /* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
-#define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_TRAILER_SIZE)
-
-_Atomic size_t ms_min_usable_measured;
+#define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_HEADER_SIZE)
 
 /*
- * malloc rounds small requests up to a minimum chunk (24 usable bytes on
- * glibc x86-64; 1 under ASan and valgrind, which grant what is asked).
- * Measured once, not assumed: memstats pads a small request to it, so a
- * tracked block's usable size is what malloc(n) alone would have granted.
+ * What memstats needs to know about the malloc it runs on, measured once
+ * and packed in one word so the hot path reads it with one load:
+ * - malloc's minimum usable size (24 on glibc x86-64; 1 under ASan and
+ *   valgrind, which grant what is asked). memstats pads a small request
+ *   to it, so a tracked block's usable size is what malloc(n) alone
+ *   would have granted;
+ * - whether glibc's chunk header is there to read (see raw_sizes);
+ * - whether valgrind is watching (checkers.h).
  */
-size_t ms_min_usable_slow(void)
+#define FACTS_MEASURED (UINT64_C(1) << 63)
+#define FACTS_GLIBC_CHUNKS (UINT64_C(1) << 62)
+#define FACTS_VALGRIND (UINT64_C(1) << 61)
+#define FACTS_MIN_USABLE(f) ((size_t)((f) & 0xffffffffu))
+
+static _Atomic uint64_t malloc_facts;
+
+/*
+ * glibc keeps each chunk's size in the 8 bytes before the block, with
+ * flags in its low 3 bits (2: the chunk is mmapped); a heap chunk's
+ * usable size is its size less 8, an mmapped one's less 16. That is what
+ * malloc_usable_size computes, but it also reads the next chunk's header,
+ * at the far end of the block: a cache line free and malloc never touch.
+ * So memstats reads the size itself, where the probes show glibc's layout.
+ */
+static size_t chunk_size_field(const void *block)
 {
-	void *probe = malloc(1);
-	size_t v = probe ? malloc_usable_size(probe) : 1;
-	free(probe);
-	atomic_store_explicit(&ms_min_usable_measured, v, memory_order_relaxed);
-	return v;
+	/* through an integer: to the compiler, the word is outside the block */
+	return *(const size_t *)((uintptr_t)block - sizeof(size_t));
 }
 
-/* What memstats asks malloc for to hold `requested` bytes and the trailer. */
+/* A chunk's usable size, and malloc's own header size in `overhead`. */
+static size_t chunk_usable(const void *block, size_t *overhead)
+{
+	size_t size = chunk_size_field(block);
+	*overhead = size & 2 ? 16 : 8;
+	return (size & ~(size_t)7) - *overhead;
+}
+
+static uint64_t measure_malloc_facts(void)
+{
+	uint64_t facts = FACTS_MEASURED;
+	void *small = malloc(1), *large = malloc((size_t)64 << 20);   /* mmapped by glibc */
+	size_t min_usable = small ? malloc_usable_size(small) : 1;
+	facts |= min_usable;
+	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
+	if (min_usable == 1 && ms_checkers_valgrind_running())
+		facts |= FACTS_VALGRIND;
+	/* 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1, 8 or 16. */
+	size_t overhead;
+	if (small && large && min_usable == 24 && chunk_usable(small, &overhead) == 24 &&
+	    chunk_usable(large, &overhead) == malloc_usable_size(large) && overhead == 16)
+		facts |= FACTS_GLIBC_CHUNKS;
+	free(small);
+	free(large);
+	atomic_store_explicit(&malloc_facts, facts, memory_order_relaxed);
+	return facts;
+}
+
+/* Racing first calls measure the same facts, so no lock is needed. */
+static inline uint64_t facts(void)
+{
+	uint64_t f = atomic_load_explicit(&malloc_facts, memory_order_relaxed);
+	return f ? f : measure_malloc_facts();
+}
+
+/* What memstats asks malloc for to hold `requested` bytes and the header. */
 static size_t malloc_request(size_t requested)
 {
-	size_t min = ms_min_usable();
-	return (requested > min ? requested : min) + MS_TRAILER_SIZE;
+	size_t min = FACTS_MIN_USABLE(facts());
+	return (requested > min ? requested : min) + MS_HEADER_SIZE;
 }
 
-static struct ms_trailer read_trailer(const void *block, size_t raw)
+static void *block_start(void *p)
 {
-	struct ms_trailer t;
-	unsigned char *at = ms_trailer_at((void *)block, raw);
-	MS_UNPOISON(at, sizeof t);
-	memcpy(&t, at, sizeof t);
-	MS_POISON(at, sizeof t);
-	return t;
+	return (unsigned char *)p - MS_HEADER_SIZE;
+}
+
+static struct ms_header *header_of(void *p)
+{
+	return block_start(p);
 }
 
 /*
- * A hash of the trailer's fields and the block's address, so a trailer
- * the program overwrote (zeros, text, another block's trailer) is caught
- * with odds of 65535 in 65536 rather than trusted.
+ * The program's sizes of block `p`: its malloc block's usable size less
+ * the header, and that plus malloc's own chunk header (8 bytes for a
+ * glibc heap chunk, 16 for an mmapped one, which malloc_usable_size % 16
+ * tells apart; none where malloc is replaced and grants exactly what is
+ * asked).
  */
-static uint16_t trailer_check(const void *block, const struct ms_trailer *t)
+static struct ms_block_sizes sizes_of(void *p, uint64_t requested, uint64_t f)
 {
-	uint64_t h = (uintptr_t)block ^ UINT64_C(0x9e3779b97f4a7c15);
-	h = (h ^ t->seq) * UINT64_C(0xff51afd7ed558ccd);
-	h = (h ^ (uintptr_t)t->file) * UINT64_C(0xc4ceb9fe1a85ec53);
-	h = (h ^ t->requested ^ (uint64_t)t->row << 32 ^ t->line) * UINT64_C(0xff51afd7ed558ccd);
-	return (uint16_t)(h >> 48);
+	void *block = block_start(p);
+	size_t raw, overhead;
+	if (f & FACTS_GLIBC_CHUNKS) {
+		raw = chunk_usable(block, &overhead);
+	} else {
+		raw = malloc_usable_size(block);
+		overhead = FACTS_MIN_USABLE(f) == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
+	}
+	int64_t usable = (int64_t)(raw - MS_HEADER_SIZE);
+	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + (int64_t)overhead } };
 }
 
-/* False if the trailer cannot be one memstats wrote: the program wrote over it. */
-static bool trailer_intact(const void *block, const struct ms_trailer *t, size_t raw)
+static struct ms_header read_header(void *p, uint64_t f)
 {
-	return raw >= MS_TRAILER_SIZE && t->check == trailer_check(block, t) && t->file &&
-	       t->row < ms_row_count() && t->requested <= raw - MS_TRAILER_SIZE;
+	struct ms_header h;
+	struct ms_header *at = header_of(p);
+	ms_checkers_open(at, sizeof h, f & FACTS_VALGRIND);
+	memcpy(&h, at, sizeof h);
+	ms_checkers_close(at, sizeof h, f & FACTS_VALGRIND);
+	return h;
 }
 
-static void write_trailer(void *block, size_t raw, struct ms_thread *self, uint32_t row,
-			  uint64_t requested, const char *file, int line)
+/*
+ * A hash of the header's fields and the block's address, so a header the
+ * program overwrote (an underflow, the block before running over its
+ * end) is caught with odds of 65535 in 65536 rather than trusted.
+ */
+static uint16_t header_check(const void *p, const struct ms_header *h)
+{
+	uint64_t x = ((uintptr_t)p ^ h->seq ^ (uint64_t)h->line << 32 ^ h->row) *
+		     UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (uintptr_t)h->file ^ h->requested << 16) * UINT64_C(0xff51afd7ed558ccd);
+	return (uint16_t)(x >> 48);
+}
+
+/* False if the header cannot be one memstats wrote: the program wrote over it. */
+static bool header_intact(const void *p, const struct ms_header *h, const struct ms_block_sizes *s)
+{
+	return h->check == header_check(p, h) && h->file && h->row < ms_row_count() &&
+	       h->requested <= (uint64_t)s->bytes[MS_USABLE];
+}
+
+static void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
+			 const char *file, int line, uint64_t f)
 {
 	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
 	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
-	struct ms_trailer t = { self->slot << MS_SEQ_BITS | (n & MS_SEQ_MASK), file, requested,
-				(uint16_t)row, 0, (uint32_t)line };
-	t.check = trailer_check(block, &t);
-	unsigned char *at = ms_trailer_at(block, raw);
-	MS_UNPOISON(at, sizeof t);
-	memcpy(at, &t, sizeof t);
-	MS_POISON(at, sizeof t);
+	struct ms_header h = { self->slot << MS_SEQ_BITS | (n & MS_SEQ_MASK), file, requested,
+			       (uint16_t)row, 0, (uint32_t)line };
+	h.check = header_check(p, &h);
+	struct ms_header *at = header_of(p);
+	ms_checkers_open(at, sizeof h, f & FACTS_VALGRIND);
+	memcpy(at, &h, sizeof h);
+	ms_checkers_close(at, sizeof h, f & FACTS_VALGRIND);
 }
 
 /*
@@ -112,33 +192,35 @@ static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
 	const char *why = gauges_for(row, &self, &gauges);
-	void *block = NULL;
+	uint64_t f = facts();
+	unsigned char *block = NULL;
 	if (!why) {
 		size_t size = malloc_request(requested);
 		block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
 		why = block ? NULL : "malloc failed";
 	}
-	size_t raw = block ? malloc_usable_size(block) : 0;
-	if (block) {
-		/* The trailer first: once the bit is set, a misuse diagnosis may read it. */
-		write_trailer(block, raw, self, row, requested, file, line);
-		if (!ms_pagemap_set(block)) {
-			MS_UNPOISON(ms_trailer_at(block, raw), MS_TRAILER_SIZE);
+	void *p = block ? block + MS_HEADER_SIZE : NULL;
+	if (p) {
+		/* The header first: once the bit is set, a misuse diagnosis may read it. */
+		write_header(p, self, row, requested, file, line, f);
+		if (!ms_pagemap_set(p)) {
+			ms_checkers_open(block, MS_HEADER_SIZE, f & FACTS_VALGRIND);
 			free(block);
-			block = NULL;
+			p = NULL;
 			why = "no memory for the page map, or an address it cannot hold";
 		}
 	}
-	if (!block) {
+	if (!p) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s (%zu bytes)", why,
 			  requested);
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct ms_block_sizes sizes = ms_block_sizes_of(raw, requested);
+	struct ms_block_sizes sizes = sizes_of(p, requested, f);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
-	return block;
+	ms_checkers_block_made(p, requested, zero ? requested : 0, f & FACTS_VALGRIND);
+	return p;
 }
 
 /* count * size, or false if it overflows a size_t. */
@@ -216,7 +298,7 @@ static void remember_freed(struct ms_thread *self, uintptr_t address, const char
 /*
  * Say why `p` is not a live block: freed already by this thread, inside a
  * live block (and which), or unknown to memstats. Looking inside the block
- * below reads its trailer, which another thread could free meanwhile, so
+ * below reads its header, which another thread could free meanwhile, so
  * that is done only while the process has a single thread.
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line)
@@ -237,7 +319,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 	}
 	const void *below = __libc_single_threaded ? ms_pagemap_find_below(p, INTERIOR_SEARCH)
 						   : NULL;
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (below && ms_block_lookup(below, &t, &sizes)) {
 		size_t offset = (size_t)((const char *)p - (const char *)below);
@@ -256,23 +338,24 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 }
 
 /*
- * Take `p` out of the page map and read its trailer. On any problem the
+ * Take `p` out of the page map and read its header. On any problem the
  * map is left as it was, the call is reported, and false is returned.
  */
-static bool take_block(void *p, size_t *raw, struct ms_trailer *t, const char *function,
-		       const char *file, int line)
+static bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes, uint64_t f,
+		       const char *function, const char *file, int line)
 {
 	if (!ms_pagemap_take(p)) {
 		ms_report_not_live(p, function, file, line);
 		return false;
 	}
-	*raw = malloc_usable_size(p);
-	*t = read_trailer(p, *raw);
-	if (!trailer_intact(p, t, *raw)) {
+	*h = read_header(p, f);
+	*sizes = sizes_of(p, h->requested, f);
+	if (!header_intact(p, h, sizes)) {
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
-			  "the block's trailer is overwritten (did the program write past "
-			  "the bytes it asked for?); the block is left alone");
+			  "the block's header is overwritten (did the program write before "
+			  "its bytes, or past the end of the block before it?); the block is "
+			  "left alone");
 		return false;
 	}
 	return true;
@@ -282,24 +365,25 @@ void ms_free_at(void *p, const char *file, int line)
 {
 	if (!p)
 		return;
-	size_t raw;
-	struct ms_trailer t;
-	if (!take_block(p, &raw, &t, "ms_free", file, line))
+	uint64_t f = facts();
+	struct ms_header h;
+	struct ms_block_sizes sizes;
+	if (!take_block(p, &h, &sizes, f, "ms_free", file, line))
 		return;
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
-	const char *why = gauges_for(t.row, &self, &gauges);
+	const char *why = gauges_for(h.row, &self, &gauges);
 	if (why) {
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept", why);
 		return;
 	}
-	struct ms_block_sizes sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &sizes);
 	ms_gauge_count_out(&self->all, &sizes);
-	MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
-	remember_freed(self, (uintptr_t)p, file, line, t.row);
-	free(p);
+	remember_freed(self, (uintptr_t)p, file, line, h.row);
+	ms_checkers_block_gone(p, f & FACTS_VALGRIND);
+	ms_checkers_open(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
+	free(block_start(p));
 }
 
 void *ms_realloc_at(void *p, size_t count, const char *file, int line)
@@ -311,9 +395,10 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = EINVAL;
 		return NULL;
 	}
-	size_t raw;
-	struct ms_trailer t;
-	if (!take_block(p, &raw, &t, function, file, line)) {
+	uint64_t f = facts();
+	struct ms_header h;
+	struct ms_block_sizes old_sizes;
+	if (!take_block(p, &h, &old_sizes, f, function, file, line)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -322,7 +407,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	 * thread may be handed the old address at once and must be free to
 	 * mark it as its own. Every failure puts the bit back before reporting.
 	 */
-	size_t bytes, element_size = ms_row_get(t.row)->element_size;
+	size_t bytes, element_size = ms_row_get(h.row)->element_size;
 	if (!multiply(count, element_size, &bytes)) {
 		ms_pagemap_set(p);
 		report_overflow(count, element_size, function, file, line);
@@ -331,17 +416,20 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
 	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
-					      : gauges_for(t.row, &self, &gauges);
+					      : gauges_for(h.row, &self, &gauges);
 	if (!why && !ms_pagemap_reserve())      /* the moved block must be markable */
 		why = "no memory for the page map";
-	void *moved = NULL;
+	unsigned char *moved = NULL;
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
-		MS_UNPOISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);    /* realloc may copy it */
+		/* realloc copies the header along with the program's bytes */
+		ms_checkers_block_gone(p, f & FACTS_VALGRIND);
+		ms_checkers_open(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
 		old_address = (uintptr_t)p;
-		moved = ms_raw_realloc(p, malloc_request(bytes));
+		moved = ms_raw_realloc(block_start(p), malloc_request(bytes));
 		if (!moved) {
-			MS_POISON(ms_trailer_at(p, raw), MS_TRAILER_SIZE);
+			ms_checkers_close(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
+			ms_checkers_block_made(p, h.requested, h.requested, f & FACTS_VALGRIND);
 			why = "realloc failed";
 		}
 	}
@@ -352,59 +440,61 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct ms_block_sizes old_sizes = ms_block_sizes_of(raw, t.requested);
 	ms_gauge_count_out(gauges, &old_sizes);
 	ms_gauge_count_out(&self->all, &old_sizes);
-	if ((uintptr_t)moved != old_address)
-		remember_freed(self, old_address, file, line, t.row);
-	raw = malloc_usable_size(moved);
-	write_trailer(moved, raw, self, t.row, bytes, file, line);
-	if (!ms_pagemap_set(moved)) {
+	void *q = moved + MS_HEADER_SIZE;
+	if ((uintptr_t)q != old_address)
+		remember_freed(self, old_address, file, line, h.row);
+	write_header(q, self, h.row, bytes, file, line, f);
+	/*
+	 * What realloc copied holds the program's values; valgrind is told it
+	 * is defined, which forgives any garbage the old block still had.
+	 */
+	ms_checkers_block_made(q, bytes, bytes < h.requested ? bytes : h.requested,
+			       f & FACTS_VALGRIND);
+	if (!ms_pagemap_set(q)) {
 		/*
 		 * Only if other threads used up the reserve meanwhile, or the map
 		 * cannot hold the address. The block lives on, uncounted.
 		 */
-		MS_UNPOISON(ms_trailer_at(moved, raw), MS_TRAILER_SIZE);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "no memory for the page map: the block is no longer tracked");
-		return moved;
+		return q;
 	}
-	struct ms_block_sizes sizes = ms_block_sizes_of(raw, bytes);
+	struct ms_block_sizes sizes = sizes_of(q, bytes, f);
 	ms_gauge_count_in(gauges, &sizes);
 	ms_gauge_count_in(&self->all, &sizes);
-	return moved;
+	return q;
 }
 
-bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes *sizes)
+bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	if (!ms_pagemap_test(p))
 		return false;
-	size_t raw = malloc_usable_size((void *)p);
-	*t = read_trailer(p, raw);
-	if (!trailer_intact(p, t, raw))
-		return false;
-	*sizes = ms_block_sizes_of(raw, t->requested);
-	return true;
+	uint64_t f = facts();
+	*h = read_header((void *)p, f);
+	*sizes = sizes_of((void *)p, h->requested, f);
+	return header_intact(p, h, sizes);
 }
 
 int ms_block_info(const void *p, struct ms_block_info *info)
 {
-	struct ms_trailer t;
+	struct ms_header h;
 	struct ms_block_sizes sizes;
-	if (!p || !info || !ms_block_lookup(p, &t, &sizes)) {
+	if (!p || !info || !ms_block_lookup(p, &h, &sizes)) {
 		errno = EINVAL;
 		return -1;
 	}
-	const struct ms_row_info *row = ms_row_get(t.row);
+	const struct ms_row_info *row = ms_row_get(h.row);
 	*info = (struct ms_block_info){
 		.type_name = row->name,
 		.type = row->type,
-		.count = (size_t)t.requested / row->element_size,
-		.malloc_bytes = malloc_request(t.requested),
-		.seq = t.seq & MS_SEQ_MASK,
-		.thread = (unsigned)(t.seq >> MS_SEQ_BITS),
-		.file = t.file,
-		.line = (int)t.line,
+		.count = (size_t)h.requested / row->element_size,
+		.malloc_bytes = malloc_request(h.requested),
+		.seq = h.seq & MS_SEQ_MASK,
+		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
+		.file = h.file,
+		.line = (int)h.line,
 	};
 	memcpy(info->bytes, sizes.bytes, sizeof info->bytes);
 	return 0;

@@ -33,20 +33,22 @@ void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long o
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The trailer: what memstats keeps about a block, after its bytes.     */
+/* The header: what memstats keeps about a block, before its bytes.     */
 /* ------------------------------------------------------------------ */
 
 /*
- * Every tracked block is one malloc block: the program's bytes from its
- * start, this trailer in the last 32 bytes malloc_usable_size says it has.
- * The program's pointer is the malloc block's start, so valgrind and
- * LeakSanitizer judge held and lost blocks exactly as they would without
- * memstats. The trailer is read only after the page map has said the
- * pointer starts a live block, so memstats never reads foreign memory.
- * 32 bytes is two of glibc's 16-byte chunk steps, which keeps a tracked
- * block's usable size equal to what malloc(n) alone would grant.
+ * Every tracked block is one malloc block: this header in its first 32
+ * bytes, the program's bytes after it. A free reads the header from the
+ * cache line where malloc keeps its own chunk header, which free reads
+ * anyway; a trailer at the block's far end cost a second, cold line on
+ * every alloc and every free (README, design notes). The header is read
+ * only after the page map has said the pointer starts a live block, so
+ * memstats never reads foreign memory. 32 bytes is two of glibc's 16-byte
+ * chunk steps, which keeps a tracked block's usable size equal to what
+ * malloc(n) alone would grant, and the program's pointer 16-byte aligned.
+ * checkers.h tells valgrind and ASan where the program's bytes are.
  */
-struct ms_trailer {
+struct ms_header {
 	uint64_t seq;          /* thread slot << MS_SEQ_BITS | per-thread number */
 	const char *file;      /* allocation site */
 	uint64_t requested;    /* bytes the program asked for */
@@ -55,45 +57,22 @@ struct ms_trailer {
 	uint32_t line;
 };
 
-#define MS_TRAILER_SIZE ((size_t)sizeof(struct ms_trailer))
+#define MS_HEADER_SIZE ((size_t)sizeof(struct ms_header))
 #define MS_SEQ_BITS 48
 #define MS_SEQ_MASK ((UINT64_C(1) << MS_SEQ_BITS) - 1)
 #define MS_MAX_THREADS (1u << 16)
 
-/* A block's place in the three notions, from its malloc_usable_size. */
+/* A block's place in the three notions. */
 struct ms_block_sizes {
 	int64_t bytes[MS_NOTION_COUNT];
 };
 
-/* malloc's minimum usable size, measured on first use (alloc.c). */
-extern _Atomic size_t ms_min_usable_measured;
-size_t ms_min_usable_slow(void);
-static inline size_t ms_min_usable(void)
-{
-	size_t v = atomic_load_explicit(&ms_min_usable_measured, memory_order_relaxed);
-	return v ? v : ms_min_usable_slow();
-}
-
 /*
- * A block's sizes from its raw usable size (trailer included) and request.
- * glibc's chunk header is 8 bytes for a heap chunk and 16 for an mmapped
- * one; their usable sizes are 8 and 0 modulo 16, which tells them apart.
- * A malloc that grants exactly what is asked (ASan's, valgrind's: its
- * minimum usable size is 1) has no header to know of: footprint is usable.
- */
-static inline struct ms_block_sizes ms_block_sizes_of(size_t raw_usable, uint64_t requested)
-{
-	int64_t usable = (int64_t)(raw_usable - MS_TRAILER_SIZE);
-	int64_t header = ms_min_usable() == 1 ? 0 : raw_usable % 16 == 8 ? 8 : 16;
-	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
-}
-
-/*
- * Read the live block `p`'s trailer and sizes: false if `p` does not start
- * a live block (or its trailer is overwritten). Reads only memory the page
+ * Read the live block `p`'s header and sizes: false if `p` does not start
+ * a live block (or its header is overwritten). Reads only memory the page
  * map says memstats owns.
  */
-bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes *sizes);
+bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
 
 /*
  * Report `p`, which is not a live block's start, as precisely as can be
@@ -101,37 +80,11 @@ bool ms_block_lookup(const void *p, struct ms_trailer *t, struct ms_block_sizes 
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line);
 
-/* The trailer's address inside a block of raw usable size `raw_usable`. */
-static inline unsigned char *ms_trailer_at(void *block, size_t raw_usable)
-{
-	return (unsigned char *)block + raw_usable - MS_TRAILER_SIZE;
-}
-
-/*
- * Under ASan, malloc grants exactly what is asked, so the trailer would sit
- * where ASan's red zone would otherwise catch an overflow. Poisoning it
- * gives that back: a write past the requested bytes is an ASan error
- * again. memstats unpoisons the trailer only while it reads or writes it.
- */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MS_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(MS_ASAN)
-#include <sanitizer/asan_interface.h>
-#define MS_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define MS_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define MS_POISON(p, n) ((void)(p), (void)(n))
-#define MS_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
 /* ------------------------------------------------------------------ */
 /* Rows: types and tags (types.c)                                       */
 /* ------------------------------------------------------------------ */
 
-#define MS_MAX_ROWS 4096u       /* fits the trailer's 16-bit row */
+#define MS_MAX_ROWS 4096u       /* fits the header's 16-bit row */
 
 struct ms_row_info {
 	const char *name;          /* owned copy */

@@ -16,7 +16,7 @@
  * file headers, so they cannot disagree.  X(enum name, short name, header)
  *   requested: what the program asked for;
  *   usable:    what the allocator granted (malloc_usable_size), without
- *              the trailer memstats keeps after each block;
+ *              the header memstats keeps before each block;
  *   footprint: usable plus the allocator's own chunk header.
  */
 #define MS_NOTIONS(X)                                   \
@@ -192,9 +192,8 @@ struct ms_block_info {
 	const ms_type *type;       /* NULL for a tagged block */
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
-	size_t malloc_bytes;       /* what memstats asked malloc for: the block as valgrind
-				      counts it (requested, padded to malloc's minimum, and
-				      the 32-byte trailer) */
+	size_t malloc_bytes;       /* what memstats asked malloc for: the request, padded
+				      to malloc's minimum, and the 32-byte header */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site */
@@ -309,7 +308,7 @@ struct ms_gauges {
 struct ms_stats {
 	struct ms_gauges all;        /* every tracked block */
 	int64_t bookkeeping_bytes;   /* memstats' own memory, never in a row */
-	int64_t trailer_bytes;       /*   of which: per-block trailers */
+	int64_t header_bytes;        /*   of which: per-block headers */
 	int64_t table_bytes;         /*   of which: tables, page maps, snapshots */
 	int64_t misuse_count;        /* bad calls reported since the last reset */
 	size_t rows;                 /* types and tags registered */
@@ -453,7 +452,7 @@ struct ms_site_row {
  * Blocks allocated since the checkpoint and still live, grouped by call
  * site and row, sorted by requested bytes (descending), then blocks, then
  * site and name. Walks every live block (O(live blocks)), reading their
- * trailers: not to be called while other threads free blocks. Does not
+ * headers: not to be called while other threads free blocks. Does not
  * move the checkpoint. The caller owns the table (ms_sites_free).
  */
 ms_sites *ms_tracker_sites(ms_tracker *t);
@@ -589,7 +588,7 @@ int ms_process_read(struct ms_process *p);
 	X(MS_MISUSE_NOT_LIVE, "not a live block")                  \
 	X(MS_MISUSE_DOUBLE_FREE, "double free")                    \
 	X(MS_MISUSE_INTERIOR, "interior pointer")                  \
-	X(MS_MISUSE_CORRUPT, "corrupt block trailer")              \
+	X(MS_MISUSE_CORRUPT, "corrupt block header")               \
 	X(MS_MISUSE_NULL, "NULL argument")                         \
 	X(MS_MISUSE_OVERFLOW, "size overflow")                     \
 	X(MS_MISUSE_NO_MEMORY, "out of memory")                    \

@@ -7,7 +7,7 @@
 
 struct object {
 	uintptr_t hidden;            /* MS_HIDE_ADDRESS(obj): never keeps a lost block reachable */
-	uint64_t seq;                /* its trailer's number: a new block at the address differs */
+	uint64_t seq;                /* its header's number: a new block at the address differs */
 	char *name;
 };
 
@@ -97,7 +97,7 @@ void ms_objtracker_free(ms_objtracker *ot)
 int ms_objtracker_track_at(ms_objtracker *ot, const void *obj, const char *name,
 			   const char *file, int line)
 {
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (!ot || !name) {
 		ms_misuse(MS_MISUSE_NULL, "ms_objtracker_track", file, line,
@@ -127,7 +127,7 @@ int ms_objtracker_track_at(ms_objtracker *ot, const void *obj, const char *name,
 static const void *still_alive(const struct object *o, int64_t flat[MS_NOTION_COUNT])
 {
 	const void *block = (const void *)MS_HIDE_ADDRESS(o->hidden);   /* XOR undoes itself */
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (!ms_block_lookup(block, &t, &sizes) || t.seq != o->seq)
 		return NULL;

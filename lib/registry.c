@@ -12,9 +12,9 @@ struct ms_stats ms_stats(void)
 	s.all.blocks.peak = peak[0];
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		s.all.bytes[n].peak = peak[n + 1];
-	s.trailer_bytes = s.all.blocks.current * (int64_t)MS_TRAILER_SIZE;
+	s.header_bytes = s.all.blocks.current * (int64_t)MS_HEADER_SIZE;
 	s.table_bytes = ms_table_bytes();
-	s.bookkeeping_bytes = s.trailer_bytes + s.table_bytes;
+	s.bookkeeping_bytes = s.header_bytes + s.table_bytes;
 	s.misuse_count = ms_misuse_total();
 	s.rows = ms_row_count();
 	s.threads = ms_thread_count();

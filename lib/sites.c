@@ -8,7 +8,7 @@
 /*
  * The walk meets every live block once; a small open-addressed table
  * groups them by (file pointer, line, row) as it goes, so the cost is one
- * trailer read and one probe per block. Two file pointers can hold the
+ * header read and one probe per block. Two file pointers can hold the
  * same name (the same header seen from two files), so rows with equal
  * text are merged once the walk is done.
  */
@@ -69,7 +69,7 @@ static bool grow(struct walk *w)
 static void visit(const void *block, void *context)
 {
 	struct walk *w = context;
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (w->out_of_memory || !ms_block_lookup(block, &t, &sizes))
 		return;

@@ -215,7 +215,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 		r->entry || (r->index != NO_INDEX && strcmp(name, "*") == 0) ? "" : name;
 	char where[160];
 
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (!ms_block_lookup(r->target, &t, &sizes)) {
 		z->found.untracked++;
@@ -480,7 +480,7 @@ void ms_sized_free(struct ms_sized *tree)
 static bool start_sizing(const void *p, enum ms_notion notion, const char *function,
 			 const char *file, int line)
 {
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if ((unsigned)notion >= MS_NOTION_COUNT) {
 		ms_misuse(MS_MISUSE_NULL, function, file, line, "no such size notion: %d",
@@ -509,7 +509,7 @@ static void end_sizing(struct sizing *z)
 
 int64_t ms_sizeof_flat_at(const void *p, enum ms_notion notion, const char *file, int line)
 {
-	struct ms_trailer t;
+	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (!p && (unsigned)notion < MS_NOTION_COUNT)
 		return 0;

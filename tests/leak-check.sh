@@ -2,8 +2,8 @@
 # leak-check.sh: run a chapter that leaks on purpose under valgrind and hold valgrind's leak summary to the chapter's own figure.
 # Usage: leak-check.sh PROGRAM
 #
-# PROGRAM prints "  definitely lost: N bytes in M blocks" (inside an "On
-# this machine" block). valgrind's LEAK SUMMARY must say exactly that for
+# PROGRAM prints "definitely lost: N bytes in M blocks", indented, on a line
+# of its own. valgrind's LEAK SUMMARY must say exactly that for
 # "definitely lost" and 0 bytes in 0 blocks for every other kind. Memory
 # errors stay fatal; leaks are not counted as errors, they are compared.
 program=$1
@@ -25,7 +25,7 @@ if ! valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=all \
 	exit 1
 fi
 
-printed=$(sed -n 's/^  definitely lost: \([0-9]*\) bytes in \([0-9]*\) blocks$/\1 \2/p' "$dir/out")
+printed=$(sed -n 's/^ *definitely lost: \([0-9]*\) bytes in \([0-9]*\) blocks$/\1 \2/p' "$dir/out")
 [ -n "$printed" ] || fail "printed no \"definitely lost: N bytes in M blocks\" line"
 
 # One kind of valgrind's summary as "BYTES BLOCKS", thousands separators

@@ -3,7 +3,6 @@
 #include "test_util.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -251,26 +250,24 @@ static void test_allocation_failure(void **state)
 	ms_free(b);
 }
 
-/* A program that wrote past its bytes over the block's trailer: free is refused as corrupt. */
-static void test_corrupt_trailer(void **state)
+/* A program that wrote before its bytes, over the block's header: free is refused as corrupt. */
+static void test_corrupt_header(void **state)
 {
 	(void)state;
 	const char *why;
 	if (!ms_test_glibc_malloc(&why)) {
-		/* under ASan the trailer is poisoned: the overflow is ASan's to catch */
-		print_message("skipped: %s; writing over a trailer is checked with plain malloc\n", why);
+		/* under ASan the header is poisoned: the underflow is ASan's to catch */
+		print_message("skipped: %s; writing over a header is checked with plain malloc\n", why);
 		skip();
 	}
 	struct ms_probe pr;
 	unsigned char *p = ms_alloc_bytes(40, "tm corrupt");
 	assert_non_null(p);
-	/* every byte malloc granted beyond the 40 asked for: the trailer is among them */
-	size_t raw = malloc_usable_size(p);
-	assert_true(raw > 40);
-	unsigned char saved[256];
-	assert_true(raw - 40 <= sizeof saved);
-	memcpy(saved, p + 40, raw - 40);
-	memset(p + 40, 0xA5, raw - 40);
+	/* the 32 bytes in front of the block, memstats' header: an underflow writes there */
+	enum { HEADER = 32 };
+	unsigned char saved[HEADER];
+	memcpy(saved, p - HEADER, HEADER);
+	memset(p - HEADER, 0xA5, HEADER);
 
 	ms_probe(&pr, ms_free(p));
 	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free");
@@ -280,8 +277,8 @@ static void test_corrupt_trailer(void **state)
 	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_realloc");
 	assert_null(q);
 
-	/* put the trailer back: the block is whole again and frees cleanly */
-	memcpy(p + 40, saved, raw - 40);
+	/* put the header back: the block is whole again and frees cleanly */
+	memcpy(p - HEADER, saved, HEADER);
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(p, &info), 0);
 	assert_int_equal(info.count, 40);
@@ -471,7 +468,7 @@ int main(void)
 		ms_test(test_null_arguments),
 		ms_test(test_bad_type),
 		ms_test(test_allocation_failure),
-		ms_test(test_corrupt_trailer),
+		ms_test(test_corrupt_header),
 		ms_test(test_row_limit),
 		ms_test(test_handler_receives_site),
 		ms_test(test_default_handler_restored),

@@ -182,8 +182,8 @@ static void test_live_blocks(void **state)
 }
 
 /*
- * Bookkeeping is reported, not promised: trailer bytes grow with live
- * blocks and shrink back, bookkeeping covers trailers and tables, and a
+ * Bookkeeping is reported, not promised: header bytes grow with live
+ * blocks and shrink back, bookkeeping covers headers and tables, and a
  * live summary is bookkeeping too.
  */
 static void test_bookkeeping_relations(void **state)
@@ -193,9 +193,9 @@ static void test_bookkeeping_relations(void **state)
 	assert_non_null(first);
 	struct ms_stats s0 = ms_stats();
 	assert_i64_gt(s0.bookkeeping_bytes, 0);
-	assert_i64_gt(s0.trailer_bytes, 0);
+	assert_i64_gt(s0.header_bytes, 0);
 	assert_i64_gt(s0.table_bytes, 0);
-	assert_i64_ge(s0.bookkeeping_bytes, s0.trailer_bytes + s0.table_bytes);
+	assert_i64_ge(s0.bookkeeping_bytes, s0.header_bytes + s0.table_bytes);
 	assert_int_not_equal(s0.rows, 0);
 	assert_int_not_equal(s0.threads, 0);
 
@@ -205,8 +205,8 @@ static void test_bookkeeping_relations(void **state)
 		assert_non_null(p[i]);
 	}
 	struct ms_stats s1 = ms_stats();
-	assert_i64_gt(s1.trailer_bytes, s0.trailer_bytes);
-	assert_i64_ge(s1.bookkeeping_bytes, s1.trailer_bytes + s1.table_bytes);
+	assert_i64_gt(s1.header_bytes, s0.header_bytes);
+	assert_i64_ge(s1.bookkeeping_bytes, s1.header_bytes + s1.table_bytes);
 
 	/* a summary is the library's memory: counted as tables, never in a row */
 	ms_summary *s = ms_summarize();
@@ -230,10 +230,10 @@ static void test_bookkeeping_relations(void **state)
 	for (int i = 0; i < 50; i++)
 		ms_free(p[i]);
 	struct ms_stats s4 = ms_stats();
-	assert_i64_equal(s4.trailer_bytes, s0.trailer_bytes);
+	assert_i64_equal(s4.header_bytes, s0.header_bytes);
 	assert_gauges_sane(&s4.all);
 	ms_free(first);
-	assert_i64_lt(ms_stats().trailer_bytes, s0.trailer_bytes);
+	assert_i64_lt(ms_stats().header_bytes, s0.header_bytes);
 }
 
 /* A new type adds exactly one row, once; a new tag text too; a known one adds none. */

@@ -1134,7 +1134,7 @@ static void test_bookkeeping(void **state)
 	ms_tracker_free(t);
 	assert_i64_equal(ms_stats().table_bytes, base + permanent);
 	struct ms_stats st = ms_stats();
-	assert_i64_equal(st.bookkeeping_bytes, st.trailer_bytes + st.table_bytes);
+	assert_i64_equal(st.bookkeeping_bytes, st.header_bytes + st.table_bytes);
 }
 
 /* NULL arguments: -1 or NULL with errno = EINVAL, and a failed print_diff leaves the checkpoint alone. */

@@ -315,7 +315,7 @@ static void check_registry(void)
 		fail("usable %" PRId64 " and footprint %" PRId64 " for %" PRId64 " blocks of %"
 		     PRId64 " bytes", st.all.bytes[MS_USABLE].current,
 		     st.all.bytes[MS_FOOTPRINT].current, blocks, requested);
-	expect_eq(st.trailer_bytes, 32 * blocks);
+	expect_eq(st.header_bytes, 32 * blocks);
 
 	ms_summary *s = ms_summarize();
 	if (!s)

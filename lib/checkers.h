@@ -1,0 +1,112 @@
+/* checkers.h: telling ASan and valgrind where a tracked block's program bytes are, so they judge it as a plain malloc block. */
+#ifndef MS_CHECKERS_H
+#define MS_CHECKERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * A tracked block is a malloc block with memstats' header in front, so the
+ * program holds a pointer 32 bytes into it. Left at that, valgrind would
+ * call a held block "possibly lost" (only an interior pointer to it) and
+ * count a lost one with the header's bytes; and the header would be bytes
+ * a program could read or write through p[-1] without either checker
+ * noticing. So memstats says what the program's block is:
+ *
+ * - under valgrind (a client request, a few instructions that do nothing
+ *   on a real CPU, issued only once valgrind has been seen): the program's
+ *   bytes are a block of their own (VALGRIND_MALLOCLIKE_BLOCK), which
+ *   memcheck then judges instead of the malloc block around it: held
+ *   blocks are "still reachable", lost ones "definitely lost" with the
+ *   bytes the program asked for;
+ * - under both: the header is off limits to the program (ASan poisoning,
+ *   memcheck's no-access), opened only while memstats reads or writes it.
+ *
+ * LeakSanitizer counts a pointer into a block as holding it, so it needs
+ * nothing: it reports a lost block with the bytes memstats asked malloc for.
+ */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(MS_ASAN)
+#define MS_ASAN 1
+#endif
+#ifdef MS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/* valgrind's header ships with valgrind; without it there is no valgrind to tell. */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define MS_VALGRIND 1
+#endif
+#endif
+
+/* Is valgrind there? alloc.c asks once, with malloc's other facts, and passes the answer on. */
+static inline bool ms_checkers_valgrind_running(void)
+{
+#ifdef MS_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
+
+/* Open the header at `h` (`size` bytes) for memstats to read or write. */
+static inline void ms_checkers_open(void *h, size_t size, bool valgrind)
+{
+#ifdef MS_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(h, size);
+#endif
+#ifdef MS_VALGRIND
+	if (valgrind)
+		(void)VALGRIND_MAKE_MEM_DEFINED(h, size);
+#endif
+	(void)h, (void)size, (void)valgrind;
+}
+
+/* Close the header at `h` to the program again. */
+static inline void ms_checkers_close(void *h, size_t size, bool valgrind)
+{
+#ifdef MS_ASAN
+	ASAN_POISON_MEMORY_REGION(h, size);
+#endif
+#ifdef MS_VALGRIND
+	if (valgrind)
+		(void)VALGRIND_MAKE_MEM_NOACCESS(h, size);
+#endif
+	(void)h, (void)size, (void)valgrind;
+}
+
+/*
+ * The program's block `p` of `size` bytes now exists, its first `defined`
+ * bytes holding values (calloc's zeros, what realloc copied), the rest
+ * garbage until written.
+ */
+static inline void ms_checkers_block_made(void *p, size_t size, size_t defined, bool valgrind)
+{
+#ifdef MS_VALGRIND
+	if (valgrind) {
+		VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, 0);
+		if (defined)
+			(void)VALGRIND_MAKE_MEM_DEFINED(p, defined);
+	}
+#endif
+	(void)p, (void)size, (void)defined, (void)valgrind;
+}
+
+/* The program's block `p` is gone (freed, or about to move). */
+static inline void ms_checkers_block_gone(void *p, bool valgrind)
+{
+#ifdef MS_VALGRIND
+	if (valgrind)
+		VALGRIND_FREELIKE_BLOCK(p, 0);
+#endif
+	(void)p, (void)valgrind;
+}
+
+#endif
