@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "checkers.h"
 #include "internal.h"
+#include "pagemap.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -39,14 +40,14 @@ static _Atomic uint64_t malloc_facts;
  * at the far end of the block: a cache line free and malloc never touch.
  * So memstats reads the size itself, where the probes show glibc's layout.
  */
-static size_t chunk_size_field(const void *block)
+MS_HOT size_t chunk_size_field(const void *block)
 {
 	/* through an integer: to the compiler, the word is outside the block */
 	return *(const size_t *)((uintptr_t)block - sizeof(size_t));
 }
 
 /* A chunk's usable size, and malloc's own header size in `overhead`. */
-static size_t chunk_usable(const void *block, size_t *overhead)
+MS_HOT size_t chunk_usable(const void *block, size_t *overhead)
 {
 	size_t size = chunk_size_field(block);
 	*overhead = size & 2 ? 16 : 8;
@@ -74,25 +75,25 @@ static uint64_t measure_malloc_facts(void)
 }
 
 /* Racing first calls measure the same facts, so no lock is needed. */
-static inline uint64_t facts(void)
+MS_HOT uint64_t facts(void)
 {
 	uint64_t f = atomic_load_explicit(&malloc_facts, memory_order_relaxed);
 	return f ? f : measure_malloc_facts();
 }
 
 /* What memstats asks malloc for to hold `requested` bytes and the header. */
-static size_t malloc_request(size_t requested)
+MS_HOT size_t malloc_request(size_t requested)
 {
 	size_t min = FACTS_MIN_USABLE(facts());
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
 }
 
-static void *block_start(void *p)
+MS_HOT void *block_start(void *p)
 {
 	return (unsigned char *)p - MS_HEADER_SIZE;
 }
 
-static struct ms_header *header_of(void *p)
+MS_HOT struct ms_header *header_of(void *p)
 {
 	return block_start(p);
 }
@@ -104,7 +105,7 @@ static struct ms_header *header_of(void *p)
  * tells apart; none where malloc is replaced and grants exactly what is
  * asked).
  */
-static struct ms_block_sizes sizes_of(void *p, uint64_t requested, uint64_t f)
+MS_HOT struct ms_block_sizes sizes_of(void *p, uint64_t requested, uint64_t f)
 {
 	void *block = block_start(p);
 	size_t raw, overhead;
@@ -118,7 +119,7 @@ static struct ms_block_sizes sizes_of(void *p, uint64_t requested, uint64_t f)
 	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + (int64_t)overhead } };
 }
 
-static struct ms_header read_header(void *p, uint64_t f)
+MS_HOT struct ms_header read_header(void *p, uint64_t f)
 {
 	struct ms_header h;
 	struct ms_header *at = header_of(p);
@@ -131,24 +132,25 @@ static struct ms_header read_header(void *p, uint64_t f)
 /*
  * A hash of the header's fields and the block's address, so a header the
  * program overwrote (an underflow, the block before running over its
- * end) is caught with odds of 65535 in 65536 rather than trusted.
+ * end) is caught with odds of 65535 in 65536 rather than trusted. One
+ * multiply mixes them: enough against stray writes, which do not aim.
  */
-static uint16_t header_check(const void *p, const struct ms_header *h)
+MS_HOT uint16_t header_check(const void *p, const struct ms_header *h)
 {
-	uint64_t x = ((uintptr_t)p ^ h->seq ^ (uint64_t)h->line << 32 ^ h->row) *
-		     UINT64_C(0x9e3779b97f4a7c15);
-	x = (x ^ (uintptr_t)h->file ^ h->requested << 16) * UINT64_C(0xff51afd7ed558ccd);
-	return (uint16_t)(x >> 48);
+	uint64_t x = (uintptr_t)p ^ h->seq ^ (uintptr_t)h->file ^ h->requested << 16 ^
+		     (uint64_t)h->line << 32 ^ h->row;
+	return (uint16_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
 }
 
 /* False if the header cannot be one memstats wrote: the program wrote over it. */
-static bool header_intact(const void *p, const struct ms_header *h, const struct ms_block_sizes *s)
+MS_HOT bool header_intact(const void *p, const struct ms_header *h,
+			  const struct ms_block_sizes *s)
 {
 	return h->check == header_check(p, h) && h->file && h->row < ms_row_count() &&
 	       h->requested <= (uint64_t)s->bytes[MS_USABLE];
 }
 
-static void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
+MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
 			 const char *file, int line, uint64_t f)
 {
 	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
@@ -166,7 +168,7 @@ static void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t
  * The calling thread's state and its gauges for `row`. On failure returns
  * why, for the caller to report once it has put things back as they were.
  */
-static const char *gauges_for(uint32_t row, struct ms_thread **self,
+MS_HOT const char *gauges_for(uint32_t row, struct ms_thread **self,
 			      struct ms_gauge_row **gauges)
 {
 	*self = ms_thread_self();
@@ -176,7 +178,7 @@ static const char *gauges_for(uint32_t row, struct ms_thread **self,
 	return *gauges ? NULL : "no memory for this thread's counters";
 }
 
-static void *alloc_block(uint32_t row, size_t requested, bool zero, const char *function,
+MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *function,
 			 const char *file, int line)
 {
 	if (row == UINT32_MAX) {
@@ -288,7 +290,7 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 }
 
 /* Remember a block this thread just freed, for naming a second free. */
-static void remember_freed(struct ms_thread *self, uintptr_t address, const char *file, int line,
+MS_HOT void remember_freed(struct ms_thread *self, uintptr_t address, const char *file, int line,
 			   uint32_t row)
 {
 	self->freed[self->freed_next++ % MS_FREED_RING] =
@@ -341,7 +343,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
  * Take `p` out of the page map and read its header. On any problem the
  * map is left as it was, the call is reported, and false is returned.
  */
-static bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes, uint64_t f,
+MS_HOT bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes, uint64_t f,
 		       const char *function, const char *file, int line)
 {
 	if (!ms_pagemap_take(p)) {

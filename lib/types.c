@@ -13,7 +13,7 @@ ms_type ms_type_bytes = { "bytes", 1, NULL, 0, 0 };
  * table without a lock once they have read the count with acquire.
  */
 static struct ms_row_info rows[MS_MAX_ROWS];
-static _Atomic uint32_t row_count;
+_Atomic uint32_t ms_rows_registered;
 static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
@@ -29,11 +29,6 @@ static _Atomic uintptr_t tag_keys[TAG_SLOTS];   /* MS_HIDE_ADDRESS(tag); 0: empt
 static _Atomic uint32_t tag_rows[TAG_SLOTS];
 static uint32_t tag_addresses;   /* slots used, under rows_lock: at most half */
 
-uint32_t ms_row_count(void)
-{
-	return atomic_load_explicit(&row_count, memory_order_acquire);
-}
-
 const struct ms_row_info *ms_row_get(uint32_t row)
 {
 	return &rows[row];
@@ -42,7 +37,7 @@ const struct ms_row_info *ms_row_get(uint32_t row)
 /* The row named `name`, or UINT32_MAX. Called with rows_lock held. */
 static uint32_t find_row_by_name(const char *name)
 {
-	uint32_t n = atomic_load_explicit(&row_count, memory_order_relaxed);
+	uint32_t n = atomic_load_explicit(&ms_rows_registered, memory_order_relaxed);
 	for (uint32_t i = 0; i < n; i++)
 		if (strcmp(rows[i].name, name) == 0)
 			return i;
@@ -57,7 +52,7 @@ static uint32_t find_row_by_name(const char *name)
 static uint32_t add_row(const char *name, const ms_type *type, size_t element_size,
 			enum ms_misuse_kind *kind, const char **why)
 {
-	uint32_t n = atomic_load_explicit(&row_count, memory_order_relaxed);
+	uint32_t n = atomic_load_explicit(&ms_rows_registered, memory_order_relaxed);
 	if (n == MS_MAX_ROWS) {
 		*kind = MS_MISUSE_LIMIT;
 		*why = "all rows are taken";
@@ -72,7 +67,7 @@ static uint32_t add_row(const char *name, const ms_type *type, size_t element_si
 	}
 	memcpy(copy, name, len);
 	rows[n] = (struct ms_row_info){ copy, type, element_size };
-	atomic_store_explicit(&row_count, n + 1, memory_order_release);
+	atomic_store_explicit(&ms_rows_registered, n + 1, memory_order_release);
 	return n;
 }
 
@@ -163,31 +158,14 @@ static size_t tag_slot(uintptr_t hidden)
 	return (size_t)(h >> 40) % TAG_SLOTS;
 }
 
-uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, int line)
+/*
+ * The slow path of ms_row_of_tag, apart so that the lookup stays a small
+ * function: the row of a tag address not in the table yet, or whose text
+ * changed, registering the tag if its text is new.
+ */
+MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, const char *function,
+			      const char *file, int line)
 {
-	if (!tag) {
-		ms_misuse(MS_MISUSE_NULL, function, file, line, "tag is NULL");
-		return UINT32_MAX;
-	}
-	/*
-	 * A hit by address is checked against the row's name: a buffer reused
-	 * with new text (snprintf into one array, say) is a new tag.
-	 */
-	uintptr_t hidden = MS_HIDE_ADDRESS(tag);
-	size_t slot = tag_slot(hidden);
-	for (;;) {
-		uintptr_t key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
-		if (key == hidden) {
-			uint32_t row = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
-			if (strcmp(rows[row].name, tag) == 0)
-				return row;
-			break;
-		}
-		if (!key)
-			break;
-		slot = (slot + 1) % TAG_SLOTS;
-	}
-
 	pthread_mutex_lock(&rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
 	const char *why = "it is the name of a described type";
@@ -199,7 +177,7 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 		row = add_row(tag, NULL, 1, &kind, &why);
 	if (row != UINT32_MAX) {
 		/* Point the address at its row: a new slot, or the slot of its old text. */
-		slot = tag_slot(hidden);
+		size_t slot = tag_slot(hidden);
 		uintptr_t key;
 		while ((key = atomic_load_explicit(&tag_keys[slot], memory_order_relaxed)) &&
 		       key != hidden)
@@ -216,4 +194,29 @@ uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, 
 	if (row == UINT32_MAX)
 		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s", tag, why);
 	return row;
+}
+
+uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, int line)
+{
+	if (!tag) {
+		ms_misuse(MS_MISUSE_NULL, function, file, line, "tag is NULL");
+		return UINT32_MAX;
+	}
+	/*
+	 * A hit by address is checked against the row's name: a buffer reused
+	 * with new text (snprintf into one array, say) is a new tag.
+	 */
+	uintptr_t hidden = MS_HIDE_ADDRESS(tag);
+	for (size_t slot = tag_slot(hidden);; slot = (slot + 1) % TAG_SLOTS) {
+		uintptr_t key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
+		if (key == hidden) {
+			uint32_t row = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
+			if (strcmp(rows[row].name, tag) == 0)
+				return row;
+			break;
+		}
+		if (!key)
+			break;
+	}
+	return register_tag(tag, hidden, function, file, line);
 }
