@@ -56,30 +56,34 @@ static inline bool ms_checkers_valgrind_running(void)
 #endif
 }
 
-/* Open the header at `h` (`size` bytes) for memstats to read or write. */
-static inline void ms_checkers_open(void *h, size_t size, bool valgrind)
+/* Open (`open`) or close the header at `h` (`size` bytes) to everyone but memstats. */
+static inline void ms_checkers_header_access(void *h, size_t size, bool open, bool valgrind)
 {
 #ifdef MS_ASAN
-	ASAN_UNPOISON_MEMORY_REGION(h, size);
+	if (open)
+		ASAN_UNPOISON_MEMORY_REGION(h, size);
+	else
+		ASAN_POISON_MEMORY_REGION(h, size);
 #endif
 #ifdef MS_VALGRIND
-	if (valgrind)
+	if (valgrind && open)
 		(void)VALGRIND_MAKE_MEM_DEFINED(h, size);
+	else if (valgrind)
+		(void)VALGRIND_MAKE_MEM_NOACCESS(h, size);
 #endif
-	(void)h, (void)size, (void)valgrind;
+	(void)h, (void)size, (void)open, (void)valgrind;
+}
+
+/* Open the header at `h` for memstats to read or write. */
+static inline void ms_checkers_open(void *h, size_t size, bool valgrind)
+{
+	ms_checkers_header_access(h, size, true, valgrind);
 }
 
 /* Close the header at `h` to the program again. */
 static inline void ms_checkers_close(void *h, size_t size, bool valgrind)
 {
-#ifdef MS_ASAN
-	ASAN_POISON_MEMORY_REGION(h, size);
-#endif
-#ifdef MS_VALGRIND
-	if (valgrind)
-		(void)VALGRIND_MAKE_MEM_NOACCESS(h, size);
-#endif
-	(void)h, (void)size, (void)valgrind;
+	ms_checkers_header_access(h, size, false, valgrind);
 }
 
 /*

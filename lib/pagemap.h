@@ -70,6 +70,17 @@ MS_HOT struct ms_leaf *ms_leaf_at(const struct ms_position *pos)
 	return m ? atomic_load_explicit(&m->leaves[pos->mid_index], memory_order_acquire) : NULL;
 }
 
+/* The word holding `p`'s bit, with the bit in *bit; NULL if `p` has none (yet). */
+MS_HOT _Atomic uint64_t *ms_word_of(const void *p, uint64_t *bit)
+{
+	struct ms_position pos;
+	struct ms_leaf *l = ms_position_of(p, &pos) ? ms_leaf_at(&pos) : NULL;
+	if (!l)
+		return NULL;
+	*bit = pos.bit;
+	return &l->words[pos.word];
+}
+
 /* ms_pagemap_set where the leaf is not made yet: make the nodes first. */
 bool ms_pagemap_set_new_leaf(const struct ms_position *pos);
 
@@ -100,32 +111,26 @@ MS_HOT bool ms_pagemap_set(const void *p)
 /* Unmark `p`; true if it was marked (so exactly one caller wins). */
 MS_HOT bool ms_pagemap_take(const void *p)
 {
-	struct ms_position pos;
-	if (!ms_position_of(p, &pos))
+	uint64_t bit, old;
+	_Atomic uint64_t *w = ms_word_of(p, &bit);
+	if (!w)
 		return false;
-	struct ms_leaf *l = ms_leaf_at(&pos);
-	if (!l)
-		return false;
-	_Atomic uint64_t *w = &l->words[pos.word];
-	uint64_t old;
 	if (__libc_single_threaded) {
 		old = atomic_load_explicit(w, memory_order_relaxed);
-		if (old & pos.bit)
-			atomic_store_explicit(w, old & ~pos.bit, memory_order_relaxed);
+		if (old & bit)
+			atomic_store_explicit(w, old & ~bit, memory_order_relaxed);
 	} else {
-		old = atomic_fetch_and_explicit(w, ~pos.bit, memory_order_relaxed);
+		old = atomic_fetch_and_explicit(w, ~bit, memory_order_relaxed);
 	}
-	return old & pos.bit;
+	return old & bit;
 }
 
 /* True if `p` starts a live block. */
 MS_HOT bool ms_pagemap_test(const void *p)
 {
-	struct ms_position pos;
-	if (!ms_position_of(p, &pos))
-		return false;
-	struct ms_leaf *l = ms_leaf_at(&pos);
-	return l && (atomic_load_explicit(&l->words[pos.word], memory_order_relaxed) & pos.bit);
+	uint64_t bit;
+	_Atomic uint64_t *w = ms_word_of(p, &bit);
+	return w && (atomic_load_explicit(w, memory_order_relaxed) & bit);
 }
 
 /*

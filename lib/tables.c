@@ -13,6 +13,7 @@
  */
 #define ARENA_SIZE ((size_t)64 << 10)
 #define PAGE_SIZE_ ((size_t)4096)
+#define CACHE_LINE ((size_t)64)
 
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *arena_next;
@@ -30,7 +31,12 @@ static void *map_zeroed(size_t size)
 
 void *ms_table_alloc(size_t size)
 {
-	size = (size + 15) & ~(size_t)15;              /* keep every table 16-aligned */
+	/*
+	 * Every table starts on a cache line of its own: two threads' states
+	 * or gauge rows carved side by side must not share a line, or each
+	 * allocation in one thread would evict the other's counters.
+	 */
+	size = (size + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
 	if (size >= ARENA_SIZE / 4)
 		return map_zeroed((size + PAGE_SIZE_ - 1) & ~(PAGE_SIZE_ - 1));
 

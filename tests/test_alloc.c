@@ -364,6 +364,28 @@ static void test_usable_matches_raw_malloc(void **state)
 	}
 }
 
+/*
+ * A block past glibc's largest mmap threshold (32 MiB) is mmapped, with a
+ * 16-byte chunk header: memstats reads that from the chunk's size word as
+ * malloc_usable_size would, less its own 32-byte header.
+ */
+static void test_usable_of_mmapped_block(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	size_t n = (size_t)64 << 20;
+	unsigned char *p = ms_alloc_bytes(n, "ta mmapped");
+	assert_non_null(p);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	size_t malloc_usable = malloc_usable_size(p - 32);
+	assert_int_equal(malloc_usable % 16, 0);            /* mmapped, not a heap chunk */
+	assert_i64_equal(info.bytes[MS_USABLE], (int64_t)malloc_usable - 32);
+	assert_i64_equal(info.bytes[MS_FOOTPRINT], info.bytes[MS_USABLE] + 16);
+	assert_true(info.bytes[MS_USABLE] >= (int64_t)n);
+	ms_free(p);
+}
+
 /* Under ASan or valgrind malloc grants what is asked: usable = max(requested, 1). */
 static void test_usable_under_replaced_malloc(void **state)
 {
@@ -458,6 +480,7 @@ int main(void)
 		ms_test(test_zero_size_requests),
 		ms_test(test_sizes_relations),
 		ms_test(test_usable_matches_raw_malloc),
+		ms_test(test_usable_of_mmapped_block),
 		ms_test(test_usable_under_replaced_malloc),
 		ms_test(test_sequence_numbers),
 		ms_test(test_block_info_rejects_non_blocks),
