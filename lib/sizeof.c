@@ -1,29 +1,151 @@
 /* sizeof.c: how big a block is, alone or with everything its described fields reach. */
 #include "internal.h"
+#include "pagemap.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* The visited set: block address -> where it was counted               */
+/* The visited set: a bit per 16-byte granule, for one sizing          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Laid out like the page map (pagemap.h): only blocks ms_block_lookup has
+ * found live are tested or marked, and malloc starts those on distinct
+ * 16-byte granules, so a block is one bit, in leaves of 4 KiB covering
+ * 512 KiB of address space, made on first use. Blocks allocated together
+ * share a few leaves, so a walk over a million blocks touches 512 KiB of
+ * bits where a hash of their addresses touched 48 MiB at random. It lives
+ * for one sizing call and comes from malloc, freed at its end (the page
+ * map's nodes are permanent). Instead of the page map's 2 MiB root, the
+ * few leaves one sizing makes are found through a small hash of their
+ * regions, with the last leaf used kept at hand: most steps of a walk stay
+ * in the region of the step before.
+ */
+#define REGION_SHIFT (MS_GRANULE_SHIFT + MS_LEAF_BITS)   /* the address space one leaf covers */
+
+struct visited_leaf {
+	uint64_t words[MS_LEAF_WORDS];
+};
+
+struct region_slot {
+	uintptr_t region;                /* address >> REGION_SHIFT */
+	struct visited_leaf *leaf;       /* NULL: an empty slot */
+};
+
+struct visited {
+	struct region_slot *slots;
+	size_t capacity;                 /* a power of two, or 0 before the first leaf */
+	size_t used;
+	uintptr_t last_region;           /* where `last_leaf` lies, if not NULL */
+	struct visited_leaf *last_leaf;
+};
+
+static struct region_slot *region_find(struct region_slot *slots, size_t capacity,
+				       uintptr_t region)
+{
+	size_t i = (size_t)((region * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (capacity - 1);
+	while (slots[i].leaf && slots[i].region != region)
+		i = (i + 1) & (capacity - 1);
+	return &slots[i];
+}
+
+/* The leaf of `region`, or NULL if none is made yet. */
+static struct visited_leaf *leaf_of(struct visited *v, uintptr_t region)
+{
+	if (v->last_leaf && v->last_region == region)
+		return v->last_leaf;
+	struct visited_leaf *leaf = v->capacity ? region_find(v->slots, v->capacity, region)->leaf
+						: NULL;
+	if (leaf) {
+		v->last_region = region;
+		v->last_leaf = leaf;
+	}
+	return leaf;
+}
+
+/* Make the leaf of `region`, which has none yet; NULL if memory ran out. */
+static struct visited_leaf *make_leaf(struct visited *v, uintptr_t region)
+{
+	if (v->used * 2 >= v->capacity) {      /* at most half full: probes stay short */
+		size_t capacity = v->capacity ? v->capacity * 2 : 16;
+		struct region_slot *slots = ms_raw_calloc(capacity, sizeof *slots);
+		if (!slots)
+			return NULL;
+		for (size_t i = 0; i < v->capacity; i++)
+			if (v->slots[i].leaf)
+				*region_find(slots, capacity, v->slots[i].region) = v->slots[i];
+		free(v->slots);
+		v->slots = slots;
+		v->capacity = capacity;
+	}
+	struct visited_leaf *leaf = ms_raw_calloc(1, sizeof *leaf);
+	if (!leaf)
+		return NULL;
+	*region_find(v->slots, v->capacity, region) = (struct region_slot){ region, leaf };
+	v->used++;
+	v->last_region = region;
+	v->last_leaf = leaf;
+	return leaf;
+}
+
+/* Where block `p`'s bit lies in a leaf. */
+static size_t word_of(uintptr_t p)
+{
+	return (size_t)(p >> (MS_GRANULE_SHIFT + 6)) % MS_LEAF_WORDS;
+}
+
+static uint64_t bit_of(uintptr_t p)
+{
+	return UINT64_C(1) << ((p >> MS_GRANULE_SHIFT) % 64);
+}
+
+static bool visited_test(struct visited *v, const void *p)
+{
+	struct visited_leaf *leaf = leaf_of(v, (uintptr_t)p >> REGION_SHIFT);
+	return leaf && (leaf->words[word_of((uintptr_t)p)] & bit_of((uintptr_t)p));
+}
+
+/* Mark the live block `p` visited; false if memory ran out. */
+static bool visited_mark(struct visited *v, const void *p)
+{
+	uintptr_t region = (uintptr_t)p >> REGION_SHIFT;
+	struct visited_leaf *leaf = leaf_of(v, region);
+	if (!leaf && !(leaf = make_leaf(v, region)))
+		return false;
+	leaf->words[word_of((uintptr_t)p)] |= bit_of((uintptr_t)p);
+	return true;
+}
+
+static void visited_free(struct visited *v)
+{
+	for (size_t i = 0; i < v->capacity; i++)
+		free(v->slots[i].leaf);
+	free(v->slots);
+}
+
+/* ------------------------------------------------------------------ */
+/* Where each block was counted, for sized trees only                  */
 /* ------------------------------------------------------------------ */
 
 struct tnode;
 
 /*
- * Open addressing with linear probing, at most half full, so a lookup is
- * O(1) on average however large the graph. It lives only for one sizing,
- * so the plain addresses in it never hide a leak from a leak checker.
+ * A shared block's node in a sized tree says where the block was counted,
+ * so a tree keeps, beside the visited bits, each counted block's node:
+ * open addressing with linear probing, at most half full. Plain deep
+ * sizing needs only the bits and never makes it. It lives only for one
+ * sizing, so the plain addresses in it never hide a leak from a leak checker.
  */
-struct visit {
+struct counted {
 	uintptr_t block;          /* 0: empty slot */
 	struct tnode *node;       /* the tree node that counted it, or its nearest ancestor */
 	int below;                /* counted below `node`, past the tree's detail */
 };
 
-struct visited {
-	struct visit *slots;
+struct counted_map {
+	struct counted *slots;
 	size_t capacity;          /* a power of two */
 	size_t used;
 };
@@ -33,28 +155,31 @@ static size_t slot_of(uintptr_t block, size_t capacity)
 	return (size_t)(((block >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (capacity - 1);
 }
 
-static struct visit *visited_find(struct visited *v, uintptr_t block)
+static struct counted *counted_find(struct counted_map *m, uintptr_t block)
 {
-	size_t i = slot_of(block, v->capacity);
-	while (v->slots[i].block && v->slots[i].block != block)
-		i = (i + 1) & (v->capacity - 1);
-	return &v->slots[i];
+	size_t i = slot_of(block, m->capacity);
+	while (m->slots[i].block && m->slots[i].block != block)
+		i = (i + 1) & (m->capacity - 1);
+	return &m->slots[i];
 }
 
-static bool visited_grow(struct visited *v)
+/* Room for one more entry; false, and the map unchanged, if memory ran out. */
+static bool counted_make_room(struct counted_map *m)
 {
-	size_t capacity = v->capacity ? v->capacity * 2 : 256;
-	struct visit *old = v->slots;
-	size_t old_capacity = v->capacity;
-	v->slots = ms_raw_calloc(capacity, sizeof *v->slots);
-	if (!v->slots) {
-		v->slots = old;
+	if (m->used * 2 < m->capacity)
+		return true;
+	size_t capacity = m->capacity ? m->capacity * 2 : 256;
+	struct counted *old = m->slots;
+	size_t old_capacity = m->capacity;
+	m->slots = ms_raw_calloc(capacity, sizeof *m->slots);
+	if (!m->slots) {
+		m->slots = old;
 		return false;
 	}
-	v->capacity = capacity;
+	m->capacity = capacity;
 	for (size_t i = 0; i < old_capacity; i++)
 		if (old[i].block)
-			*visited_find(v, old[i].block) = old[i];
+			*counted_find(m, old[i].block) = old[i];
 	free(old);
 	return true;
 }
@@ -119,6 +244,7 @@ struct sizing {
 	struct ms_deep found;
 	int64_t every_notion[MS_NOTION_COUNT];   /* found.bytes in each notion */
 	struct visited visited;
+	struct counted_map counted;    /* only with a tree */
 	struct frame *stack;
 	size_t depth, stack_capacity;
 	size_t nodes;                  /* made so far */
@@ -165,20 +291,20 @@ static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char
 	return n;
 }
 
-static bool push(struct sizing *z, struct frame f)
+/* A new frame on top of the stack, for the caller to fill; NULL if memory ran out. */
+static struct frame *push(struct sizing *z)
 {
 	if (z->depth == z->stack_capacity) {
 		size_t capacity = z->stack_capacity * 2 + 16;
 		struct frame *grown = ms_raw_realloc(z->stack, capacity * sizeof *grown);
 		if (!grown) {
 			z->out_of_memory = true;
-			return false;
+			return NULL;
 		}
 		z->stack = grown;
 		z->stack_capacity = capacity;
 	}
-	z->stack[z->depth++] = f;
-	return true;
+	return &z->stack[z->depth++];
 }
 
 static const char *describe_field(const struct reference *r, char *buf, size_t cap)
@@ -199,20 +325,25 @@ static size_t capacity_of(uint64_t requested, size_t element_size)
 	return (size_t)(requested / element_size);
 }
 
-/*
- * Follow one reference: count its block unless already counted, make its
- * tree node if within detail, and push an iterator over what it holds.
- */
-static struct tnode *follow(struct sizing *z, const struct reference *r, struct tnode *above,
-			   int depth)
+/* The tree node of reference `r` below `above`, named after its field. */
+static struct tnode *new_field_node(struct sizing *z, const struct reference *r,
+				    struct tnode *above)
 {
-	if (!r->target)
-		return NULL;
-	bool in_tree = depth <= z->detail && (above || !r->field_name);
 	const char *name = r->field_name ? r->field_name : "";
 	/* Pointer-array entries, and elements of a pointer type, are just "[i]". */
 	const char *leaf_name =
 		r->entry || (r->index != NO_INDEX && strcmp(name, "*") == 0) ? "" : name;
+	return new_node(z, above, "", leaf_name, r->index);
+}
+
+/*
+ * Follow one reference (not NULL): count its block unless already counted,
+ * make its tree node if within detail, and push an iterator over what it holds.
+ */
+static struct tnode *follow(struct sizing *z, const struct reference *r, struct tnode *above,
+			   int depth)
+{
+	bool in_tree = depth <= z->detail && (above || !r->field_name);
 	char where[160];
 
 	struct ms_header t;
@@ -223,23 +354,19 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 			  "%s points at memory memstats did not hand out (or inside a block); "
 			  "not counted",
 			  describe_field(r, where, sizeof where));
-		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		struct tnode *n = in_tree ? new_field_node(z, r, above) : NULL;
 		if (n)
 			n->untracked = 1;
 		return n;
 	}
 
-	if (z->visited.used * 2 >= z->visited.capacity && !visited_grow(&z->visited)) {
-		z->out_of_memory = true;
-		return NULL;
-	}
-	struct visit *v = visited_find(&z->visited, (uintptr_t)r->target);
-	if (v->block) {
+	if (visited_test(&z->visited, r->target)) {
 		z->found.shared++;
-		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		struct tnode *n = in_tree ? new_field_node(z, r, above) : NULL;
 		if (n) {
-			n->counted_at = v->node;
-			n->counted_below = v->below;
+			const struct counted *c = counted_find(&z->counted, (uintptr_t)r->target);
+			n->counted_at = c->node;
+			n->counted_below = c->below;
 		}
 		return n;
 	}
@@ -252,12 +379,18 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
 			  "%s is described as '%s' but points at a block of '%s'; not counted",
 			  describe_field(r, where, sizeof where), walk_as->name, row->name);
-		struct tnode *n = in_tree ? new_node(z, above, "", leaf_name, r->index) : NULL;
+		struct tnode *n = in_tree ? new_field_node(z, r, above) : NULL;
 		if (n)
 			n->mistyped = 1;
 		return n;
 	}
 
+	bool building_tree = z->detail >= 0;
+	if (!visited_mark(&z->visited, r->target) ||
+	    (building_tree && !counted_make_room(&z->counted))) {
+		z->out_of_memory = true;
+		return NULL;
+	}
 	int64_t bytes = sizes.bytes[z->notion];
 	z->found.bytes += bytes;
 	for (int notion = 0; notion < MS_NOTION_COUNT; notion++)
@@ -265,7 +398,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	z->found.blocks++;
 	struct tnode *n = NULL;
 	if (in_tree) {
-		n = r->field_name ? new_node(z, above, "", leaf_name, r->index)
+		n = r->field_name ? new_field_node(z, r, above)
 				  : new_node(z, NULL, row->name, "", NO_INDEX);
 		if (n && !r->field_name && row->type && t.requested != row->element_size) {
 			char *named = ms_raw_malloc(strlen(row->name) + 32);
@@ -285,8 +418,11 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	struct tnode *owner = n ? n : above;
 	if (owner)
 		owner->size += bytes;
-	*v = (struct visit){ (uintptr_t)r->target, n ? n : above, n == NULL };
-	z->visited.used++;
+	if (building_tree) {
+		*counted_find(&z->counted, (uintptr_t)r->target) =
+			(struct counted){ (uintptr_t)r->target, n ? n : above, n == NULL };
+		z->counted.used++;
+	}
 
 	if (r->kind == MS_FIELD_STRING || !walk_as)
 		return n;
@@ -301,16 +437,18 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	}
 	if (count == 0 || (r->kind != MS_FIELD_PTR_ARRAY && walk_as->field_count == 0))
 		return n;
-	push(z, (struct frame){
+	struct frame *f = push(z);
+	if (f)
+		*f = (struct frame){
 			.base = r->target,
 			.type = walk_as,
 			.count = count,
 			.pointers = r->kind == MS_FIELD_PTR_ARRAY,
-			.field_name = name,
+			.field_name = r->field_name,
 			.owner = r->owner,
 			.node = n ? n : above,
 			.depth = n ? depth + 1 : z->detail + 1,
-		});
+		};
 	return n;
 }
 
@@ -356,7 +494,8 @@ static struct tnode *size_from(struct sizing *z, const void *p)
 		struct tnode *above;
 		int depth;
 		struct reference r = next_reference(z, &above, &depth);
-		follow(z, &r, above, depth);
+		if (r.target)            /* a NULL pointer holds nothing */
+			follow(z, &r, above, depth);
 	}
 	return root;
 }
@@ -498,7 +637,8 @@ static bool start_sizing(const void *p, enum ms_notion notion, const char *funct
 
 static void end_sizing(struct sizing *z)
 {
-	free(z->visited.slots);
+	visited_free(&z->visited);
+	free(z->counted.slots);
 	free(z->stack);
 	if (z->out_of_memory) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, z->function, z->file, z->line,

@@ -1616,6 +1616,47 @@ static void test_big_tree_sizes(void **state)
 	free(all);
 }
 
+/* A node as big as a visited-set leaf's reach, so each lies in its own 512 KiB of address space. */
+struct ts_far {
+	struct ts_far *next, *prev;
+	char pad[600 * 1024];
+};
+static MS_TYPE(ts_far_type, struct ts_far,
+	       MS_PTR(struct ts_far, next, &ts_far_type),
+	       MS_PTR(struct ts_far, prev, &ts_far_type));
+
+/* A ring of blocks far apart, linked both ways: each counted once, and every other reference shared. */
+static void test_far_apart_blocks_counted_once(void **state)
+{
+	(void)state;
+	enum { N = 24 };
+	struct ts_far *ring[N];
+	for (size_t i = 0; i < N; i++) {
+		ring[i] = ms_alloc(&ts_far_type, 1);
+		assert_non_null(ring[i]);
+	}
+	for (size_t i = 0; i < N; i++) {
+		ring[i]->next = ring[(i + 1) % N];
+		ring[i]->prev = ring[(i + N - 1) % N];
+	}
+	struct ms_deep found;
+	assert_i64_equal(DEEP(ring[0], MS_REQUESTED, &found), N * (int64_t)sizeof(struct ts_far));
+	assert_i64_equal(found.blocks, N);
+	assert_i64_equal(found.shared, N + 1);      /* 2N references, N - 1 of them counting */
+
+	/* the whole walk as a tree: every shared node names where its block was counted */
+	struct ts_facts f;
+	struct ms_sized *t = ms_sized(ring[0], N, MS_REQUESTED);
+	ts_check_tree(t, N, &f, __FILE__, __LINE__);
+	assert_i64_equal(f.nodes, 2 * N + 1);
+	assert_i64_equal(f.shared_nodes, N + 1);
+	free(f.all);
+	ms_sized_free(t);
+
+	for (size_t i = 0; i < N; i++)
+		ms_free(ring[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1640,6 +1681,7 @@ int main(void)
 		ms_test(test_sized_print_exact),
 		ms_test(test_long_list_no_stack_overflow),
 		ms_test(test_big_tree_sizes),
+		ms_test(test_far_apart_blocks_counted_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
