@@ -469,14 +469,17 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	return q;
 }
 
-bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
-	if (!ms_pagemap_test(p))
-		return false;
 	uint64_t f = facts();
 	*h = read_header((void *)p, f);
 	*sizes = sizes_of((void *)p, h->requested, f);
 	return header_intact(p, h, sizes);
+}
+
+bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+{
+	return ms_pagemap_test(p) && ms_block_read(p, h, sizes);
 }
 
 int ms_block_info(const void *p, struct ms_block_info *info)

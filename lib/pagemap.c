@@ -106,8 +106,11 @@ const void *ms_pagemap_find_below(const void *p, size_t max_distance)
 	}
 }
 
-void ms_pagemap_each(void (*visit)(const void *block, void *context), void *context)
+void ms_pagemap_each(void (*visit)(const void *const *blocks, size_t count, void *context),
+		     void *context)
 {
+	const void *batch[MS_PAGEMAP_BATCH];
+	size_t count = 0;
 	for (uintptr_t r = 0; r < (1u << MS_ROOT_BITS); r++) {
 		struct ms_mid *m = atomic_load_explicit(&ms_pagemap_root[r], memory_order_acquire);
 		for (uintptr_t i = 0; m && i < (1u << MS_MID_BITS); i++) {
@@ -117,9 +120,15 @@ void ms_pagemap_each(void (*visit)(const void *block, void *context), void *cont
 				uintptr_t first = ((r << MS_MID_BITS | i) << MS_LEAF_BITS) + w * 64;
 				for (; bits; bits &= bits - 1) {
 					uintptr_t g = first + (uintptr_t)__builtin_ctzll(bits);
-					visit((const void *)(g << MS_GRANULE_SHIFT), context);
+					batch[count++] = (const void *)(g << MS_GRANULE_SHIFT);
+					if (count == MS_PAGEMAP_BATCH) {
+						visit(batch, count, context);
+						count = 0;
+					}
 				}
 			}
 		}
 	}
+	if (count)
+		visit(batch, count, context);
 }

@@ -147,9 +147,13 @@ bool ms_pagemap_reserve(void);
 const void *ms_pagemap_find_below(const void *p, size_t max_distance);
 
 /*
- * Call `visit` for every live block start, in address order. The blocks
- * are read by `visit` at its own risk: another thread may free one meanwhile.
+ * Call `visit` with every live block start, in address order, in batches
+ * of at most MS_PAGEMAP_BATCH: a whole batch of addresses is known before
+ * any block is read, so `visit` can prefetch ahead. The blocks are read by
+ * `visit` at its own risk: another thread may free one meanwhile.
  */
-void ms_pagemap_each(void (*visit)(const void *block, void *context), void *context);
+#define MS_PAGEMAP_BATCH 256   /* 2 KiB of addresses on the stack */
+void ms_pagemap_each(void (*visit)(const void *const *blocks, size_t count, void *context),
+		     void *context);
 
 #endif
