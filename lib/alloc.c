@@ -219,8 +219,7 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 		return NULL;
 	}
 	struct ms_block_sizes sizes = sizes_of(p, requested, f);
-	ms_gauge_count_in(gauges, &sizes);
-	ms_gauge_count_in(&self->all, &sizes);
+	ms_count_in(gauges, &self->all, &sizes);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & FACTS_VALGRIND);
 	return p;
 }
@@ -380,8 +379,7 @@ void ms_free_at(void *p, const char *file, int line)
 		ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept", why);
 		return;
 	}
-	ms_gauge_count_out(gauges, &sizes);
-	ms_gauge_count_out(&self->all, &sizes);
+	ms_count_out(gauges, &self->all, &sizes);
 	remember_freed(self, (uintptr_t)p, file, line, h.row);
 	ms_checkers_block_gone(p, f & FACTS_VALGRIND);
 	ms_checkers_open(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
@@ -442,8 +440,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = ENOMEM;
 		return NULL;
 	}
-	ms_gauge_count_out(gauges, &old_sizes);
-	ms_gauge_count_out(&self->all, &old_sizes);
+	ms_count_out(gauges, &self->all, &old_sizes);
 	void *q = moved + MS_HEADER_SIZE;
 	if ((uintptr_t)q != old_address)
 		remember_freed(self, old_address, file, line, h.row);
@@ -464,8 +461,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		return q;
 	}
 	struct ms_block_sizes sizes = sizes_of(q, bytes, f);
-	ms_gauge_count_in(gauges, &sizes);
-	ms_gauge_count_in(&self->all, &sizes);
+	ms_count_in(gauges, &self->all, &sizes);
 	return q;
 }
 

@@ -91,42 +91,58 @@ struct ms_gauge_row *ms_thread_row_slow(struct ms_thread *t, uint32_t row)
 	return &chunk[row % MS_ROWS_PER_CHUNK];
 }
 
-/* Thread `t`'s gauges for `row` (UINT32_MAX: the whole program), or NULL. */
+/* Thread `t`'s gauges for `row`, or NULL if it never counted in that row's chunk. */
 static struct ms_gauge_row *existing_row(struct ms_thread *t, uint32_t row)
 {
-	if (row == UINT32_MAX)
-		return &t->all;
 	struct ms_gauge_row *chunk =
 		atomic_load_explicit(&t->chunks[row / MS_ROWS_PER_CHUNK], memory_order_acquire);
 	return chunk ? &chunk[row % MS_ROWS_PER_CHUNK] : NULL;
+}
+
+/* Measure `m` of a sum of gauges. */
+static struct ms_gauge *measure(struct ms_gauges *g, int m)
+{
+	return m == 0 ? &g->blocks : &g->bytes[m - 1];
+}
+
+/* Add thread `t`'s whole-program counters to `out`: its rows' totals, its own current and peak. */
+static void add_program(struct ms_thread *t, struct ms_gauges *out)
+{
+	for (int m = 0; m < MS_MEASURES; m++) {
+		measure(out, m)->current += ms_gauge_load(&t->all.current[m]);
+		measure(out, m)->peak += ms_gauge_load(&t->all.peak[m]);
+	}
+	for (uint32_t r = 0, rows = ms_row_count(); r < rows; r++) {
+		struct ms_gauge_row *g = existing_row(t, r);
+		for (int m = 0; g && m < MS_MEASURES; m++)
+			measure(out, m)->total += ms_gauge_load(&g->total[m]);
+	}
 }
 
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 {
 	*out = (struct ms_gauges){ { 0, 0, 0 }, { { 0, 0, 0 } } };
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
-		struct ms_gauge_row *g = existing_row(t, row);
-		if (!g)
+		if (row == UINT32_MAX) {
+			add_program(t, out);
 			continue;
-		for (int m = 0; m < MS_MEASURES; m++) {
-			struct ms_gauge *sum = m == 0 ? &out->blocks : &out->bytes[m - 1];
-			sum->current += ms_gauge_load(&g->current[m]);
-			sum->peak += ms_gauge_load(&g->peak[m]);
-			sum->total += ms_gauge_load(&g->total[m]);
+		}
+		struct ms_gauge_row *g = existing_row(t, row);
+		for (int m = 0; g && m < MS_MEASURES; m++) {
+			measure(out, m)->current += ms_gauge_load(&g->current[m]);
+			measure(out, m)->peak += ms_gauge_load(&g->peak[m]);
+			measure(out, m)->total += ms_gauge_load(&g->total[m]);
 		}
 	}
 }
 
-/* Restart each peak at the current value; also zero everything if `zero`. */
-static void reset_row(struct ms_gauge_row *g, bool zero)
+/* Restart each peak at its current value, or zero both if `zero`. */
+static void reset_peaks(_Atomic int64_t *current, _Atomic int64_t *peak, bool zero)
 {
 	for (int m = 0; m < MS_MEASURES; m++) {
-		int64_t now = zero ? 0 : ms_gauge_load(&g->current[m]);
-		ms_gauge_store(&g->peak[m], now);
-		if (zero) {
-			ms_gauge_store(&g->current[m], 0);
-			ms_gauge_store(&g->total[m], 0);
-		}
+		if (zero)
+			ms_gauge_store(&current[m], 0);
+		ms_gauge_store(&peak[m], ms_gauge_load(&current[m]));
 	}
 }
 
@@ -135,11 +151,14 @@ void ms_gauges_reset(enum ms_gauges_reset_what what)
 	bool zero = what == MS_ZERO_EVERYTHING;
 	uint32_t rows = what == MS_RESTART_PROGRAM_PEAKS ? 0 : ms_row_count();
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next) {
-		reset_row(&t->all, zero);
+		reset_peaks(t->all.current, t->all.peak, zero);
 		for (uint32_t r = 0; r < rows; r++) {
 			struct ms_gauge_row *g = existing_row(t, r);
-			if (g)
-				reset_row(g, zero);
+			if (!g)
+				continue;
+			reset_peaks(g->current, g->peak, zero);
+			for (int m = 0; zero && m < MS_MEASURES; m++)
+				ms_gauge_store(&g->total[m], 0);
 		}
 		if (zero)
 			atomic_store_explicit(&t->next_seq, 0, memory_order_relaxed);

@@ -160,6 +160,16 @@ struct ms_gauge_row {
 	_Atomic int64_t total[MS_MEASURES];
 };
 
+/*
+ * A thread's whole-program counters: current and peak, which no sum of
+ * rows gives (the peak is of the sum). Its totals are the sums of its
+ * rows' totals, added up when asked, one update fewer per measure.
+ */
+struct ms_program_row {
+	_Atomic int64_t current[MS_MEASURES];
+	_Atomic int64_t peak[MS_MEASURES];
+};
+
 #define MS_ROWS_PER_CHUNK 64u
 #define MS_ROW_CHUNKS (MS_MAX_ROWS / MS_ROWS_PER_CHUNK)
 
@@ -180,7 +190,7 @@ struct ms_freed {
 };
 
 struct ms_thread {
-	struct ms_gauge_row all;                          /* every row together */
+	struct ms_program_row all;                        /* every row together */
 	_Atomic(struct ms_gauge_row *) chunks[MS_ROW_CHUNKS];
 	_Atomic uint64_t next_seq;                        /* last number handed out */
 	uint64_t slot;                                    /* fixed at creation */
@@ -218,41 +228,62 @@ static inline void ms_gauge_store(_Atomic int64_t *v, int64_t value)
 	atomic_store_explicit(v, value, memory_order_relaxed);
 }
 
-/* Count `delta` into measure `m` of a gauge row: current, total and peak. */
-MS_HOT void ms_gauge_in(struct ms_gauge_row *g, int m, int64_t delta)
+static inline void ms_gauge_add(_Atomic int64_t *v, int64_t delta)
 {
-	int64_t now = ms_gauge_load(&g->current[m]) + delta;
-	ms_gauge_store(&g->current[m], now);
-	ms_gauge_store(&g->total[m], ms_gauge_load(&g->total[m]) + delta);
-	if (now > ms_gauge_load(&g->peak[m]))
-		ms_gauge_store(&g->peak[m], now);
+	ms_gauge_store(v, ms_gauge_load(v) + delta);
 }
 
-MS_HOT void ms_gauge_out(struct ms_gauge_row *g, int m, int64_t delta)
+/* Raise `current` by `delta` (>= 0), and `peak` with it. */
+MS_HOT void ms_gauge_rise(_Atomic int64_t *current, _Atomic int64_t *peak, int64_t delta)
 {
-	ms_gauge_store(&g->current[m], ms_gauge_load(&g->current[m]) - delta);
+	int64_t now = ms_gauge_load(current) + delta;
+	ms_gauge_store(current, now);
+	if (now > ms_gauge_load(peak))
+		ms_gauge_store(peak, now);
 }
 
 /*
- * Count one block of `sizes` in or out of a gauge row. Spelled out, not
- * looped: gcc -O2 keeps a 4-step loop, and it costs the hot path about 7 ns.
+ * Count `delta` of measure `m` in: the row's current, total and peak, and
+ * the program's current and peak.
  */
-_Static_assert(MS_NOTION_COUNT == 3, "ms_gauge_count_in and _out name every notion");
-
-MS_HOT void ms_gauge_count_in(struct ms_gauge_row *g, const struct ms_block_sizes *s)
+MS_HOT void ms_measure_in(struct ms_gauge_row *g, struct ms_program_row *all, int m,
+			  int64_t delta)
 {
-	ms_gauge_in(g, 0, 1);
-	ms_gauge_in(g, 1 + MS_REQUESTED, s->bytes[MS_REQUESTED]);
-	ms_gauge_in(g, 1 + MS_USABLE, s->bytes[MS_USABLE]);
-	ms_gauge_in(g, 1 + MS_FOOTPRINT, s->bytes[MS_FOOTPRINT]);
+	ms_gauge_rise(&g->current[m], &g->peak[m], delta);
+	ms_gauge_add(&g->total[m], delta);
+	ms_gauge_rise(&all->current[m], &all->peak[m], delta);
 }
 
-MS_HOT void ms_gauge_count_out(struct ms_gauge_row *g, const struct ms_block_sizes *s)
+MS_HOT void ms_measure_out(struct ms_gauge_row *g, struct ms_program_row *all, int m,
+			   int64_t delta)
 {
-	ms_gauge_out(g, 0, 1);
-	ms_gauge_out(g, 1 + MS_REQUESTED, s->bytes[MS_REQUESTED]);
-	ms_gauge_out(g, 1 + MS_USABLE, s->bytes[MS_USABLE]);
-	ms_gauge_out(g, 1 + MS_FOOTPRINT, s->bytes[MS_FOOTPRINT]);
+	ms_gauge_add(&g->current[m], -delta);
+	ms_gauge_add(&all->current[m], -delta);
+}
+
+/*
+ * Count one block of `sizes` in or out of row `g` and the program `all`.
+ * Spelled out, not looped: gcc -O2 keeps a 4-step loop, and it costs the
+ * hot path about 7 ns.
+ */
+_Static_assert(MS_NOTION_COUNT == 3, "ms_count_in and _out name every notion");
+
+MS_HOT void ms_count_in(struct ms_gauge_row *g, struct ms_program_row *all,
+			const struct ms_block_sizes *s)
+{
+	ms_measure_in(g, all, 0, 1);
+	ms_measure_in(g, all, 1 + MS_REQUESTED, s->bytes[MS_REQUESTED]);
+	ms_measure_in(g, all, 1 + MS_USABLE, s->bytes[MS_USABLE]);
+	ms_measure_in(g, all, 1 + MS_FOOTPRINT, s->bytes[MS_FOOTPRINT]);
+}
+
+MS_HOT void ms_count_out(struct ms_gauge_row *g, struct ms_program_row *all,
+			 const struct ms_block_sizes *s)
+{
+	ms_measure_out(g, all, 0, 1);
+	ms_measure_out(g, all, 1 + MS_REQUESTED, s->bytes[MS_REQUESTED]);
+	ms_measure_out(g, all, 1 + MS_USABLE, s->bytes[MS_USABLE]);
+	ms_measure_out(g, all, 1 + MS_FOOTPRINT, s->bytes[MS_FOOTPRINT]);
 }
 
 /* The first thread state; walk with ->next. Never freed, so no lock. */
