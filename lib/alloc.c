@@ -1,7 +1,6 @@
 /* alloc.c: the allocation calls, each one malloc call plus a header, a bit and a few counters. */
 #define _GNU_SOURCE
-#include "checkers.h"
-#include "internal.h"
+#include "block.h"
 #include "pagemap.h"
 
 #include <errno.h>
@@ -15,139 +14,33 @@
 /* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
 #define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_HEADER_SIZE)
 
-/*
- * What memstats needs to know about the malloc it runs on, measured once
- * and packed in one word so the hot path reads it with one load:
- * - malloc's minimum usable size (24 on glibc x86-64; 1 under ASan and
- *   valgrind, which grant what is asked). memstats pads a small request
- *   to it, so a tracked block's usable size is what malloc(n) alone
- *   would have granted;
- * - whether glibc's chunk header is there to read (see raw_sizes);
- * - whether valgrind is watching (checkers.h).
- */
-#define FACTS_MEASURED (UINT64_C(1) << 63)
-#define FACTS_GLIBC_CHUNKS (UINT64_C(1) << 62)
-#define FACTS_VALGRIND (UINT64_C(1) << 61)
-#define FACTS_MIN_USABLE(f) ((size_t)((f) & 0xffffffffu))
+_Atomic uint64_t ms_malloc_facts;
 
-static _Atomic uint64_t malloc_facts;
-
-/*
- * glibc keeps each chunk's size in the 8 bytes before the block, with
- * flags in its low 3 bits (2: the chunk is mmapped); a heap chunk's
- * usable size is its size less 8, an mmapped one's less 16. That is what
- * malloc_usable_size computes, but it also reads the next chunk's header,
- * at the far end of the block: a cache line free and malloc never touch.
- * So memstats reads the size itself, where the probes show glibc's layout.
- */
-MS_HOT size_t chunk_size_field(const void *block)
+uint64_t ms_measure_malloc_facts(void)
 {
-	/* through an integer: to the compiler, the word is outside the block */
-	return *(const size_t *)((uintptr_t)block - sizeof(size_t));
-}
-
-/* A chunk's usable size, and malloc's own header size in `overhead`. */
-MS_HOT size_t chunk_usable(const void *block, size_t *overhead)
-{
-	size_t size = chunk_size_field(block);
-	*overhead = size & 2 ? 16 : 8;
-	return (size & ~(size_t)7) - *overhead;
-}
-
-static uint64_t measure_malloc_facts(void)
-{
-	uint64_t facts = FACTS_MEASURED;
+	uint64_t facts = MS_FACTS_MEASURED;
 	void *small = malloc(1), *large = malloc((size_t)64 << 20);   /* mmapped by glibc */
 	size_t min_usable = small ? malloc_usable_size(small) : 1;
 	facts |= min_usable;
 	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
 	if (min_usable == 1 && ms_checkers_valgrind_running())
-		facts |= FACTS_VALGRIND;
+		facts |= MS_FACTS_VALGRIND;
 	/* 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1, 8 or 16. */
 	size_t overhead;
-	if (small && large && min_usable == 24 && chunk_usable(small, &overhead) == 24 &&
-	    chunk_usable(large, &overhead) == malloc_usable_size(large) && overhead == 16)
-		facts |= FACTS_GLIBC_CHUNKS;
+	if (small && large && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24 &&
+	    ms_chunk_usable(large, &overhead) == malloc_usable_size(large) && overhead == 16)
+		facts |= MS_FACTS_GLIBC_CHUNKS;
 	free(small);
 	free(large);
-	atomic_store_explicit(&malloc_facts, facts, memory_order_relaxed);
+	atomic_store_explicit(&ms_malloc_facts, facts, memory_order_relaxed);
 	return facts;
-}
-
-/* Racing first calls measure the same facts, so no lock is needed. */
-MS_HOT uint64_t facts(void)
-{
-	uint64_t f = atomic_load_explicit(&malloc_facts, memory_order_relaxed);
-	return f ? f : measure_malloc_facts();
 }
 
 /* What memstats asks malloc for to hold `requested` bytes and the header. */
 MS_HOT size_t malloc_request(size_t requested)
 {
-	size_t min = FACTS_MIN_USABLE(facts());
+	size_t min = MS_FACTS_MIN_USABLE(ms_facts());
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
-}
-
-MS_HOT void *block_start(void *p)
-{
-	return (unsigned char *)p - MS_HEADER_SIZE;
-}
-
-MS_HOT struct ms_header *header_of(void *p)
-{
-	return block_start(p);
-}
-
-/*
- * The program's sizes of block `p`: its malloc block's usable size less
- * the header, and that plus malloc's own chunk header (8 bytes for a
- * glibc heap chunk, 16 for an mmapped one, which malloc_usable_size % 16
- * tells apart; none where malloc is replaced and grants exactly what is
- * asked).
- */
-MS_HOT struct ms_block_sizes sizes_of(void *p, uint64_t requested, uint64_t f)
-{
-	void *block = block_start(p);
-	size_t raw, overhead;
-	if (f & FACTS_GLIBC_CHUNKS) {
-		raw = chunk_usable(block, &overhead);
-	} else {
-		raw = malloc_usable_size(block);
-		overhead = FACTS_MIN_USABLE(f) == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
-	}
-	int64_t usable = (int64_t)(raw - MS_HEADER_SIZE);
-	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + (int64_t)overhead } };
-}
-
-MS_HOT struct ms_header read_header(void *p, uint64_t f)
-{
-	struct ms_header h;
-	struct ms_header *at = header_of(p);
-	ms_checkers_open(at, sizeof h, f & FACTS_VALGRIND);
-	memcpy(&h, at, sizeof h);
-	ms_checkers_close(at, sizeof h, f & FACTS_VALGRIND);
-	return h;
-}
-
-/*
- * A hash of the header's fields and the block's address, so a header the
- * program overwrote (an underflow, the block before running over its
- * end) is caught with odds of 65535 in 65536 rather than trusted. One
- * multiply mixes them: enough against stray writes, which do not aim.
- */
-MS_HOT uint16_t header_check(const void *p, const struct ms_header *h)
-{
-	uint64_t x = (uintptr_t)p ^ h->seq ^ (uintptr_t)h->file ^ h->requested << 16 ^
-		     (uint64_t)h->line << 32 ^ h->row;
-	return (uint16_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
-}
-
-/* False if the header cannot be one memstats wrote: the program wrote over it. */
-MS_HOT bool header_intact(const void *p, const struct ms_header *h,
-			  const struct ms_block_sizes *s)
-{
-	return h->check == header_check(p, h) && h->file && h->row < ms_row_count() &&
-	       h->requested <= (uint64_t)s->bytes[MS_USABLE];
 }
 
 MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
@@ -157,11 +50,11 @@ MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t
 	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
 	struct ms_header h = { self->slot << MS_SEQ_BITS | (n & MS_SEQ_MASK), file, requested,
 			       (uint16_t)row, 0, (uint32_t)line };
-	h.check = header_check(p, &h);
-	struct ms_header *at = header_of(p);
-	ms_checkers_open(at, sizeof h, f & FACTS_VALGRIND);
+	h.check = ms_header_check(p, &h);
+	struct ms_header *at = ms_header_of(p);
+	ms_checkers_open(at, sizeof h, f & MS_FACTS_VALGRIND);
 	memcpy(at, &h, sizeof h);
-	ms_checkers_close(at, sizeof h, f & FACTS_VALGRIND);
+	ms_checkers_close(at, sizeof h, f & MS_FACTS_VALGRIND);
 }
 
 /*
@@ -194,7 +87,7 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	struct ms_thread *self;
 	struct ms_gauge_row *gauges;
 	const char *why = gauges_for(row, &self, &gauges);
-	uint64_t f = facts();
+	uint64_t f = ms_facts();
 	unsigned char *block = NULL;
 	if (!why) {
 		size_t size = malloc_request(requested);
@@ -206,7 +99,7 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 		/* The header first: once the bit is set, a misuse diagnosis may read it. */
 		write_header(p, self, row, requested, file, line, f);
 		if (!ms_pagemap_set(p)) {
-			ms_checkers_open(block, MS_HEADER_SIZE, f & FACTS_VALGRIND);
+			ms_checkers_open(block, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 			free(block);
 			p = NULL;
 			why = "no memory for the page map, or an address it cannot hold";
@@ -218,9 +111,9 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct ms_block_sizes sizes = sizes_of(p, requested, f);
+	struct ms_block_sizes sizes = ms_sizes_of(p, requested, f);
 	ms_count_in(gauges, &self->all, &sizes);
-	ms_checkers_block_made(p, requested, zero ? requested : 0, f & FACTS_VALGRIND);
+	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
 }
 
@@ -349,9 +242,9 @@ MS_HOT bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *size
 		ms_report_not_live(p, function, file, line);
 		return false;
 	}
-	*h = read_header(p, f);
-	*sizes = sizes_of(p, h->requested, f);
-	if (!header_intact(p, h, sizes)) {
+	*h = ms_read_header(p, f);
+	*sizes = ms_sizes_of(p, h->requested, f);
+	if (!ms_header_intact(p, h, sizes)) {
 		ms_pagemap_set(p);
 		ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
 			  "the block's header is overwritten (did the program write before "
@@ -366,7 +259,7 @@ void ms_free_at(void *p, const char *file, int line)
 {
 	if (!p)
 		return;
-	uint64_t f = facts();
+	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes sizes;
 	if (!take_block(p, &h, &sizes, f, "ms_free", file, line))
@@ -381,9 +274,9 @@ void ms_free_at(void *p, const char *file, int line)
 	}
 	ms_count_out(gauges, &self->all, &sizes);
 	remember_freed(self, (uintptr_t)p, file, line, h.row);
-	ms_checkers_block_gone(p, f & FACTS_VALGRIND);
-	ms_checkers_open(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
-	free(block_start(p));
+	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
+	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	free(ms_block_start(p));
 }
 
 void *ms_realloc_at(void *p, size_t count, const char *file, int line)
@@ -395,7 +288,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = EINVAL;
 		return NULL;
 	}
-	uint64_t f = facts();
+	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
 	if (!take_block(p, &h, &old_sizes, f, function, file, line)) {
@@ -423,13 +316,13 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
 		/* realloc copies the header along with the program's bytes */
-		ms_checkers_block_gone(p, f & FACTS_VALGRIND);
-		ms_checkers_open(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
+		ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
+		ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 		old_address = (uintptr_t)p;
-		moved = ms_raw_realloc(block_start(p), malloc_request(bytes));
+		moved = ms_raw_realloc(ms_block_start(p), malloc_request(bytes));
 		if (!moved) {
-			ms_checkers_close(block_start(p), MS_HEADER_SIZE, f & FACTS_VALGRIND);
-			ms_checkers_block_made(p, h.requested, h.requested, f & FACTS_VALGRIND);
+			ms_checkers_close(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+			ms_checkers_block_made(p, h.requested, h.requested, f & MS_FACTS_VALGRIND);
 			why = "realloc failed";
 		}
 	}
@@ -450,7 +343,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	 * is defined, which forgives any garbage the old block still had.
 	 */
 	ms_checkers_block_made(q, bytes, bytes < h.requested ? bytes : h.requested,
-			       f & FACTS_VALGRIND);
+			       f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(q)) {
 		/*
 		 * Only if other threads used up the reserve meanwhile, or the map
@@ -460,17 +353,9 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 			  "no memory for the page map: the block is no longer tracked");
 		return q;
 	}
-	struct ms_block_sizes sizes = sizes_of(q, bytes, f);
+	struct ms_block_sizes sizes = ms_sizes_of(q, bytes, f);
 	ms_count_in(gauges, &self->all, &sizes);
 	return q;
-}
-
-bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
-{
-	uint64_t f = facts();
-	*h = read_header((void *)p, f);
-	*sizes = sizes_of((void *)p, h->requested, f);
-	return header_intact(p, h, sizes);
 }
 
 bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)

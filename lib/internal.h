@@ -93,13 +93,6 @@ struct ms_block_sizes {
 bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
 
 /*
- * ms_block_lookup for a `p` the caller has just found marked in the page
- * map (ms_pagemap_each), so the map is not asked again. It reads the
- * header and, on glibc, malloc's size word in the 8 bytes below it.
- */
-bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
-
-/*
  * Report `p`, which is not a live block's start, as precisely as can be
  * said: a double free, an interior pointer (and into what), or unknown.
  */

@@ -1,4 +1,5 @@
 /* sites.c: live blocks allocated since a checkpoint, grouped by the line that allocated them. */
+#include "block.h"
 #include "pagemap.h"
 
 #include <errno.h>

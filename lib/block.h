@@ -1,0 +1,137 @@
+/* block.h: how a tracked block sits in its malloc block, and how its header and sizes are read, inline for the paths that read one per block. */
+#ifndef MS_BLOCK_H
+#define MS_BLOCK_H
+
+#include "checkers.h"
+#include "internal.h"
+
+#include <malloc.h>
+
+/*
+ * What memstats needs to know about the malloc it runs on, measured once
+ * and packed in one word so the hot path reads it with one load:
+ * - malloc's minimum usable size (24 on glibc x86-64; 1 under ASan and
+ *   valgrind, which grant what is asked). memstats pads a small request
+ *   to it, so a tracked block's usable size is what malloc(n) alone
+ *   would have granted;
+ * - whether glibc's chunk header is there to read (see chunk_usable);
+ * - whether valgrind is watching (checkers.h).
+ */
+#define MS_FACTS_MEASURED (UINT64_C(1) << 63)
+#define MS_FACTS_GLIBC_CHUNKS (UINT64_C(1) << 62)
+#define MS_FACTS_VALGRIND (UINT64_C(1) << 61)
+#define MS_FACTS_MIN_USABLE(f) ((size_t)((f) & 0xffffffffu))
+
+extern _Atomic uint64_t ms_malloc_facts;
+/* Measure them (alloc.c); racing first calls measure the same facts, so no lock is needed. */
+uint64_t ms_measure_malloc_facts(void);
+
+/*
+ * glibc keeps each chunk's size in the 8 bytes before the block, with
+ * flags in its low 3 bits (2: the chunk is mmapped); a heap chunk's
+ * usable size is its size less 8, an mmapped one's less 16. That is what
+ * malloc_usable_size computes, but it also reads the next chunk's header,
+ * at the far end of the block: a cache line free and malloc never touch.
+ * So memstats reads the size itself, where the probes show glibc's layout.
+ */
+MS_HOT size_t ms_chunk_size_field(const void *block)
+{
+	/* through an integer: to the compiler, the word is outside the block */
+	return *(const size_t *)((uintptr_t)block - sizeof(size_t));
+}
+
+/* A chunk's usable size, and malloc's own header size in `overhead`. */
+MS_HOT size_t ms_chunk_usable(const void *block, size_t *overhead)
+{
+	size_t size = ms_chunk_size_field(block);
+	*overhead = size & 2 ? 16 : 8;
+	return (size & ~(size_t)7) - *overhead;
+}
+
+MS_HOT uint64_t ms_facts(void)
+{
+	uint64_t f = atomic_load_explicit(&ms_malloc_facts, memory_order_relaxed);
+	return f ? f : ms_measure_malloc_facts();
+}
+
+MS_HOT void *ms_block_start(void *p)
+{
+	return (unsigned char *)p - MS_HEADER_SIZE;
+}
+
+MS_HOT struct ms_header *ms_header_of(void *p)
+{
+	return ms_block_start(p);
+}
+
+/*
+ * The program's sizes of block `p`: its malloc block's usable size less
+ * the header, and that plus malloc's own chunk header (8 bytes for a
+ * glibc heap chunk, 16 for an mmapped one, which malloc_usable_size % 16
+ * tells apart; none where malloc is replaced and grants exactly what is
+ * asked).
+ */
+MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
+{
+	void *block = ms_block_start(p);
+	size_t raw, overhead;
+	if (f & MS_FACTS_GLIBC_CHUNKS) {
+		raw = ms_chunk_usable(block, &overhead);
+	} else {
+		raw = malloc_usable_size(block);
+		overhead = MS_FACTS_MIN_USABLE(f) == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
+	}
+	int64_t usable = (int64_t)(raw - MS_HEADER_SIZE);
+	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + (int64_t)overhead } };
+}
+
+MS_HOT struct ms_header ms_read_header(void *p, uint64_t f)
+{
+	struct ms_header *at = ms_header_of(p);
+	ms_checkers_open(at, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	/*
+	 * Field by field, the widths write_header stored: a block freed right
+	 * after it was made would otherwise be read with 16-byte loads across
+	 * narrower stores still in flight, which the processor cannot forward
+	 * (1-2 ns a pair in a tight alloc+free loop).
+	 */
+	struct ms_header h = { at->seq, at->file, at->requested, at->row, at->check, at->line };
+	ms_checkers_close(at, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	return h;
+}
+
+/*
+ * A hash of the header's fields and the block's address, so a header the
+ * program overwrote (an underflow, the block before running over its
+ * end) is caught with odds of 65535 in 65536 rather than trusted. One
+ * multiply mixes them: enough against stray writes, which do not aim.
+ */
+MS_HOT uint16_t ms_header_check(const void *p, const struct ms_header *h)
+{
+	uint64_t x = (uintptr_t)p ^ h->seq ^ (uintptr_t)h->file ^ h->requested << 16 ^
+		     (uint64_t)h->line << 32 ^ h->row;
+	return (uint16_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
+}
+
+/* False if the header cannot be one memstats wrote: the program wrote over it. */
+MS_HOT bool ms_header_intact(const void *p, const struct ms_header *h,
+			  const struct ms_block_sizes *s)
+{
+	return h->check == ms_header_check(p, h) && h->file && h->row < ms_row_count() &&
+	       h->requested <= (uint64_t)s->bytes[MS_USABLE];
+}
+
+/*
+ * ms_block_lookup for a `p` the caller has just found marked in the page
+ * map (ms_pagemap_each), so the map is not asked again. It reads the
+ * header and, on glibc, malloc's size word in the 8 bytes below it.
+ */
+MS_HOT bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+{
+	uint64_t f = ms_facts();
+	*h = ms_read_header((void *)p, f);
+	*sizes = ms_sizes_of((void *)p, h->requested, f);
+	return ms_header_intact(p, h, sizes);
+}
+
+#endif
