@@ -160,10 +160,29 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
 	return alloc_typed(type, count, true, "ms_calloc", file, line);
 }
 
+/*
+ * The row of `tag`. A program tends to allocate under one tag many times
+ * running, so each thread remembers its last tag's address and row and
+ * skips the tag table's lookup; the text is still compared, since a
+ * buffer reused with new text is a new tag.
+ */
+MS_HOT uint32_t row_of_tag(const char *tag, const char *file, int line)
+{
+	struct ms_thread *self = ms_thread_current;
+	if (self && self->last_tag == MS_HIDE_ADDRESS(tag) && tag &&
+	    strcmp(ms_row_get(self->last_tag_row)->name, tag) == 0)
+		return self->last_tag_row;
+	uint32_t row = ms_row_of_tag(tag, "ms_alloc_bytes", file, line);
+	if (self && row != UINT32_MAX) {
+		self->last_tag = MS_HIDE_ADDRESS(tag);
+		self->last_tag_row = row;
+	}
+	return row;
+}
+
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
 {
-	return alloc_block(ms_row_of_tag(tag, "ms_alloc_bytes", file, line), size, false,
-			   "ms_alloc_bytes", file, line);
+	return alloc_block(row_of_tag(tag, file, line), size, false, "ms_alloc_bytes", file, line);
 }
 
 char *ms_strdup_at(const char *s, const char *file, int line)

@@ -189,6 +189,8 @@ struct ms_thread {
 	uint64_t slot;                                    /* fixed at creation */
 	struct ms_freed freed[MS_FREED_RING];             /* read by this thread only */
 	unsigned freed_next;
+	uintptr_t last_tag;                               /* MS_HIDE_ADDRESS of it, or 0 */
+	uint32_t last_tag_row;
 	_Atomic bool in_use;                              /* a live thread owns it */
 	struct ms_thread *next;                           /* all states, never freed */
 };
