@@ -28,9 +28,11 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Single-threaded cases first: glibc's locks stay slower once a second thread has existed. */
+	bench_pin_fastest_cpu();
 	double churn_ratio = bench_single_thread();
 	bench_live_set();
 	bench_deep_size();
+	bench_unpin();
 	bench_two_threads();
 
 	printf("\n");
