@@ -23,7 +23,9 @@ LIB_SRC     := $(sort $(wildcard lib/*.c))
 CHAPTER_SRC := $(sort $(wildcard chapters/chapter[0-9]*_*.c))
 SUPPORT_SRC := $(filter-out chapters/chapter%,$(wildcard chapters/*.c))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
-TESTLIB_SRC := $(filter-out tests/test_%,$(wildcard tests/*.c))
+# tests/checkers_probe.c is a program of its own, run under valgrind by make check.
+PROBE_SRC   := tests/checkers_probe.c
+TESTLIB_SRC := $(filter-out tests/test_% $(PROBE_SRC),$(wildcard tests/*.c))
 
 # chapters/chapter1_summary.c -> chapter1
 chapter_name = $(firstword $(subst _, ,$(notdir $(basename $(1)))))
@@ -31,7 +33,7 @@ CHAPTERS    := $(foreach c,$(CHAPTER_SRC),$(call chapter_name,$(c)))
 
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 	--show-leak-kinds=all --errors-for-leak-kinds=all
-# Chapters that leak on purpose: tests/leak-check.sh holds valgrind's
+# Chapters that leak on purpose: tests/valgrind-check.sh holds valgrind's
 # "definitely lost" to the figure they print, and every other kind to 0.
 LEAKING_CHAPTERS := chapter4
 
@@ -92,6 +94,10 @@ $(eval $(call BUILD_TREE,bench,))
 $(eval $(call BUILD_TREE,fault,$(SAN) -DMS_FAULT_INJECTION))
 $(eval $(call BUILD_TREE,tsan,$(TSAN)))
 
+# What memstats tells valgrind, checked by tests/valgrind-check.sh in make check.
+build/plain/tests/checkers_probe: build/plain/tests/checkers_probe.o $(plain_LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 # ./chapterN at the top, from the plain tree.
 define CHAPTER_RULE
 $(call chapter_name,$(1)): build/plain/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB)
@@ -125,8 +131,10 @@ check: need-cmocka
 	   $(VALGRIND) ./$$c > /dev/null || { echo "valgrind found errors in ./$$c"; exit 1; }; \
 	 done
 	@for c in $(filter $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
-	   sh tests/leak-check.sh ./$$c || exit 1; \
+	   sh tests/valgrind-check.sh ./$$c || exit 1; \
 	 done
+	@$(MAKE) --no-print-directory build/plain/tests/checkers_probe
+	@sh tests/valgrind-check.sh build/plain/tests/checkers_probe
 	@$(MAKE) --no-print-directory check-fault check-tsan check-fuzz
 	@echo "make check: clean"
 

@@ -92,7 +92,6 @@ int bench_write_data(const char *dir);
 /* The cases, in the order they run                                    */
 /* ------------------------------------------------------------------ */
 
-/* 1 and 2: churn and the tight loop; returns the churn ratio tracked/raw. */
 /*
  * Pin the process to the CPU where a raw malloc loop runs fastest, for the
  * single-threaded cases (pin.c); bench_unpin undoes it before threads start.
@@ -100,6 +99,7 @@ int bench_write_data(const char *dir);
 void bench_pin_fastest_cpu(void);
 void bench_unpin(void);
 
+/* 1 and 2: churn and the tight loop; returns the churn ratio tracked/raw. */
 double bench_single_thread(void);
 /* 3, 4 and 5: bookkeeping, summaries and diffs as the live set grows to 1M. */
 void bench_live_set(void);

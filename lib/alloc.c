@@ -19,19 +19,29 @@ _Atomic uint64_t ms_malloc_facts;
 uint64_t ms_measure_malloc_facts(void)
 {
 	uint64_t facts = MS_FACTS_MEASURED;
-	void *small = malloc(1), *large = malloc((size_t)64 << 20);   /* mmapped by glibc */
+	void *small = malloc(1);
 	size_t min_usable = small ? malloc_usable_size(small) : 1;
 	facts |= min_usable;
 	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
 	if (min_usable == 1 && ms_checkers_valgrind_running())
 		facts |= MS_FACTS_VALGRIND;
-	/* 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1, 8 or 16. */
+	/*
+	 * 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1,
+	 * 8 or 16. Only then is a large block asked for, to check an mmapped
+	 * chunk's size word too: 64 MiB, above glibc's largest mmap threshold
+	 * (32 MiB), so it is mmapped whatever the threshold has become and
+	 * freeing it leaves the threshold alone. It is never written: the
+	 * kernel hands out no pages for it.
+	 */
 	size_t overhead;
-	if (small && large && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24 &&
-	    ms_chunk_usable(large, &overhead) == malloc_usable_size(large) && overhead == 16)
-		facts |= MS_FACTS_GLIBC_CHUNKS;
+	if (small && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24) {
+		void *large = malloc((size_t)64 << 20);
+		if (large && ms_chunk_usable(large, &overhead) == malloc_usable_size(large) &&
+		    overhead == 16)
+			facts |= MS_FACTS_GLIBC_CHUNKS;
+		free(large);
+	}
 	free(small);
-	free(large);
 	atomic_store_explicit(&ms_malloc_facts, facts, memory_order_relaxed);
 	return facts;
 }
@@ -335,13 +345,11 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
 		/* realloc copies the header along with the program's bytes */
-		ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
 		ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 		old_address = (uintptr_t)p;
 		moved = ms_raw_realloc(ms_block_start(p), malloc_request(bytes));
 		if (!moved) {
 			ms_checkers_close(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-			ms_checkers_block_made(p, h.requested, h.requested, f & MS_FACTS_VALGRIND);
 			why = "realloc failed";
 		}
 	}
@@ -357,12 +365,8 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	if ((uintptr_t)q != old_address)
 		remember_freed(self, old_address, file, line, h.row);
 	write_header(q, self, h.row, bytes, file, line, f);
-	/*
-	 * What realloc copied holds the program's values; valgrind is told it
-	 * is defined, which forgives any garbage the old block still had.
-	 */
-	ms_checkers_block_made(q, bytes, bytes < h.requested ? bytes : h.requested,
-			       f & MS_FACTS_VALGRIND);
+	ms_checkers_block_moved((void *)old_address, q, bytes,
+				bytes < h.requested ? bytes : h.requested, f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(q)) {
 		/*
 		 * Only if other threads used up the reserve meanwhile, or the map

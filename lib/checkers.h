@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /*
  * A tracked block is a malloc block with memstats' header in front, so the
@@ -103,7 +104,34 @@ static inline void ms_checkers_block_made(void *p, size_t size, size_t defined, 
 	(void)p, (void)size, (void)defined, (void)valgrind;
 }
 
-/* The program's block `p` is gone (freed, or about to move). */
+/*
+ * The program's block moved from `old` to `moved` (or stayed), `size`
+ * bytes now, of which the first `kept` were copied. valgrind's realloc
+ * copied which of those bytes hold values along with the malloc block;
+ * making the new block would mark them all garbage, so that is read
+ * before and put back after. Without memory to hold it, the kept bytes
+ * are taken as defined, which forgives garbage the old block had.
+ */
+static inline void ms_checkers_block_moved(void *old, void *moved, size_t size, size_t kept,
+					   bool valgrind)
+{
+#ifdef MS_VALGRIND
+	if (valgrind) {
+		unsigned char *vbits = kept ? malloc(kept) : NULL;
+		bool saved = vbits && VALGRIND_GET_VBITS(moved, vbits, kept) == 1;
+		VALGRIND_FREELIKE_BLOCK(old, 0);
+		VALGRIND_MALLOCLIKE_BLOCK(moved, size, 0, 0);
+		if (saved)
+			(void)VALGRIND_SET_VBITS(moved, vbits, kept);
+		else if (kept)
+			(void)VALGRIND_MAKE_MEM_DEFINED(moved, kept);
+		free(vbits);
+	}
+#endif
+	(void)old, (void)moved, (void)size, (void)kept, (void)valgrind;
+}
+
+/* The program's block `p` is gone. */
 static inline void ms_checkers_block_gone(void *p, bool valgrind)
 {
 #ifdef MS_VALGRIND

@@ -119,6 +119,17 @@ static void add_program(struct ms_thread *t, struct ms_gauges *out)
 	}
 }
 
+void ms_program_now(int64_t current[MS_MEASURES], int64_t peak[MS_MEASURES])
+{
+	for (int m = 0; m < MS_MEASURES; m++)
+		current[m] = peak[m] = 0;
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
+		for (int m = 0; m < MS_MEASURES; m++) {
+			current[m] += ms_gauge_load(&t->all.current[m]);
+			peak[m] += ms_gauge_load(&t->all.peak[m]);
+		}
+}
+
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out)
 {
 	*out = (struct ms_gauges){ { 0, 0, 0 }, { { 0, 0, 0 } } };

@@ -76,6 +76,8 @@ struct ms_header {
 };
 
 #define MS_HEADER_SIZE ((size_t)sizeof(struct ms_header))
+_Static_assert(sizeof(struct ms_header) == 32,
+	       "two of glibc's 16-byte steps: usable sizes match plain malloc, pointers stay aligned");
 #define MS_SEQ_BITS 48
 #define MS_SEQ_MASK ((UINT64_C(1) << MS_SEQ_BITS) - 1)
 #define MS_MAX_THREADS (1u << 16)
@@ -283,8 +285,13 @@ MS_HOT void ms_count_out(struct ms_gauge_row *g, struct ms_program_row *all,
 
 /* The first thread state; walk with ->next. Never freed, so no lock. */
 struct ms_thread *ms_thread_first(void);
-/* `row`'s gauges summed over every thread (UINT32_MAX: the whole program). */
+/*
+ * `row`'s gauges summed over every thread (UINT32_MAX: the whole program,
+ * whose totals are its rows' totals: O(rows x threads)).
+ */
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out);
+/* The whole program's current and peak per measure, summed over threads: O(threads). */
+void ms_program_now(int64_t current[MS_MEASURES], int64_t peak[MS_MEASURES]);
 /* What ms_gauges_reset restarts. */
 enum ms_gauges_reset_what {
 	MS_RESTART_PROGRAM_PEAKS,  /* the whole-program rows' peaks, at their current values */

@@ -170,7 +170,11 @@ void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line
  * Resize a live block to `count` objects of its own type (bytes, for a
  * tagged block). Like realloc, the block may move; on failure the old
  * block is untouched. A NULL pointer is misuse (there is no type to use).
- * ms_realloc(p, 0) keeps a 0-byte block; it does not free.
+ * ms_realloc(p, 0) keeps a 0-byte block; it does not free. One case is
+ * beyond repair: if the block moved and the page map then has no memory
+ * for its new address (other threads took the node set aside for it),
+ * the moved block is returned untracked and reported as out of memory;
+ * neither ms_free nor free can release it.
  */
 #define ms_realloc(ptr, count) ms_realloc_at((ptr), (count), MS_SITE_FILE_, __LINE__)
 void *ms_realloc_at(void *ptr, size_t count, const char *file, int line);

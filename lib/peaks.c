@@ -19,14 +19,8 @@ static struct ms_peak_watch *watchers;
 /* The current interval's peak and the current values, summed over threads. */
 static void interval(int64_t peak[MS_MEASURES], int64_t current[MS_MEASURES])
 {
-	struct ms_gauges all;
-	ms_gauges_sum(UINT32_MAX, &all);
-	for (int m = 0; m < MS_MEASURES; m++) {
-		const struct ms_gauge *g = m == 0 ? &all.blocks : &all.bytes[m - 1];
-		peak[m] = g->peak;
-		if (current)
-			current[m] = g->current;
-	}
+	int64_t now[MS_MEASURES];
+	ms_program_now(current ? current : now, peak);
 }
 
 static void raise_to(int64_t into[MS_MEASURES], const int64_t from[MS_MEASURES])

@@ -23,9 +23,9 @@ struct ms_stats ms_stats(void)
 
 int64_t ms_live_blocks(void)
 {
-	struct ms_gauges all;
-	ms_gauges_sum(UINT32_MAX, &all);
-	return all.blocks.current;
+	int64_t current[MS_MEASURES], peak[MS_MEASURES];
+	ms_program_now(current, peak);
+	return current[0];
 }
 
 int ms_reset(void)

@@ -125,7 +125,7 @@ static void count_block(struct walk *w, const void *block)
 /*
  * Ask for the cache lines ms_block_read will load for `block`: the 40
  * bytes below it (malloc's size word, then the header), which cross a
- * line boundary for one block in four. __builtin_prefetch is a GNU
+ * line boundary for one block in two. __builtin_prefetch is a GNU
  * builtin (gcc and clang), the only way to say this in C: a hint, not a
  * read, which never faults and which neither ASan nor valgrind checks.
  */

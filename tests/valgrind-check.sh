@@ -1,0 +1,53 @@
+#!/bin/sh
+# valgrind-check.sh: run a program under valgrind and hold valgrind's report to the figures the program prints.
+# Usage: valgrind-check.sh PROGRAM
+#
+# PROGRAM may print, each on a line of its own (indented or not):
+#   "definitely lost: B bytes in N blocks" (and "indirectly lost",
+#   "possibly lost", "still reachable"): valgrind's LEAK SUMMARY must say
+#   exactly that for the kind, and 0 bytes in 0 blocks for every kind it
+#   does not print;
+#   "uninitialised: N", "invalid reads: N": valgrind must report exactly
+#   that many uninitialised-value errors and invalid reads (0 if not
+#   printed), and no error of any other kind.
+# make check runs it on chapter 4 (its deliberate leak) and on
+# tests/checkers_probe (what memstats tells valgrind).
+program=$1
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+
+fail() {
+	echo "valgrind-check: $program: $1"
+	echo "  valgrind said:"
+	cat "$dir/valgrind"
+	exit 1
+}
+
+echo "valgrind $program (its report held to the figures it prints)"
+valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=none \
+	--log-file="$dir/valgrind" "$program" > "$dir/out" ||
+	fail "exited with status $?"
+
+# What the program printed for `$1`, or `$2` if nothing.
+printed() {
+	figure=$(sed -n "s/^ *$1: //p" "$dir/out" | head -n 1)
+	echo "${figure:-$2}"
+}
+
+uninitialised=$(grep -c "Conditional jump or move depends on uninitialised value" "$dir/valgrind")
+invalid=$(grep -c "Invalid read of size" "$dir/valgrind")
+errors=$(sed -n 's/^==[0-9]*== ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$dir/valgrind")
+[ "$uninitialised" = "$(printed uninitialised 0)" ] ||
+	fail "$uninitialised uninitialised-value errors, not $(printed uninitialised 0)"
+[ "$invalid" = "$(printed 'invalid reads' 0)" ] ||
+	fail "$invalid invalid reads, not $(printed 'invalid reads' 0)"
+[ "$errors" = "$((uninitialised + invalid))" ] || fail "$errors errors in all: some of another kind"
+
+for kind in 'definitely lost' 'indirectly lost' 'possibly lost' 'still reachable'; do
+	want=$(printed "$kind" "0 bytes in 0 blocks")
+	got=$(sed -n "s/^==[0-9]*== *$kind: \([0-9,]*\) bytes in \([0-9,]*\) blocks\$/\1 bytes in \2 blocks/p" \
+		"$dir/valgrind" | tr -d ,)
+	# no LEAK SUMMARY at all when nothing was left allocated
+	[ "${got:-0 bytes in 0 blocks}" = "$want" ] || fail "$kind: ${got:-nothing}, not $want"
+done
+echo "  $errors errors as printed; every leak kind as printed"
