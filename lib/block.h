@@ -14,7 +14,7 @@
  *   valgrind, which grant what is asked). memstats pads a small request
  *   to it, so a tracked block's usable size is what malloc(n) alone
  *   would have granted;
- * - whether glibc's chunk header is there to read (see chunk_usable);
+ * - whether glibc's chunk header is there to read (see ms_chunk_usable);
  * - whether valgrind is watching (checkers.h).
  */
 #define MS_FACTS_MEASURED (UINT64_C(1) << 63)
