@@ -47,9 +47,9 @@ uint64_t ms_measure_malloc_facts(void)
 }
 
 /* What memstats asks malloc for to hold `requested` bytes and the header. */
-MS_HOT size_t malloc_request(size_t requested)
+MS_HOT size_t malloc_request(size_t requested, uint64_t f)
 {
-	size_t min = MS_FACTS_MIN_USABLE(ms_facts());
+	size_t min = MS_FACTS_MIN_USABLE(f);
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
 }
 
@@ -100,7 +100,7 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 	uint64_t f = ms_facts();
 	unsigned char *block = NULL;
 	if (!why) {
-		size_t size = malloc_request(requested);
+		size_t size = malloc_request(requested, f);
 		block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
 		why = block ? NULL : "malloc failed";
 	}
@@ -179,7 +179,8 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
 MS_HOT uint32_t row_of_tag(const char *tag, const char *file, int line)
 {
 	struct ms_thread *self = ms_thread_current;
-	if (self && self->last_tag == MS_HIDE_ADDRESS(tag) && tag &&
+	/* NULL is never remembered: its lookup fails */
+	if (self && self->last_tag == MS_HIDE_ADDRESS(tag) &&
 	    strcmp(ms_row_get(self->last_tag_row)->name, tag) == 0)
 		return self->last_tag_row;
 	uint32_t row = ms_row_of_tag(tag, "ms_alloc_bytes", file, line);
@@ -347,7 +348,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		/* realloc copies the header along with the program's bytes */
 		ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 		old_address = (uintptr_t)p;
-		moved = ms_raw_realloc(ms_block_start(p), malloc_request(bytes));
+		moved = ms_raw_realloc(ms_block_start(p), malloc_request(bytes, f));
 		if (!moved) {
 			ms_checkers_close(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 			why = "realloc failed";
@@ -399,7 +400,7 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)h.requested / row->element_size,
-		.malloc_bytes = malloc_request(h.requested),
+		.malloc_bytes = malloc_request(h.requested, ms_facts()),
 		.seq = h.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
 		.file = h.file,
