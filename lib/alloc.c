@@ -23,7 +23,7 @@ uint64_t ms_measure_malloc_facts(void)
 	size_t min_usable = small ? malloc_usable_size(small) : 1;
 	facts |= min_usable;
 	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
-	if (min_usable == 1 && ms_checkers_valgrind_running())
+	if (min_usable == 1 && ms_valgrind_running())
 		facts |= MS_FACTS_VALGRIND;
 	/*
 	 * 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1,
@@ -67,22 +67,41 @@ MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t
 	ms_checkers_close(at, sizeof h, f & MS_FACTS_VALGRIND);
 }
 
-/*
- * The calling thread's state and its gauges for `row`. On failure returns
- * why, for the caller to report once it has put things back as they were.
- */
-MS_HOT const char *gauges_for(uint32_t row, struct ms_thread **self,
-			      struct ms_gauge_row **gauges)
+/* Why the calling thread, `self`, has no gauges for a row. */
+static const char *why_no_gauges(const struct ms_thread *self)
 {
-	*self = ms_thread_self();
-	if (!*self)
-		return "no memory for this thread's state, or too many threads";
-	*gauges = ms_thread_row(*self, row);
-	return *gauges ? NULL : "no memory for this thread's counters";
+	return self ? "no memory for this thread's counters"
+		    : "no memory for this thread's state, or too many threads";
 }
 
-MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *function,
+/* Report an allocation that could not be made, and return its NULL. */
+MS_COLD void *no_memory(const char *why, size_t requested, const char *function,
+			const char *file, int line)
+{
+	ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s (%zu bytes)", why, requested);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* The page map could not mark the new block `p`: give it back to malloc. */
+MS_COLD void *unmarkable(void *p, size_t requested, uint64_t f, const char *function,
 			 const char *file, int line)
+{
+	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	free(ms_block_start(p));
+	return no_memory("no memory for the page map, or an address it cannot hold", requested,
+			 function, file, line);
+}
+
+/*
+ * Allocate a block of `requested` bytes in `row`, counted in `gauges`,
+ * the calling thread `self`'s gauges of that row (NULL: there was no
+ * memory for them). The failures are reported out of line, so the path
+ * that succeeds keeps its values in registers.
+ */
+MS_HOT void *alloc_block(struct ms_thread *self, uint32_t row, struct ms_gauge_row *gauges,
+			 size_t requested, bool zero, const char *function, const char *file,
+			 int line)
 {
 	if (row == UINT32_MAX) {
 		errno = EINVAL;
@@ -94,37 +113,36 @@ MS_HOT void *alloc_block(uint32_t row, size_t requested, bool zero, const char *
 		errno = ENOMEM;
 		return NULL;
 	}
-	struct ms_thread *self;
-	struct ms_gauge_row *gauges;
-	const char *why = gauges_for(row, &self, &gauges);
+	if (!gauges)
+		return no_memory(why_no_gauges(self), requested, function, file, line);
 	uint64_t f = ms_facts();
-	unsigned char *block = NULL;
-	if (!why) {
-		size_t size = malloc_request(requested, f);
-		block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
-		why = block ? NULL : "malloc failed";
-	}
-	void *p = block ? block + MS_HEADER_SIZE : NULL;
-	if (p) {
-		/* The header first: once the bit is set, a misuse diagnosis may read it. */
-		write_header(p, self, row, requested, file, line, f);
-		if (!ms_pagemap_set(p)) {
-			ms_checkers_open(block, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-			free(block);
-			p = NULL;
-			why = "no memory for the page map, or an address it cannot hold";
-		}
-	}
-	if (!p) {
-		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s (%zu bytes)", why,
-			  requested);
-		errno = ENOMEM;
-		return NULL;
-	}
+	size_t size = malloc_request(requested, f);
+	unsigned char *block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
+	if (!block)
+		return no_memory("malloc failed", requested, function, file, line);
+	void *p = block + MS_HEADER_SIZE;
+	/* The header first: once the bit is set, a misuse diagnosis may read it. */
+	write_header(p, self, row, requested, file, line, f);
+	if (!ms_pagemap_set(p))
+		return unmarkable(p, requested, f, function, file, line);
 	struct ms_block_sizes sizes = ms_sizes_of(p, requested, f);
 	ms_count_in(gauges, &self->all, &sizes);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
+}
+
+/* The calling thread's gauges of `row` (NULL if there is no memory for them). */
+MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
+{
+	return self && row != UINT32_MAX ? ms_thread_row(self, row) : NULL;
+}
+
+/* alloc_block in `row`, for the calling thread. */
+MS_HOT void *alloc_in_row(uint32_t row, size_t requested, bool zero, const char *function,
+			  const char *file, int line)
+{
+	struct ms_thread *self = ms_thread_self();
+	return alloc_block(self, row, gauges_of(self, row), requested, zero, function, file, line);
 }
 
 /* count * size, or false if it overflows a size_t. */
@@ -157,7 +175,7 @@ static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *fun
 		report_overflow(count, type->size, function, file, line);
 		return NULL;
 	}
-	return alloc_block(row, bytes, zero, function, file, line);
+	return alloc_in_row(row, bytes, zero, function, file, line);
 }
 
 void *ms_alloc_at(ms_type *type, size_t count, const char *file, int line)
@@ -171,29 +189,38 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
 }
 
 /*
- * The row of `tag`. A program tends to allocate under one tag many times
- * running, so each thread remembers its last tag's address and row and
- * skips the tag table's lookup; the text is still compared, since a
- * buffer reused with new text is a new tag.
+ * The row of `tag` and the calling thread's gauges of it, looked up in the
+ * tag table. A read-only tag (a string literal, nearly always) is
+ * remembered: its text cannot change, so the next allocation under the
+ * same address is that row without a lookup or a comparison.
  */
-MS_HOT uint32_t row_of_tag(const char *tag, const char *file, int line)
+static uint32_t row_of_tag(struct ms_thread *self, const char *tag,
+			   struct ms_gauge_row **gauges, const char *file, int line)
 {
-	struct ms_thread *self = ms_thread_current;
-	/* NULL is never remembered: its lookup fails */
-	if (self && self->last_tag == MS_HIDE_ADDRESS(tag) &&
-	    strcmp(ms_row_get(self->last_tag_row)->name, tag) == 0)
-		return self->last_tag_row;
-	uint32_t row = ms_row_of_tag(tag, "ms_alloc_bytes", file, line);
-	if (self && row != UINT32_MAX) {
+	bool constant;
+	uint32_t row = ms_row_of_tag(tag, &constant, "ms_alloc_bytes", file, line);
+	*gauges = gauges_of(self, row);
+	if (constant && *gauges) {
 		self->last_tag = MS_HIDE_ADDRESS(tag);
 		self->last_tag_row = row;
+		self->last_tag_gauges = *gauges;
 	}
 	return row;
 }
 
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
 {
-	return alloc_block(row_of_tag(tag, file, line), size, false, "ms_alloc_bytes", file, line);
+	struct ms_thread *self = ms_thread_self();
+	struct ms_gauge_row *gauges;
+	/* A program tends to allocate under one tag many times running. */
+	uint32_t row;
+	if (self && self->last_tag == MS_HIDE_ADDRESS(tag)) {
+		row = self->last_tag_row;
+		gauges = self->last_tag_gauges;
+	} else {
+		row = row_of_tag(self, tag, &gauges, file, line);
+	}
+	return alloc_block(self, row, gauges, size, false, "ms_alloc_bytes", file, line);
 }
 
 char *ms_strdup_at(const char *s, const char *file, int line)
@@ -204,8 +231,8 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 		return NULL;
 	}
 	size_t len = strlen(s) + 1;
-	char *copy = alloc_block(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), len, false,
-				 "ms_strdup", file, line);
+	char *copy = alloc_in_row(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), len,
+				  false, "ms_strdup", file, line);
 	if (copy)
 		memcpy(copy, s, len);
 	return copy;
@@ -261,6 +288,16 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 		  "or already freed)");
 }
 
+/* take_block found `p`'s header overwritten: the block stays as it was. */
+MS_COLD void header_overwritten(void *p, const char *function, const char *file, int line)
+{
+	ms_pagemap_set(p);
+	ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
+		  "the block's header is overwritten (did the program write before "
+		  "its bytes, or past the end of the block before it?); the block is "
+		  "left alone");
+}
+
 /*
  * Take `p` out of the page map and read its header. On any problem the
  * map is left as it was, the call is reported, and false is returned.
@@ -275,14 +312,18 @@ MS_HOT bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *size
 	*h = ms_read_header(p, f);
 	*sizes = ms_sizes_of(p, h->requested, f);
 	if (!ms_header_intact(p, h, sizes)) {
-		ms_pagemap_set(p);
-		ms_misuse(MS_MISUSE_CORRUPT, function, file, line,
-			  "the block's header is overwritten (did the program write before "
-			  "its bytes, or past the end of the block before it?); the block is "
-			  "left alone");
+		header_overwritten(p, function, file, line);
 		return false;
 	}
 	return true;
+}
+
+/* ms_free could not count `p` out: it stays live, and the call is reported. */
+MS_COLD void kept_unfreed(void *p, const struct ms_thread *self, const char *file, int line)
+{
+	ms_pagemap_set(p);
+	ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept",
+		  why_no_gauges(self));
 }
 
 void ms_free_at(void *p, const char *file, int line)
@@ -294,12 +335,10 @@ void ms_free_at(void *p, const char *file, int line)
 	struct ms_block_sizes sizes;
 	if (!take_block(p, &h, &sizes, f, "ms_free", file, line))
 		return;
-	struct ms_thread *self;
-	struct ms_gauge_row *gauges;
-	const char *why = gauges_for(h.row, &self, &gauges);
-	if (why) {
-		ms_pagemap_set(p);
-		ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept", why);
+	struct ms_thread *self = ms_thread_self();
+	struct ms_gauge_row *gauges = gauges_of(self, h.row);
+	if (!gauges) {
+		kept_unfreed(p, self, file, line);
 		return;
 	}
 	ms_count_out(gauges, &self->all, &sizes);
@@ -336,10 +375,11 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		report_overflow(count, element_size, function, file, line);
 		return NULL;
 	}
-	struct ms_thread *self;
-	struct ms_gauge_row *gauges;
+	struct ms_thread *self = ms_thread_self();
+	struct ms_gauge_row *gauges = gauges_of(self, h.row);
 	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
-					      : gauges_for(h.row, &self, &gauges);
+			  : gauges			? NULL
+							: why_no_gauges(self);
 	if (!why && !ms_pagemap_reserve())      /* the moved block must be markable */
 		why = "no memory for the page map";
 	unsigned char *moved = NULL;

@@ -39,23 +39,18 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-/* valgrind's header ships with valgrind; without it there is no valgrind to tell. */
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define MS_VALGRIND 1
-#endif
-#endif
-
+/*
+ * What valgrind is told (checkers.c). Out of line, so that an allocation
+ * call, which tests for valgrind on every block, carries only the test
+ * and a call: a client request's argument array inline gave ms_alloc and
+ * ms_free a larger stack frame and spilled registers on every call.
+ */
 /* Is valgrind there? alloc.c asks once, with malloc's other facts, and passes the answer on. */
-static inline bool ms_checkers_valgrind_running(void)
-{
-#ifdef MS_VALGRIND
-	return RUNNING_ON_VALGRIND != 0;
-#else
-	return false;
-#endif
-}
+bool ms_valgrind_running(void);
+void ms_valgrind_header_access(void *h, size_t size, bool open);
+void ms_valgrind_block_made(void *p, size_t size, size_t defined);
+void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept);
+void ms_valgrind_block_gone(void *p);
 
 /* Open (`open`) or close the header at `h` (`size` bytes) to everyone but memstats. */
 static inline void ms_checkers_header_access(void *h, size_t size, bool open, bool valgrind)
@@ -66,13 +61,8 @@ static inline void ms_checkers_header_access(void *h, size_t size, bool open, bo
 	else
 		ASAN_POISON_MEMORY_REGION(h, size);
 #endif
-#ifdef MS_VALGRIND
-	if (valgrind && open)
-		(void)VALGRIND_MAKE_MEM_DEFINED(h, size);
-	else if (valgrind)
-		(void)VALGRIND_MAKE_MEM_NOACCESS(h, size);
-#endif
-	(void)h, (void)size, (void)open, (void)valgrind;
+	if (valgrind)
+		ms_valgrind_header_access(h, size, open);
 }
 
 /* Open the header at `h` for memstats to read or write. */
@@ -94,51 +84,23 @@ static inline void ms_checkers_close(void *h, size_t size, bool valgrind)
  */
 static inline void ms_checkers_block_made(void *p, size_t size, size_t defined, bool valgrind)
 {
-#ifdef MS_VALGRIND
-	if (valgrind) {
-		VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, 0);
-		if (defined)
-			(void)VALGRIND_MAKE_MEM_DEFINED(p, defined);
-	}
-#endif
-	(void)p, (void)size, (void)defined, (void)valgrind;
+	if (valgrind)
+		ms_valgrind_block_made(p, size, defined);
 }
 
-/*
- * The program's block moved from `old` to `moved` (or stayed), `size`
- * bytes now, of which the first `kept` were copied. valgrind's realloc
- * copied which of those bytes hold values along with the malloc block;
- * making the new block would mark them all garbage, so that is read
- * before and put back after. Without memory to hold it, the kept bytes
- * are taken as defined, which forgives garbage the old block had.
- */
+/* The program's block moved from `old` to `moved` (or stayed), `size` bytes now, its first `kept` copied. */
 static inline void ms_checkers_block_moved(void *old, void *moved, size_t size, size_t kept,
 					   bool valgrind)
 {
-#ifdef MS_VALGRIND
-	if (valgrind) {
-		unsigned char *vbits = kept ? malloc(kept) : NULL;
-		bool saved = vbits && VALGRIND_GET_VBITS(moved, vbits, kept) == 1;
-		VALGRIND_FREELIKE_BLOCK(old, 0);
-		VALGRIND_MALLOCLIKE_BLOCK(moved, size, 0, 0);
-		if (saved)
-			(void)VALGRIND_SET_VBITS(moved, vbits, kept);
-		else if (kept)
-			(void)VALGRIND_MAKE_MEM_DEFINED(moved, kept);
-		free(vbits);
-	}
-#endif
-	(void)old, (void)moved, (void)size, (void)kept, (void)valgrind;
+	if (valgrind)
+		ms_valgrind_block_moved(old, moved, size, kept);
 }
 
 /* The program's block `p` is gone. */
 static inline void ms_checkers_block_gone(void *p, bool valgrind)
 {
-#ifdef MS_VALGRIND
 	if (valgrind)
-		VALGRIND_FREELIKE_BLOCK(p, 0);
-#endif
-	(void)p, (void)valgrind;
+		ms_valgrind_block_gone(p);
 }
 
 #endif

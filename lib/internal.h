@@ -133,8 +133,21 @@ static inline uint32_t ms_row_of_type(ms_type *type, const char *function, const
 	return row ? row - 1 : ms_row_of_type_slow(type, function, file, line);
 }
 
-/* The row of `tag`, registering it on first use; UINT32_MAX on misuse. */
-uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, int line);
+/*
+ * The row of `tag`, registering it on first use; UINT32_MAX on misuse.
+ * *constant tells whether the tag's text cannot change (see
+ * ms_address_read_only), so a cache of its address need not compare it.
+ */
+uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, const char *file,
+		       int line);
+
+/*
+ * True if `p` is in a read-only segment of the program or a loaded library
+ * (a string literal, a const array): its bytes cannot change while the
+ * object stays loaded. Walks the loaded objects' segment tables
+ * (readonly.c), so it is asked once per tag address, not per allocation.
+ */
+bool ms_address_read_only(const void *p);
 
 /* ------------------------------------------------------------------ */
 /* Per-thread gauges (gauges.c)                                         */
@@ -191,8 +204,10 @@ struct ms_thread {
 	uint64_t slot;                                    /* fixed at creation */
 	struct ms_freed freed[MS_FREED_RING];             /* read by this thread only */
 	unsigned freed_next;
-	uintptr_t last_tag;                               /* MS_HIDE_ADDRESS of it, or 0 */
+	/* the last read-only tag this thread allocated under: MS_HIDE_ADDRESS of it, or 0 */
+	uintptr_t last_tag;
 	uint32_t last_tag_row;
+	struct ms_gauge_row *last_tag_gauges;             /* this thread's gauges of that row */
 	_Atomic bool in_use;                              /* a live thread owns it */
 	struct ms_thread *next;                           /* all states, never freed */
 };

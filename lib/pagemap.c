@@ -51,28 +51,18 @@ static void *install(_Atomic(void *) *slot, size_t size, _Atomic(void *) *spare)
 	return have;
 }
 
-bool ms_pagemap_set_new_leaf(const struct ms_position *pos)
+bool ms_pagemap_set_new_leaf(uintptr_t g)
 {
 	/* the first block in this 512 KiB */
-	struct ms_mid *m = install(&ms_pagemap_root[pos->root_index], sizeof(struct ms_mid),
+	struct ms_mid *m = install(&ms_pagemap_root[ms_root_index(g)], sizeof(struct ms_mid),
 				   &spare_mid);
-	struct ms_leaf *l = m ? install(&m->leaves[pos->mid_index], sizeof(struct ms_leaf),
+	struct ms_leaf *l = m ? install(&m->leaves[ms_mid_index(g)], sizeof(struct ms_leaf),
 					&spare_leaf)
 			      : NULL;
 	if (!l)
 		return false;
-	ms_word_set(&l->words[pos->word], pos->bit);
+	ms_word_set(ms_word_in(l, g), ms_bit_of(g));
 	return true;
-}
-
-/* The leaf holding granule `g`'s bit, or NULL. */
-static struct ms_leaf *leaf_of_granule(uintptr_t g)
-{
-	struct ms_position pos = {
-		.root_index = g >> (MS_LEAF_BITS + MS_MID_BITS),
-		.mid_index = (g >> MS_LEAF_BITS) & ((1u << MS_MID_BITS) - 1),
-	};
-	return ms_leaf_at(&pos);
 }
 
 const void *ms_pagemap_find_below(const void *p, size_t max_distance)
@@ -85,7 +75,7 @@ const void *ms_pagemap_find_below(const void *p, size_t max_distance)
 	uintptr_t lowest = a > max_distance ? (a - max_distance + 15) >> MS_GRANULE_SHIFT : 0;
 	for (;;) {
 		uintptr_t leaf_start = at & ~(uintptr_t)((1u << MS_LEAF_BITS) - 1);
-		struct ms_leaf *l = leaf_of_granule(at);
+		struct ms_leaf *l = ms_leaf_of(at);
 		/* Walk this leaf's words from `at` down. */
 		while (l) {
 			uintptr_t word_start = at & ~(uintptr_t)63;

@@ -42,47 +42,67 @@ struct ms_mid {
 
 extern _Atomic(void *) ms_pagemap_root[1u << MS_ROOT_BITS];   /* struct ms_mid * */
 
-/* Where a block start's bit lives. */
-struct ms_position {
-	size_t root_index, mid_index, word;
-	uint64_t bit;
-};
-
-/* False if `p` cannot start a block: misaligned, or above user space. */
-MS_HOT bool ms_position_of(const void *p, struct ms_position *pos)
+/*
+ * The granule of `p` in *g; false if `p` cannot start a block: misaligned,
+ * or above user space (one test for both).
+ */
+MS_HOT bool ms_granule_of(const void *p, uintptr_t *g)
 {
 	uintptr_t a = (uintptr_t)p;
-	if (a & ((1u << MS_GRANULE_SHIFT) - 1) || a >> MS_ADDRESS_BITS)
+	if (a & (~(uintptr_t)0 << MS_ADDRESS_BITS | ((1u << MS_GRANULE_SHIFT) - 1)))
 		return false;
-	uintptr_t g = a >> MS_GRANULE_SHIFT;
-	pos->root_index = g >> (MS_LEAF_BITS + MS_MID_BITS);
-	pos->mid_index = (g >> MS_LEAF_BITS) & ((1u << MS_MID_BITS) - 1);
-	pos->word = (g & ((1u << MS_LEAF_BITS) - 1)) / 64;
-	pos->bit = UINT64_C(1) << (g % 64);
+	*g = a >> MS_GRANULE_SHIFT;
 	return true;
 }
 
-/* The leaf holding `pos`, or NULL if none was made yet. */
-MS_HOT struct ms_leaf *ms_leaf_at(const struct ms_position *pos)
+/* Granule `g`'s mid node's place in the root, and its leaf's place in that mid node. */
+MS_HOT size_t ms_root_index(uintptr_t g)
 {
-	struct ms_mid *m = atomic_load_explicit(&ms_pagemap_root[pos->root_index],
-						memory_order_acquire);
-	return m ? atomic_load_explicit(&m->leaves[pos->mid_index], memory_order_acquire) : NULL;
+	return g >> (MS_LEAF_BITS + MS_MID_BITS);
+}
+
+MS_HOT size_t ms_mid_index(uintptr_t g)
+{
+	return (g >> MS_LEAF_BITS) & ((1u << MS_MID_BITS) - 1);
+}
+
+/* The leaf holding granule `g`'s bit, or NULL if none was made yet. */
+MS_HOT struct ms_leaf *ms_leaf_of(uintptr_t g)
+{
+	struct ms_mid *m =
+		atomic_load_explicit(&ms_pagemap_root[ms_root_index(g)], memory_order_acquire);
+	return m ? atomic_load_explicit(&m->leaves[ms_mid_index(g)], memory_order_acquire) : NULL;
+}
+
+/* The word of leaf `l` holding granule `g`'s bit. */
+MS_HOT _Atomic uint64_t *ms_word_in(struct ms_leaf *l, uintptr_t g)
+{
+	return &l->words[(g & ((1u << MS_LEAF_BITS) - 1)) / 64];
+}
+
+/* Granule `g`'s bit in its word. */
+MS_HOT uint64_t ms_bit_of(uintptr_t g)
+{
+	return UINT64_C(1) << (g % 64);
 }
 
 /* The word holding `p`'s bit, with the bit in *bit; NULL if `p` has none (yet). */
 MS_HOT _Atomic uint64_t *ms_word_of(const void *p, uint64_t *bit)
 {
-	struct ms_position pos;
-	struct ms_leaf *l = ms_position_of(p, &pos) ? ms_leaf_at(&pos) : NULL;
+	uintptr_t g;
+	struct ms_leaf *l = ms_granule_of(p, &g) ? ms_leaf_of(g) : NULL;
 	if (!l)
 		return NULL;
-	*bit = pos.bit;
-	return &l->words[pos.word];
+	*bit = ms_bit_of(g);
+	return ms_word_in(l, g);
 }
 
-/* ms_pagemap_set where the leaf is not made yet: make the nodes first. */
-bool ms_pagemap_set_new_leaf(const struct ms_position *pos);
+/*
+ * ms_pagemap_set where the leaf is not made yet: make the nodes first.
+ * It takes the granule, not a computed position, so the inline fast path
+ * keeps its indexes in registers rather than in memory for this call.
+ */
+bool ms_pagemap_set_new_leaf(uintptr_t g);
 
 /* Set a bit of a leaf's word, which neighbouring blocks share. */
 MS_HOT void ms_word_set(_Atomic uint64_t *w, uint64_t bit)
@@ -98,13 +118,13 @@ MS_HOT void ms_word_set(_Atomic uint64_t *w, uint64_t bit)
 /* Mark `p` as the start of a live block; false if the map cannot hold it. */
 MS_HOT bool ms_pagemap_set(const void *p)
 {
-	struct ms_position pos;
-	if (!ms_position_of(p, &pos))
+	uintptr_t g;
+	if (!ms_granule_of(p, &g))
 		return false;
-	struct ms_leaf *l = ms_leaf_at(&pos);
+	struct ms_leaf *l = ms_leaf_of(g);
 	if (!l)
-		return ms_pagemap_set_new_leaf(&pos);
-	ms_word_set(&l->words[pos.word], pos.bit);
+		return ms_pagemap_set_new_leaf(g);
+	ms_word_set(ms_word_in(l, g), ms_bit_of(g));
 	return true;
 }
 

@@ -20,13 +20,16 @@ static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
  * Tags are found by address first: an open-addressed table from tag
  * address (XOR-ed, so a leaked tag buffer stays lost to a leak checker) to
  * row, read without a lock (a slot's row is written before its
- * key is published). Two addresses holding the same text share one row,
+ * key is published), and whether the address is read-only. Two addresses holding the same text share one row,
  * found by name on the slow path: whether equal literals in two files get
  * one address is the linker's choice, and a summary must not depend on it.
  */
 #define TAG_SLOTS (2 * MS_MAX_ROWS)
 static _Atomic uintptr_t tag_keys[TAG_SLOTS];   /* MS_HIDE_ADDRESS(tag); 0: empty */
-static _Atomic uint32_t tag_rows[TAG_SLOTS];
+static _Atomic uint32_t tag_rows[TAG_SLOTS];    /* the row, | TAG_CONSTANT */
+/* In tag_rows: the address is read-only, so its text is not compared on a hit. */
+#define TAG_CONSTANT (UINT32_C(1) << 31)
+_Static_assert(MS_MAX_ROWS < TAG_CONSTANT, "a row number leaves the flag bit free");
 static uint32_t tag_addresses;   /* slots used, under rows_lock: at most half */
 
 const struct ms_row_info *ms_row_get(uint32_t row)
@@ -163,9 +166,10 @@ static size_t tag_slot(uintptr_t hidden)
  * function: the row of a tag address not in the table yet, or whose text
  * changed, registering the tag if its text is new.
  */
-MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, const char *function,
-			      const char *file, int line)
+MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool *constant,
+			      const char *function, const char *file, int line)
 {
+	*constant = ms_address_read_only(tag);
 	pthread_mutex_lock(&rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
 	const char *why = "it is the name of a described type";
@@ -182,11 +186,12 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, const char *fun
 		while ((key = atomic_load_explicit(&tag_keys[slot], memory_order_relaxed)) &&
 		       key != hidden)
 			slot = (slot + 1) % TAG_SLOTS;
+		uint32_t value = row | (*constant ? TAG_CONSTANT : 0);
 		if (key) {
-			atomic_store_explicit(&tag_rows[slot], row, memory_order_release);
+			atomic_store_explicit(&tag_rows[slot], value, memory_order_release);
 		} else if (tag_addresses < TAG_SLOTS / 2) {
 			tag_addresses++;
-			atomic_store_explicit(&tag_rows[slot], row, memory_order_relaxed);
+			atomic_store_explicit(&tag_rows[slot], value, memory_order_relaxed);
 			atomic_store_explicit(&tag_keys[slot], hidden, memory_order_release);
 		}
 	}
@@ -196,27 +201,32 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, const char *fun
 	return row;
 }
 
-uint32_t ms_row_of_tag(const char *tag, const char *function, const char *file, int line)
+uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, const char *file,
+		       int line)
 {
+	*constant = false;
 	if (!tag) {
 		ms_misuse(MS_MISUSE_NULL, function, file, line, "tag is NULL");
 		return UINT32_MAX;
 	}
 	/*
-	 * A hit by address is checked against the row's name: a buffer reused
-	 * with new text (snprintf into one array, say) is a new tag.
+	 * A hit by address is checked against the row's name, unless the
+	 * address is read-only: a buffer reused with new text (snprintf into
+	 * one array, say) is a new tag.
 	 */
 	uintptr_t hidden = MS_HIDE_ADDRESS(tag);
 	for (size_t slot = tag_slot(hidden);; slot = (slot + 1) % TAG_SLOTS) {
 		uintptr_t key = atomic_load_explicit(&tag_keys[slot], memory_order_acquire);
 		if (key == hidden) {
-			uint32_t row = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
-			if (strcmp(rows[row].name, tag) == 0)
+			uint32_t value = atomic_load_explicit(&tag_rows[slot], memory_order_acquire);
+			uint32_t row = value & ~TAG_CONSTANT;
+			*constant = value & TAG_CONSTANT;
+			if (*constant || strcmp(rows[row].name, tag) == 0)
 				return row;
 			break;
 		}
 		if (!key)
 			break;
 	}
-	return register_tag(tag, hidden, function, file, line);
+	return register_tag(tag, hidden, constant, function, file, line);
 }

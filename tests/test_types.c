@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "internal.h"   /* ms_address_read_only */
+
 /* A struct with one field of each kind, and the leaves it points at. */
 struct tt_leaf {
 	double value;
@@ -220,15 +222,16 @@ static void test_tags_share_rows_by_text(void **state)
 
 /*
  * The row is the tag's text, not its address: one buffer reused with new
- * text (as snprintf into a local array does) names a new row.
+ * text (as snprintf into an array does) names a new row, wherever the
+ * buffer is: on the stack, in the heap, or in the program's own writable
+ * data, the one place a wrong read-only test (ms_address_read_only) could
+ * take for a literal's.
  */
-static void test_tag_buffer_reused_with_new_text(void **state)
+static void check_buffer_reused_with_new_text(char *tag, size_t size)
 {
-	(void)state;
-	char tag[32];
 	void *p[3];
 	for (int i = 0; i < 3; i++) {
-		snprintf(tag, sizeof tag, "tt conn %d", i);
+		snprintf(tag, size, "tt conn %d", i);
 		p[i] = ms_alloc_bytes((size_t)(10 * (i + 1)), tag);
 		assert_non_null(p[i]);
 	}
@@ -241,7 +244,7 @@ static void test_tag_buffer_reused_with_new_text(void **state)
 	int64_t blocks[3], requested[3];
 	int found[3];
 	for (int i = 0; i < 3; i++) {
-		snprintf(tag, sizeof tag, "tt conn %d", i);
+		snprintf(tag, size, "tt conn %d", i);
 		found[i] = ms_test_row_figures(s, tag, &blocks[i], &requested[i]) != NULL;
 	}
 	for (size_t i = 0; rows != 3 && i < rows; i++)
@@ -255,6 +258,67 @@ static void test_tag_buffer_reused_with_new_text(void **state)
 		assert_i64_equal(blocks[i], 1);
 		assert_i64_equal(requested[i], 10 * (i + 1));
 	}
+}
+
+static void test_tag_buffer_reused_with_new_text(void **state)
+{
+	(void)state;
+	char on_stack[32];
+	static char in_data[32];
+	char *in_heap = malloc(32);
+	assert_non_null(in_heap);
+	check_buffer_reused_with_new_text(on_stack, sizeof on_stack);
+	check_buffer_reused_with_new_text(in_data, sizeof in_data);
+	check_buffer_reused_with_new_text(in_heap, 32);
+	free(in_heap);
+}
+
+/*
+ * Read-only means a loaded object's unwritable segment: a literal or a
+ * const array, whose text cannot change, so memstats need not compare it.
+ */
+static const char tt_const_tag[] = "tt const";
+static char tt_writable_tag[] = "tt writable";
+
+static void test_read_only_addresses(void **state)
+{
+	(void)state;
+	char on_stack[] = "tt stack";
+	char *in_heap = malloc(8);
+	assert_non_null(in_heap);
+	assert_true(ms_address_read_only("tt literal"));
+	assert_true(ms_address_read_only(tt_const_tag));
+	assert_false(ms_address_read_only(tt_writable_tag));
+	assert_false(ms_address_read_only(on_stack));
+	assert_false(ms_address_read_only(in_heap));
+	assert_false(ms_address_read_only(NULL));
+	free(in_heap);
+}
+
+/*
+ * A thread remembers its last read-only tag: switching between literals,
+ * and between a literal and a buffer with the same text, still counts
+ * each block in the row its text names.
+ */
+static void test_tags_switching_count_by_text(void **state)
+{
+	(void)state;
+	enum { ROUNDS = 50 };
+	char same_text[] = "tt switch a";
+	void *p[3 * ROUNDS];
+	for (int i = 0; i < ROUNDS; i++) {
+		p[3 * i] = ms_alloc_bytes(1, "tt switch a");
+		p[3 * i + 1] = ms_alloc_bytes(10, same_text);
+		p[3 * i + 2] = ms_alloc_bytes(100, "tt switch b");
+	}
+	ms_summary *s = ms_summarize();
+	for (int i = 0; i < 3 * ROUNDS; i++)
+		ms_free(p[i]);
+	assert_non_null(s);
+	assert_int_equal(ms_summary_count(s), 2);
+	assert_row(s, "tt switch a", 2 * ROUNDS, 11 * ROUNDS);
+	assert_row(s, "tt switch b", ROUNDS, 100 * ROUNDS);
+	ms_summary_free(s);
 }
 
 /* A tag may not be a described type's name (built-in or not): BAD_TYPE at the site. */
@@ -341,6 +405,8 @@ int main(void)
 		ms_test(test_duplicate_type_name_rejected),
 		ms_test(test_tags_share_rows_by_text),
 		ms_test(test_tag_buffer_reused_with_new_text),
+		ms_test(test_read_only_addresses),
+		ms_test(test_tags_switching_count_by_text),
 		ms_test(test_tag_equal_to_type_name_rejected),
 		ms_test(test_type_name_equal_to_tag_rejected),
 		ms_test(test_malformed_descriptor_rejected),
