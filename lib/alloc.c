@@ -56,10 +56,9 @@ MS_HOT size_t malloc_request(size_t requested, uint64_t f)
 MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
 			 const char *file, int line, uint64_t f)
 {
-	uint64_t n = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
-	atomic_store_explicit(&self->next_seq, n, memory_order_relaxed);
-	struct ms_header h = { self->slot << MS_SEQ_BITS | (n & MS_SEQ_MASK), file, requested,
-			       (uint16_t)row, 0, (uint32_t)line };
+	uint64_t seq = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
+	atomic_store_explicit(&self->next_seq, seq, memory_order_relaxed);
+	struct ms_header h = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
 	h.check = ms_header_check(p, &h);
 	struct ms_header *at = ms_header_of(p);
 	ms_checkers_open(at, sizeof h, f & MS_FACTS_VALGRIND);

@@ -53,6 +53,7 @@ static struct ms_thread *new_state(void)
 	if (!t)
 		return NULL;
 	t->slot = slot;
+	atomic_store_explicit(&t->next_seq, t->slot << MS_SEQ_BITS, memory_order_relaxed);
 	atomic_store_explicit(&t->in_use, true, memory_order_relaxed);
 	struct ms_thread *head = atomic_load_explicit(&first_thread, memory_order_relaxed);
 	do
@@ -172,7 +173,8 @@ void ms_gauges_reset(enum ms_gauges_reset_what what)
 				ms_gauge_store(&g->total[m], 0);
 		}
 		if (zero)
-			atomic_store_explicit(&t->next_seq, 0, memory_order_relaxed);
+			atomic_store_explicit(&t->next_seq, t->slot << MS_SEQ_BITS,
+					      memory_order_relaxed);
 	}
 }
 

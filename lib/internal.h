@@ -200,7 +200,11 @@ struct ms_freed {
 struct ms_thread {
 	struct ms_program_row all;                        /* every row together */
 	_Atomic(struct ms_gauge_row *) chunks[MS_ROW_CHUNKS];
-	_Atomic uint64_t next_seq;                        /* last number handed out */
+	/*
+	 * The last block's header seq, slot and number together, so a new
+	 * block's is one add (2^48 blocks a thread before the number runs out)
+	 */
+	_Atomic uint64_t next_seq;
 	uint64_t slot;                                    /* fixed at creation */
 	struct ms_freed freed[MS_FREED_RING];             /* read by this thread only */
 	unsigned freed_next;

@@ -24,7 +24,8 @@ static uint64_t *take_marks(size_t *count)
 		return NULL;
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
 		if (t->slot < slots)
-			marks[t->slot] = atomic_load_explicit(&t->next_seq, memory_order_relaxed);
+			marks[t->slot] = atomic_load_explicit(&t->next_seq, memory_order_relaxed) &
+					 MS_SEQ_MASK;
 	*count = slots;
 	return marks;
 }
