@@ -37,7 +37,7 @@ VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 # "definitely lost" to the figure they print, and every other kind to 0.
 LEAKING_CHAPTERS := chapter4
 
-.PHONY: all deps test check plots bless clean help bench bench-callgrind
+.PHONY: all deps test check plots bless clean help bench bench-callgrind bench-tools
 all: $(CHAPTERS)
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make strategies   ./strategies, every reference strategy compared"
 	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
 	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
+	@echo "make bench-tools  the churn under heaptrack and valgrind massif, beside memstats (slow)"
 	@echo "make clean        remove build/ and the chapter programs"
 
 # ---------------------------------------------------------------------------
@@ -170,17 +171,18 @@ bless: need-cmocka
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
-# Benchmark (issue 8): bench/bench.c and bench/callgrind.c are the mains,
+# Benchmark (issue 8): bench/bench.c and bench/churn_run.c are the mains,
 # the other bench/*.c the cases they share. The plot is drawn quietly after
 # the run, so the churn ratio stays the last line printed.
-BENCH_MAINS := bench/bench.c bench/callgrind.c
+BENCH_MAINS := bench/bench.c bench/churn_run.c
 BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c))))
 BENCH_CALLGRIND_PAIRS := 200000
+BENCH_TOOLS_PAIRS := 1000000
 
 build/bench/memstats-bench: build/bench/bench/bench.o $(BENCH_OBJ) $(bench_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
 
-build/bench/memstats-callgrind: build/bench/bench/callgrind.o $(BENCH_OBJ) $(bench_LIB)
+build/bench/memstats-churn: build/bench/bench/churn_run.o $(BENCH_OBJ) $(bench_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
 
 bench: build/bench/memstats-bench
@@ -192,9 +194,12 @@ bench: build/bench/memstats-bench
 	     { cat build/bench/gnuplot.log; echo "make bench: gnuplot failed on plots/bench.gp"; exit 1; }; \
 	 fi
 
-bench-callgrind: build/bench/memstats-callgrind
-	@sh bench/callgrind.sh build/bench/memstats-callgrind $(BENCH_CALLGRIND_PAIRS) \
+bench-callgrind: build/bench/memstats-churn
+	@sh bench/callgrind.sh build/bench/memstats-churn $(BENCH_CALLGRIND_PAIRS) \
 	   build/bench/callgrind.out
+
+bench-tools: build/bench/memstats-churn
+	@sh bench/tools.sh build/bench/memstats-churn $(BENCH_TOOLS_PAIRS) build/bench/tools
 
 # ---------------------------------------------------------------------------
 # Exercises (issue 7). exercises/NN_<topic>/ holds exercise.c (the

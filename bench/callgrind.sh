@@ -1,6 +1,6 @@
 #!/bin/sh
 # callgrind.sh: instructions per raw and per tracked churn pair, counted by callgrind, which repeat exactly run after run.
-# Usage: callgrind.sh PROGRAM PAIRS OUTFILE   (PROGRAM is build/bench/memstats-callgrind)
+# Usage: callgrind.sh PROGRAM PAIRS OUTFILE   (PROGRAM is build/bench/memstats-churn)
 set -e
 program=$1
 pairs=$2
@@ -11,7 +11,7 @@ for tool in valgrind callgrind_annotate; do
 		exit 1
 	fi
 done
-valgrind --tool=callgrind --callgrind-out-file="$outfile" "$program" "$pairs" \
+valgrind --tool=callgrind --callgrind-out-file="$outfile" "$program" both "$pairs" \
 	> "$outfile.log" 2>&1 || { cat "$outfile.log" >&2; exit 1; }
 
 # Inclusive instructions of one function: everything it and its callees ran.
