@@ -177,7 +177,7 @@ bless: need-cmocka
 BENCH_MAINS := bench/bench.c bench/churn_run.c
 BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c))))
 BENCH_CALLGRIND_PAIRS := 200000
-BENCH_TOOLS_PAIRS := 1000000
+BENCH_TOOLS_PAIRS := 2000000
 
 build/bench/memstats-bench: build/bench/bench/bench.o $(BENCH_OBJ) $(bench_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm

@@ -2,6 +2,10 @@
 # tools.sh: the churn workload under heaptrack and valgrind massif, where installed, beside raw malloc and memstats: ns per pair and the ratio to raw.
 # Usage: tools.sh PROGRAM PAIRS OUTDIR   (PROGRAM is build/bench/memstats-churn)
 set -e
+if [ $# -ne 3 ]; then
+	echo "usage: tools.sh PROGRAM PAIRS OUTDIR" >&2
+	exit 2
+fi
 program=$1
 pairs=$2
 outdir=$3
@@ -42,13 +46,19 @@ row "nothing (raw malloc/free)" "$raw"
 row "memstats (ms_alloc_bytes)" "$tracked"
 if command -v heaptrack > /dev/null 2>&1; then
 	under heaptrack heaptrack -o "$outdir/heaptrack"
-	row "heaptrack" "$(ns_of raw "$outdir/heaptrack.txt")"
+	ns=$(ns_of raw "$outdir/heaptrack.txt")   # apart: set -e does not see inside $(...) in an argument
+	row "heaptrack" "$ns"
 else
 	echo "  heaptrack: not installed (apt-get install heaptrack)"
 fi
 if command -v valgrind > /dev/null 2>&1; then
+	# valgrind with no tool first: what valgrind's own translation costs, apart from massif's
+	under valgrind valgrind --tool=none
+	ns=$(ns_of raw "$outdir/valgrind.txt")
+	row "valgrind, no tool" "$ns"
 	under massif valgrind --tool=massif --massif-out-file="$outdir/massif.out"
-	row "valgrind massif" "$(ns_of raw "$outdir/massif.txt")"
+	ns=$(ns_of raw "$outdir/massif.txt")
+	row "valgrind massif" "$ns"
 else
 	echo "  valgrind: not installed (apt-get install valgrind)"
 fi

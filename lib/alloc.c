@@ -92,15 +92,21 @@ MS_COLD void *unmarkable(void *p, size_t requested, uint64_t f, const char *func
 			 function, file, line);
 }
 
+/* The calling thread's gauges of `row` (NULL if there is no memory for them). */
+MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
+{
+	return self ? ms_thread_row(self, row) : NULL;
+}
+
 /*
- * Allocate a block of `requested` bytes in `row`, counted in `gauges`,
- * the calling thread `self`'s gauges of that row (NULL: there was no
- * memory for them). The failures are reported out of line, so the path
- * that succeeds keeps its values in registers.
+ * Allocate a block of `requested` bytes in `row`, counted in the calling
+ * thread's gauges of it: `known` when the caller has them at hand (those
+ * of the thread's last tag), else looked up, and the thread's state made,
+ * only once the request has passed its checks. The failures are reported
+ * out of line, so the path that succeeds keeps its values in registers.
  */
-MS_HOT void *alloc_block(struct ms_thread *self, uint32_t row, struct ms_gauge_row *gauges,
-			 size_t requested, bool zero, const char *function, const char *file,
-			 int line)
+MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t requested, bool zero,
+			 const char *function, const char *file, int line)
 {
 	if (row == UINT32_MAX) {
 		errno = EINVAL;
@@ -112,6 +118,8 @@ MS_HOT void *alloc_block(struct ms_thread *self, uint32_t row, struct ms_gauge_r
 		errno = ENOMEM;
 		return NULL;
 	}
+	struct ms_thread *self = ms_thread_self();
+	struct ms_gauge_row *gauges = known ? known : gauges_of(self, row);
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
 	uint64_t f = ms_facts();
@@ -128,20 +136,6 @@ MS_HOT void *alloc_block(struct ms_thread *self, uint32_t row, struct ms_gauge_r
 	ms_count_in(gauges, &self->all, &sizes);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
-}
-
-/* The calling thread's gauges of `row` (NULL if there is no memory for them). */
-MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
-{
-	return self && row != UINT32_MAX ? ms_thread_row(self, row) : NULL;
-}
-
-/* alloc_block in `row`, for the calling thread. */
-MS_HOT void *alloc_in_row(uint32_t row, size_t requested, bool zero, const char *function,
-			  const char *file, int line)
-{
-	struct ms_thread *self = ms_thread_self();
-	return alloc_block(self, row, gauges_of(self, row), requested, zero, function, file, line);
 }
 
 /* count * size, or false if it overflows a size_t. */
@@ -174,7 +168,7 @@ static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *fun
 		report_overflow(count, type->size, function, file, line);
 		return NULL;
 	}
-	return alloc_in_row(row, bytes, zero, function, file, line);
+	return alloc_block(row, NULL, bytes, zero, function, file, line);
 }
 
 void *ms_alloc_at(ms_type *type, size_t count, const char *file, int line)
@@ -188,38 +182,34 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
 }
 
 /*
- * The row of `tag` and the calling thread's gauges of it, looked up in the
- * tag table. A read-only tag (a string literal, nearly always) is
- * remembered: its text cannot change, so the next allocation under the
- * same address is that row without a lookup or a comparison.
+ * ms_alloc_bytes under a tag that is not the thread's last, found in the
+ * tag table. A read-only tag (a string literal, nearly always) is then
+ * remembered, once a block has been allocated under it: its text cannot
+ * change, so the next allocation under the same address is that row,
+ * with no lookup and no comparison.
  */
-static uint32_t row_of_tag(struct ms_thread *self, const char *tag,
-			   struct ms_gauge_row **gauges, const char *file, int line)
+static void *alloc_under_tag(size_t size, const char *tag, const char *file, int line)
 {
 	bool constant;
 	uint32_t row = ms_row_of_tag(tag, &constant, "ms_alloc_bytes", file, line);
-	*gauges = gauges_of(self, row);
-	if (constant && *gauges) {
+	void *p = alloc_block(row, NULL, size, false, "ms_alloc_bytes", file, line);
+	struct ms_thread *self = ms_thread_current;
+	if (p && constant) {     /* then the thread has its state, and its gauges of `row` */
 		self->last_tag = MS_HIDE_ADDRESS(tag);
 		self->last_tag_row = row;
-		self->last_tag_gauges = *gauges;
+		self->last_tag_gauges = ms_thread_row(self, row);
 	}
-	return row;
+	return p;
 }
 
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
 {
-	struct ms_thread *self = ms_thread_self();
-	struct ms_gauge_row *gauges;
 	/* A program tends to allocate under one tag many times running. */
-	uint32_t row;
-	if (self && self->last_tag == MS_HIDE_ADDRESS(tag)) {
-		row = self->last_tag_row;
-		gauges = self->last_tag_gauges;
-	} else {
-		row = row_of_tag(self, tag, &gauges, file, line);
-	}
-	return alloc_block(self, row, gauges, size, false, "ms_alloc_bytes", file, line);
+	struct ms_thread *self = ms_thread_current;
+	if (self && self->last_tag == MS_HIDE_ADDRESS(tag))
+		return alloc_block(self->last_tag_row, self->last_tag_gauges, size, false,
+				   "ms_alloc_bytes", file, line);
+	return alloc_under_tag(size, tag, file, line);
 }
 
 char *ms_strdup_at(const char *s, const char *file, int line)
@@ -230,8 +220,8 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 		return NULL;
 	}
 	size_t len = strlen(s) + 1;
-	char *copy = alloc_in_row(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), len,
-				  false, "ms_strdup", file, line);
+	char *copy = alloc_block(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), NULL, len,
+				 false, "ms_strdup", file, line);
 	if (copy)
 		memcpy(copy, s, len);
 	return copy;
@@ -374,11 +364,13 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		report_overflow(count, element_size, function, file, line);
 		return NULL;
 	}
-	struct ms_thread *self = ms_thread_self();
-	struct ms_gauge_row *gauges = gauges_of(self, h.row);
-	const char *why = bytes > MAX_REQUEST ? "more than any allocation can hold"
-			  : gauges			? NULL
-							: why_no_gauges(self);
+	struct ms_thread *self = NULL;
+	struct ms_gauge_row *gauges = NULL;
+	const char *why = NULL;
+	if (bytes > MAX_REQUEST)
+		why = "more than any allocation can hold";
+	else if (!(gauges = gauges_of(self = ms_thread_self(), h.row)))
+		why = why_no_gauges(self);
 	if (!why && !ms_pagemap_reserve())      /* the moved block must be markable */
 		why = "no memory for the page map";
 	unsigned char *moved = NULL;

@@ -44,7 +44,7 @@ MS_HOT size_t ms_chunk_size_field(const void *block)
 MS_HOT size_t ms_chunk_usable(const void *block, size_t *overhead)
 {
 	size_t size = ms_chunk_size_field(block);
-	*overhead = 8 + (size & 2) * 4;   /* 16 if mmapped: no branch on the hot path */
+	*overhead = 8 + (size & 2) * 4;   /* the mmapped flag is 2: 8 more for those */
 	return (size & ~(size_t)7) - *overhead;
 }
 

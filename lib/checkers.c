@@ -11,34 +11,26 @@
 #endif
 #endif
 
+#ifdef MS_VALGRIND
+
 bool ms_valgrind_running(void)
 {
-#ifdef MS_VALGRIND
 	return RUNNING_ON_VALGRIND != 0;
-#else
-	return false;
-#endif
 }
 
 void ms_valgrind_header_access(void *h, size_t size, bool open)
 {
-#ifdef MS_VALGRIND
 	if (open)
 		(void)VALGRIND_MAKE_MEM_DEFINED(h, size);
 	else
 		(void)VALGRIND_MAKE_MEM_NOACCESS(h, size);
-#endif
-	(void)h, (void)size, (void)open;
 }
 
 void ms_valgrind_block_made(void *p, size_t size, size_t defined)
 {
-#ifdef MS_VALGRIND
 	VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, 0);
 	if (defined)
 		(void)VALGRIND_MAKE_MEM_DEFINED(p, defined);
-#endif
-	(void)p, (void)size, (void)defined;
 }
 
 /*
@@ -49,7 +41,6 @@ void ms_valgrind_block_made(void *p, size_t size, size_t defined)
  */
 void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept)
 {
-#ifdef MS_VALGRIND
 	unsigned char *vbits = kept ? malloc(kept) : NULL;
 	bool saved = vbits && VALGRIND_GET_VBITS(moved, vbits, kept) == 1;
 	VALGRIND_FREELIKE_BLOCK(old, 0);
@@ -59,14 +50,38 @@ void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept)
 	else if (kept)
 		(void)VALGRIND_MAKE_MEM_DEFINED(moved, kept);
 	free(vbits);
-#endif
+}
+
+void ms_valgrind_block_gone(void *p)
+{
+	VALGRIND_FREELIKE_BLOCK(p, 0);
+}
+
+#else   /* no valgrind to tell: never running, nothing to say */
+
+bool ms_valgrind_running(void)
+{
+	return false;
+}
+
+void ms_valgrind_header_access(void *h, size_t size, bool open)
+{
+	(void)h, (void)size, (void)open;
+}
+
+void ms_valgrind_block_made(void *p, size_t size, size_t defined)
+{
+	(void)p, (void)size, (void)defined;
+}
+
+void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept)
+{
 	(void)old, (void)moved, (void)size, (void)kept;
 }
 
 void ms_valgrind_block_gone(void *p)
 {
-#ifdef MS_VALGRIND
-	VALGRIND_FREELIKE_BLOCK(p, 0);
-#endif
 	(void)p;
 }
+
+#endif

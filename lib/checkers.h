@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdlib.h>
 
 /*
  * A tracked block is a malloc block with memstats' header in front, so the

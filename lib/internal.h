@@ -136,18 +136,20 @@ static inline uint32_t ms_row_of_type(ms_type *type, const char *function, const
 /*
  * The row of `tag`, registering it on first use; UINT32_MAX on misuse.
  * *constant tells whether the tag's text cannot change (see
- * ms_address_read_only), so a cache of its address need not compare it.
+ * ms_program_read_only), so a cache of its address need not compare it;
+ * it is false whenever the row is UINT32_MAX.
  */
 uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, const char *file,
 		       int line);
 
 /*
- * True if `p` is in a read-only segment of the program or a loaded library
- * (a string literal, a const array): its bytes cannot change while the
- * object stays loaded. Walks the loaded objects' segment tables
- * (readonly.c), so it is asked once per tag address, not per allocation.
+ * True if `p` is in a read-only segment of the program itself (one of its
+ * string literals or const arrays): its bytes cannot change while the
+ * program runs. A library's literal is not, since a library can be
+ * unloaded. Reads the program's segment table (readonly.c), so it is
+ * asked once per tag address, not per allocation.
  */
-bool ms_address_read_only(const void *p);
+bool ms_program_read_only(const void *p);
 
 /* ------------------------------------------------------------------ */
 /* Per-thread gauges (gauges.c)                                         */
@@ -202,7 +204,8 @@ struct ms_thread {
 	_Atomic(struct ms_gauge_row *) chunks[MS_ROW_CHUNKS];
 	/*
 	 * The last block's header seq, slot and number together, so a new
-	 * block's is one add (2^48 blocks a thread before the number runs out)
+	 * block's is one add. After 2^48 blocks in one slot the number would
+	 * carry into the slot's bits: 30 days of allocating at 10 ns a block.
 	 */
 	_Atomic uint64_t next_seq;
 	uint64_t slot;                                    /* fixed at creation */
@@ -315,7 +318,7 @@ void ms_program_now(int64_t current[MS_MEASURES], int64_t peak[MS_MEASURES]);
 enum ms_gauges_reset_what {
 	MS_RESTART_PROGRAM_PEAKS,  /* the whole-program rows' peaks, at their current values */
 	MS_RESTART_ALL_PEAKS,      /* every peak, at its current value */
-	MS_ZERO_EVERYTHING         /* every counter and sequence number, to 0 */
+	MS_ZERO_EVERYTHING         /* every counter to 0, every thread's numbering restarted */
 };
 void ms_gauges_reset(enum ms_gauges_reset_what what);
 

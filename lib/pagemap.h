@@ -55,12 +55,13 @@ MS_HOT bool ms_granule_of(const void *p, uintptr_t *g)
 	return true;
 }
 
-/* Granule `g`'s mid node's place in the root, and its leaf's place in that mid node. */
+/* Where granule `g`'s mid node hangs in the root. */
 MS_HOT size_t ms_root_index(uintptr_t g)
 {
 	return g >> (MS_LEAF_BITS + MS_MID_BITS);
 }
 
+/* Where granule `g`'s leaf hangs in its mid node. */
 MS_HOT size_t ms_mid_index(uintptr_t g)
 {
 	return (g >> MS_LEAF_BITS) & ((1u << MS_MID_BITS) - 1);

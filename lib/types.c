@@ -19,10 +19,11 @@ static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
  * Tags are found by address first: an open-addressed table from tag
  * address (XOR-ed, so a leaked tag buffer stays lost to a leak checker) to
- * row, read without a lock (a slot's row is written before its
- * key is published), and whether the address is read-only. Two addresses holding the same text share one row,
- * found by name on the slow path: whether equal literals in two files get
- * one address is the linker's choice, and a summary must not depend on it.
+ * row and a read-only flag, read without a lock (a slot's row is written
+ * before its key is published). Two addresses holding the same text share
+ * one row, found by name on the slow path: whether equal literals in two
+ * files get one address is the linker's choice, and a summary must not
+ * depend on it.
  */
 #define TAG_SLOTS (2 * MS_MAX_ROWS)
 static _Atomic uintptr_t tag_keys[TAG_SLOTS];   /* MS_HIDE_ADDRESS(tag); 0: empty */
@@ -166,10 +167,10 @@ static size_t tag_slot(uintptr_t hidden)
  * function: the row of a tag address not in the table yet, or whose text
  * changed, registering the tag if its text is new.
  */
-MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool *constant,
-			      const char *function, const char *file, int line)
+MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writable,
+			      bool *constant, const char *function, const char *file, int line)
 {
-	*constant = ms_address_read_only(tag);
+	*constant = !known_writable && ms_program_read_only(tag);
 	pthread_mutex_lock(&rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
 	const char *why = "it is the name of a described type";
@@ -196,8 +197,10 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool *constant,
 		}
 	}
 	pthread_mutex_unlock(&rows_lock);
-	if (row == UINT32_MAX)
+	if (row == UINT32_MAX) {
+		*constant = false;
 		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s", tag, why);
+	}
 	return row;
 }
 
@@ -210,9 +213,9 @@ uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, co
 		return UINT32_MAX;
 	}
 	/*
-	 * A hit by address is checked against the row's name, unless the
-	 * address is read-only: a buffer reused with new text (snprintf into
-	 * one array, say) is a new tag.
+	 * A hit by address is checked against the row's name, since a buffer
+	 * reused with new text (snprintf into one array, say) is a new tag;
+	 * the text at a read-only address cannot change, so it is not.
 	 */
 	uintptr_t hidden = MS_HIDE_ADDRESS(tag);
 	for (size_t slot = tag_slot(hidden);; slot = (slot + 1) % TAG_SLOTS) {
@@ -223,10 +226,11 @@ uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, co
 			*constant = value & TAG_CONSTANT;
 			if (*constant || strcmp(rows[row].name, tag) == 0)
 				return row;
-			break;
+			/* new text at an address known to be writable: no segment walk */
+			return register_tag(tag, hidden, true, constant, function, file, line);
 		}
 		if (!key)
 			break;
 	}
-	return register_tag(tag, hidden, constant, function, file, line);
+	return register_tag(tag, hidden, false, constant, function, file, line);
 }

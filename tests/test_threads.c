@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 
 struct th_a {
 	int x;
@@ -341,11 +342,63 @@ static void test_blocks_outlive_their_thread(void **state)
 	assert_i64_equal(st.misuse_count, 0);
 }
 
+/* A second thread's blocks before and after the main thread's ms_reset, between two barriers. */
+struct reset_worker {
+	pthread_barrier_t barrier;
+	struct ms_block_info before, after;
+	bool ok;
+};
+
+/* Allocate, free and describe one int, into `info`; false on any failure. */
+static bool one_block(struct ms_block_info *info)
+{
+	int *p = ms_alloc(&ms_type_int, 1);
+	bool ok = p && ms_block_info(p, info) == 0;
+	ms_free(p);
+	return ok;
+}
+
+static void *reset_worker_main(void *arg)
+{
+	struct reset_worker *w = arg;
+	w->ok = one_block(&w->before);
+	pthread_barrier_wait(&w->barrier);   /* the main thread resets */
+	pthread_barrier_wait(&w->barrier);
+	w->ok = one_block(&w->after) && w->ok;
+	return NULL;
+}
+
+/*
+ * ms_reset restarts each thread's numbering in its own slot: a thread
+ * other than the first still numbers its next block 1, as its own.
+ */
+static void test_reset_restarts_each_threads_numbers(void **state)
+{
+	(void)state;
+	struct ms_block_info mine;
+	assert_true(one_block(&mine));
+	static struct reset_worker w;
+	assert_int_equal(pthread_barrier_init(&w.barrier, NULL, 2), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, reset_worker_main, &w), 0);
+	pthread_barrier_wait(&w.barrier);
+	int reset = ms_reset();
+	pthread_barrier_wait(&w.barrier);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_barrier_destroy(&w.barrier);
+	assert_int_equal(reset, 0);
+	assert_true(w.ok);
+	assert_int_not_equal(w.before.thread, mine.thread);
+	assert_int_equal(w.after.thread, w.before.thread);
+	assert_true(w.after.seq == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ms_test(test_threads_churn_exact_counts),
 		ms_test(test_blocks_outlive_their_thread),
+		ms_test(test_reset_restarts_each_threads_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
-#include "internal.h"   /* ms_address_read_only */
+#include "internal.h"   /* ms_program_read_only */
+
+#include <gnu/libc-version.h>
 
 /* A struct with one field of each kind, and the leaves it points at. */
 struct tt_leaf {
@@ -224,7 +226,7 @@ static void test_tags_share_rows_by_text(void **state)
  * The row is the tag's text, not its address: one buffer reused with new
  * text (as snprintf into an array does) names a new row, wherever the
  * buffer is: on the stack, in the heap, or in the program's own writable
- * data, the one place a wrong read-only test (ms_address_read_only) could
+ * data, the one place a wrong read-only test (ms_program_read_only) could
  * take for a literal's.
  */
 static void check_buffer_reused_with_new_text(char *tag, size_t size)
@@ -274,11 +276,14 @@ static void test_tag_buffer_reused_with_new_text(void **state)
 }
 
 /*
- * Read-only means a loaded object's unwritable segment: a literal or a
- * const array, whose text cannot change, so memstats need not compare it.
+ * Read-only means an unwritable segment of the program itself: a literal
+ * or a const array, whose text cannot change, so memstats need not compare
+ * it. Not a library's literal (a library can be unloaded and its addresses
+ * reused), nor data written at start-up and protected after (RELRO).
  */
 static const char tt_const_tag[] = "tt const";
 static char tt_writable_tag[] = "tt writable";
+static const char *const tt_relro_table[] = { "tt relro" };
 
 static void test_read_only_addresses(void **state)
 {
@@ -286,38 +291,48 @@ static void test_read_only_addresses(void **state)
 	char on_stack[] = "tt stack";
 	char *in_heap = malloc(8);
 	assert_non_null(in_heap);
-	assert_true(ms_address_read_only("tt literal"));
-	assert_true(ms_address_read_only(tt_const_tag));
-	assert_false(ms_address_read_only(tt_writable_tag));
-	assert_false(ms_address_read_only(on_stack));
-	assert_false(ms_address_read_only(in_heap));
-	assert_false(ms_address_read_only(NULL));
+	assert_true(ms_program_read_only("tt literal"));
+	assert_true(ms_program_read_only(tt_const_tag));
+	assert_true(ms_program_read_only(tt_relro_table[0]));   /* the string, not the table */
+	assert_false(ms_program_read_only(tt_relro_table));
+	assert_false(ms_program_read_only(tt_writable_tag));
+	assert_false(ms_program_read_only(on_stack));
+	assert_false(ms_program_read_only(in_heap));
+	assert_false(ms_program_read_only(gnu_get_libc_version()));   /* libc's literal */
+	assert_false(ms_program_read_only(NULL));
 	free(in_heap);
 }
 
 /*
- * A thread remembers its last read-only tag: switching between literals,
- * and between a literal and a buffer with the same text, still counts
- * each block in the row its text names.
+ * A thread remembers its last read-only tag. Runs of one literal, switches
+ * between literals, and a buffer after a literal (first with the
+ * literal's text, then with new text) each count every block in the row
+ * its text names.
  */
 static void test_tags_switching_count_by_text(void **state)
 {
 	(void)state;
-	enum { ROUNDS = 50 };
-	char same_text[] = "tt switch a";
-	void *p[3 * ROUNDS];
-	for (int i = 0; i < ROUNDS; i++) {
-		p[3 * i] = ms_alloc_bytes(1, "tt switch a");
-		p[3 * i + 1] = ms_alloc_bytes(10, same_text);
-		p[3 * i + 2] = ms_alloc_bytes(100, "tt switch b");
+	/* a, b: two literals; s: a buffer holding a's text; n: the buffer with new text */
+	static const char order[] = "aaabbasna";
+	enum { STEPS = sizeof order - 1 };
+	char buffer[32] = "tt switch a";
+	void *p[STEPS];
+	for (size_t i = 0; i < STEPS; i++) {
+		const char *tag = order[i] == 'a' ? "tt switch a" : order[i] == 'b' ? "tt switch b" : buffer;
+		if (order[i] == 'n')
+			strcpy(buffer, "tt switch new");
+		p[i] = ms_alloc_bytes(i + 1, tag);
+		assert_non_null(p[i]);
 	}
 	ms_summary *s = ms_summarize();
-	for (int i = 0; i < 3 * ROUNDS; i++)
+	for (size_t i = 0; i < STEPS; i++)
 		ms_free(p[i]);
 	assert_non_null(s);
-	assert_int_equal(ms_summary_count(s), 2);
-	assert_row(s, "tt switch a", 2 * ROUNDS, 11 * ROUNDS);
-	assert_row(s, "tt switch b", ROUNDS, 100 * ROUNDS);
+	assert_int_equal(ms_summary_count(s), 3);
+	/* steps 1, 2, 3, 6, 7 (the buffer with the literal's text) and 9 */
+	assert_row(s, "tt switch a", 6, 1 + 2 + 3 + 6 + 7 + 9);
+	assert_row(s, "tt switch b", 2, 4 + 5);
+	assert_row(s, "tt switch new", 1, 8);
 	ms_summary_free(s);
 }
 
@@ -329,11 +344,14 @@ static void test_tag_equal_to_type_name_rejected(void **state)
 	struct tt_leaf *l = ms_alloc(&tt_leaf_type, 1);
 	assert_non_null(l);
 
+	/* a literal, refused every time: a refused tag is never remembered as the last one */
 	struct ms_probe pr;
 	void *p;
-	ms_probe(&pr, p = ms_alloc_bytes(16, "struct tt_leaf"));
-	assert_probe_refused(&pr, p, MS_MISUSE_BAD_TYPE, "ms_alloc_bytes", EINVAL);
-	assert_int_equal(pr.after.rows, pr.before.rows);
+	for (int i = 0; i < 2; i++) {
+		ms_probe(&pr, p = ms_alloc_bytes(16, "struct tt_leaf"));
+		assert_probe_refused(&pr, p, MS_MISUSE_BAD_TYPE, "ms_alloc_bytes", EINVAL);
+		assert_int_equal(pr.after.rows, pr.before.rows);
+	}
 
 	/* the built-in names are types too */
 	int *ip = ms_alloc(&ms_type_int, 1);
