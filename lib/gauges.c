@@ -13,7 +13,8 @@
 _Thread_local struct ms_thread *ms_thread_current;
 
 static _Atomic(struct ms_thread *) first_thread;
-static _Atomic uint32_t slots_taken;
+static _Atomic uint32_t slots_taken;   /* a slot whose state could not be made included */
+static _Atomic uint32_t states_made;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static bool exit_key_made;
@@ -60,6 +61,7 @@ static struct ms_thread *new_state(void)
 		t->next = head;
 	while (!atomic_compare_exchange_weak_explicit(&first_thread, &head, t,
 						      memory_order_release, memory_order_relaxed));
+	atomic_fetch_add_explicit(&states_made, 1, memory_order_relaxed);
 	return t;
 }
 
@@ -178,8 +180,13 @@ void ms_gauges_reset(enum ms_gauges_reset_what what)
 	}
 }
 
-size_t ms_thread_count(void)
+size_t ms_thread_slots(void)
 {
 	uint32_t taken = atomic_load_explicit(&slots_taken, memory_order_relaxed);
 	return taken < MS_MAX_THREADS ? taken : MS_MAX_THREADS;
+}
+
+size_t ms_thread_count(void)
+{
+	return atomic_load_explicit(&states_made, memory_order_relaxed);
 }

@@ -350,6 +350,8 @@ void ms_peaks_zero(void);
 bool ms_peak_watchers_exist(void);
 /* Thread states made so far. */
 size_t ms_thread_count(void);
+/* Thread slots handed out so far, above any state's slot: a tracker's marks are indexed by slot. */
+size_t ms_thread_slots(void);
 
 /*
  * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's

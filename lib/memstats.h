@@ -316,7 +316,7 @@ struct ms_stats {
 	int64_t table_bytes;         /*   of which: tables, page maps, snapshots */
 	int64_t misuse_count;        /* bad calls reported since the last reset */
 	size_t rows;                 /* types and tags registered */
-	size_t threads;              /* threads that have allocated */
+	size_t threads;              /* thread states: the most threads that counted at once */
 };
 
 /*

@@ -18,7 +18,7 @@ struct ms_tracker {
  */
 static uint64_t *take_marks(size_t *count)
 {
-	size_t slots = ms_thread_count();
+	size_t slots = ms_thread_slots();
 	uint64_t *marks = ms_raw_calloc(slots ? slots : 1, sizeof *marks);
 	if (!marks)
 		return NULL;
