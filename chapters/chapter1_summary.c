@@ -262,7 +262,7 @@ int chapter1_run(FILE *out, const struct chapter_opts *opts)
 	print_lesson(&lesson, index, summary);
 
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, chapter1.name, &failed);
+	FILE *data = lesson_data_open(opts, chapter1.name, chapter1.name, &failed);
 	if (data) {
 		lesson_data_table(data, "chapter 1: live memory of the word index by type", summary);
 		failed = lesson_data_close(data, chapter1.name) != 0;

@@ -214,7 +214,7 @@ static void print_what_python_does(struct lesson *lesson)
 int chapter2_run(FILE *out, const struct chapter_opts *opts)
 {
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, chapter2.name, &failed);
+	FILE *data = lesson_data_open(opts, chapter2.name, chapter2.name, &failed);
 	if (failed)
 		return 1;
 

@@ -723,7 +723,7 @@ static void show_padding(struct lesson *lesson)
 int chapter3_run(FILE *out, const struct chapter_opts *opts)
 {
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, MALLOC_COST_DATA, &failed);
+	FILE *data = lesson_data_open(opts, chapter3.name, MALLOC_COST_DATA, &failed);
 	if (failed)
 		return 1;
 
@@ -753,7 +753,7 @@ int chapter3_run(FILE *out, const struct chapter_opts *opts)
 
 	if (lesson_finish(&lesson, chapter3.name) != 0)
 		status = -1;
-	if (data && lesson_data_close(data, MALLOC_COST_DATA) != 0)
+	if (data && lesson_data_close(data, chapter3.name) != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;
 }

@@ -603,7 +603,7 @@ static void show_valgrind(struct lesson *lesson, const struct chapter4_lost *los
 int chapter4_run(FILE *out, const struct chapter_opts *opts)
 {
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, chapter4.name, &failed);
+	FILE *data = lesson_data_open(opts, chapter4.name, chapter4.name, &failed);
 	if (failed)
 		return 1;
 

@@ -339,7 +339,7 @@ static int show_growth(struct lesson *lesson, FILE *data)
 int chapter5_run(FILE *out, const struct chapter_opts *opts)
 {
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, CHAPTER5_DATA_NAME, &failed);
+	FILE *data = lesson_data_open(opts, chapter5.name, CHAPTER5_DATA_NAME, &failed);
 	if (failed)
 		return 1;
 
@@ -362,7 +362,7 @@ int chapter5_run(FILE *out, const struct chapter_opts *opts)
 
 	if (lesson_finish(&lesson, chapter5.name) != 0)
 		status = -1;
-	if (data && lesson_data_close(data, CHAPTER5_DATA_NAME) != 0)
+	if (data && lesson_data_close(data, chapter5.name) != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;
 }

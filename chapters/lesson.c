@@ -252,27 +252,29 @@ void lesson_machine_totals(struct lesson *lesson)
 	end_machine_block(lesson);
 }
 
-FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *failed)
+FILE *lesson_data_open(const struct chapter_opts *opts, const char *program, const char *name,
+		       int *failed)
 {
 	*failed = 0;
 	if (!opts || !opts->data_dir)
 		return NULL;
 	if (mkdir(opts->data_dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "%s: cannot create %s: %s\n", name, opts->data_dir, strerror(errno));
+		fprintf(stderr, "%s: cannot create %s: %s\n", program, opts->data_dir,
+			strerror(errno));
 		*failed = 1;
 		return NULL;
 	}
 	size_t cap = strlen(opts->data_dir) + 1 + strlen(name) + sizeof(".dat");
 	char *path = malloc(cap);
 	if (!path) {
-		fprintf(stderr, "%s: out of memory\n", name);
+		fprintf(stderr, "%s: out of memory\n", program);
 		*failed = 1;
 		return NULL;
 	}
 	snprintf(path, cap, "%s/%s.dat", opts->data_dir, name);
 	FILE *data = fopen(path, "w");
 	if (!data) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", name, path, strerror(errno));
+		fprintf(stderr, "%s: cannot write %s: %s\n", program, path, strerror(errno));
 		*failed = 1;
 	}
 	free(path);
@@ -302,11 +304,11 @@ void lesson_data_table(FILE *data, const char *label, const ms_summary *s)
 	lesson_data_end(data);
 }
 
-int lesson_data_close(FILE *data, const char *name)
+int lesson_data_close(FILE *data, const char *program)
 {
 	int write_failed = ferror(data);
 	if (fclose(data) != 0 || write_failed) {
-		fprintf(stderr, "%s: writing the data file failed\n", name);
+		fprintf(stderr, "%s: writing the data file failed\n", program);
 		return -1;
 	}
 	return 0;

@@ -109,11 +109,13 @@ void lesson_sized(struct lesson *lesson, const struct ms_sized *tree);
 void lesson_objtracker_summary(struct lesson *lesson, const ms_objtracker *tracker);
 
 /*
- * Open DIR/<name>.dat for a chapter's data when opts->data_dir is set,
- * creating DIR if it is missing. Returns NULL when no data is wanted, or
- * when opening failed (then *failed is set and a message is on stderr).
+ * Open DIR/<name>.dat for the data of `program` (its messages start
+ * "<program>: ") when opts->data_dir is set, creating DIR if it is
+ * missing. Returns NULL when no data is wanted, or when opening failed
+ * (then *failed is set and a message is on stderr).
  */
-FILE *lesson_data_open(const struct chapter_opts *opts, const char *name, int *failed);
+FILE *lesson_data_open(const struct chapter_opts *opts, const char *program, const char *name,
+		       int *failed);
 
 /*
  * Start a data set: a '#' line naming it (`label`) and a '#' line naming
@@ -132,7 +134,7 @@ void lesson_data_end(FILE *data);
  */
 void lesson_data_table(FILE *data, const char *label, const ms_summary *s);
 
-/* Close a data file from lesson_data_open: 0, or -1 (message on stderr). */
-int lesson_data_close(FILE *data, const char *name);
+/* Close a data file from lesson_data_open: 0, or -1 (message on stderr, from `program`). */
+int lesson_data_close(FILE *data, const char *program);
 
 #endif

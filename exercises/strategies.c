@@ -332,7 +332,7 @@ static int show_layouts(struct lesson *lesson)
 int strategies_run(FILE *out, const struct chapter_opts *opts)
 {
 	int failed = 0;
-	FILE *data = lesson_data_open(opts, DATA_NAME, &failed);
+	FILE *data = lesson_data_open(opts, "strategies", DATA_NAME, &failed);
 	if (failed)
 		return 1;
 	struct lesson lesson = LESSON_INIT(out);
@@ -364,7 +364,7 @@ int strategies_run(FILE *out, const struct chapter_opts *opts)
 		status = show_layouts(&lesson);
 	if (status != 0)
 		fprintf(stderr, "strategies: a run failed (see above)\n");
-	if (data && lesson_data_close(data, DATA_NAME) != 0)
+	if (data && lesson_data_close(data, "strategies") != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;
 }

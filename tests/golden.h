@@ -89,10 +89,10 @@ void golden_check_repeatable(const struct chapter *chapter, const struct chapter
 void golden_check_program(const struct chapter *chapter);
 
 /*
- * ./<name> --data DIR where DIR cannot be written, or cannot be made in
- * its parent: exit 1 with ": cannot write DIR..." or ": cannot create
- * DIR..." on stderr. Skips, saying why, as root (who may write anywhere)
- * or where the program is not built.
+ * ./<name> --data DIR where DIR is a regular file, or lies below one:
+ * exit 1 with "<name>: cannot write DIR..." or "<name>: cannot create
+ * DIR..." on stderr, even as root. Skips, saying why, where the program
+ * is not built.
  */
 void golden_check_unwritable_data(const struct chapter *chapter);
 
