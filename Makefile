@@ -57,7 +57,7 @@ help:
 	@echo "make strategies   ./strategies, every reference strategy compared"
 	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
 	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
-	@echo "make bench-tools  the churn under heaptrack and valgrind massif, beside memstats (slow)"
+	@echo "make bench-tools  the churn under heaptrack and valgrind beside raw malloc and memstats"
 	@echo "make clean        remove build/ and the chapter programs"
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tools.sh: the churn workload under heaptrack and valgrind massif, where installed, beside raw malloc and memstats: ns per pair and the ratio to raw.
+# tools.sh: the churn workload under heaptrack, valgrind with no tool and valgrind massif, where installed, beside raw malloc and memstats: ns per pair and the ratio to raw.
 # Usage: tools.sh PROGRAM PAIRS OUTDIR   (PROGRAM is build/bench/memstats-churn)
 set -e
 if [ $# -ne 3 ]; then

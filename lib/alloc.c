@@ -243,7 +243,7 @@ MS_HOT void remember_freed(struct ms_thread *self, uintptr_t address, const char
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line)
 {
-	struct ms_thread *self = ms_thread_self();
+	struct ms_thread *self = ms_thread_current;   /* none yet: nothing freed to name */
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
 		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {

@@ -146,8 +146,8 @@ uint32_t ms_row_of_tag(const char *tag, bool *constant, const char *function, co
  * True if `p` is in a read-only segment of the program itself (one of its
  * string literals or const arrays): its bytes cannot change while the
  * program runs. A library's literal is not, since a library can be
- * unloaded. Reads the program's segment table (readonly.c), so it is
- * asked once per tag address, not per allocation.
+ * unloaded. The program's segments are read once (readonly.c); a tag
+ * address is asked about once, when the tag table first meets it.
  */
 bool ms_program_read_only(const void *p);
 

@@ -393,9 +393,48 @@ static void test_reset_restarts_each_threads_numbers(void **state)
 	assert_true(w.after.seq == 1);
 }
 
+/* A worker that only makes refused calls, one on a block of the main thread's; NULL if all were. */
+static void *refused_calls_main(void *arg)
+{
+	int on_stack;
+	void *p = ms_alloc_bytes(8, NULL);
+	p = p ? p : ms_alloc_bytes(SIZE_MAX / 2, "th refused");
+	p = p ? p : ms_alloc(&th_a_type, SIZE_MAX / 2);
+	ms_free(&on_stack);
+	p = p ? p : ms_realloc(&on_stack, 1);
+	p = p ? p : ms_realloc(arg, SIZE_MAX / 2);
+	return p;
+}
+
+/*
+ * Refused calls make no thread state: a thread that only misuses the
+ * library takes none of the 65536 slots. First in this program, so no
+ * thread has ended yet and left a free state a new one could take over
+ * unseen: a state made shows in ms_stats().threads.
+ */
+static void test_refused_calls_make_no_thread_state(void **state)
+{
+	(void)state;
+	static struct ms_capture cap;
+	ms_capture_start(&cap);
+	char *mine = ms_alloc_bytes(4, "th mine");
+	assert_non_null(mine);
+	size_t before = ms_stats().threads;
+	pthread_t t;
+	void *result = mine;
+	assert_int_equal(pthread_create(&t, NULL, refused_calls_main, mine), 0);
+	assert_int_equal(pthread_join(t, &result), 0);
+	size_t after = ms_stats().threads;
+	ms_free(mine);                       /* before the checks, so a failure leaks nothing */
+	assert_null(result);
+	assert_int_equal(after, before);
+	assert_int_equal(cap.count, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		ms_test(test_refused_calls_make_no_thread_state),
 		ms_test(test_threads_churn_exact_counts),
 		ms_test(test_blocks_outlive_their_thread),
 		ms_test(test_reset_restarts_each_threads_numbers),
