@@ -360,17 +360,22 @@ struct ms_summary_row {
 
 /*
  * A value snapshot of every row with live blocks, sorted by requested
- * bytes (descending), then blocks (descending), then name. Costs O(rows x
- * threads), never a walk of the heap. The caller owns it (ms_summary_free);
- * its memory is bookkeeping. NULL with errno = ENOMEM on failure.
+ * bytes (descending), then blocks (descending), then name. It also keeps,
+ * unlisted, each row counted since the last reset that has no live block
+ * now: ms_summary_find reads its peak and total, and a diff needs them.
+ * Costs O(rows x threads), never a walk of the heap. The caller owns it
+ * (ms_summary_free); its memory is bookkeeping. NULL with errno = ENOMEM
+ * on failure.
  */
 ms_summary *ms_summarize(void);
 
 /*
  * What changed from `before` to `after`: a row for each name whose current
- * blocks or bytes differ; current and total are differences, peak is
- * `after`'s (0 for a row `after` no longer has). Sorted by the size of the requested change (absolute value,
- * descending), then of the block change, then name. The caller owns it.
+ * blocks or bytes differ; current and total are differences (a row that
+ * appears or empties between them counts only what happened between),
+ * peak is `after`'s. Sorted by the size of the requested change (absolute
+ * value, descending), then of the block change, then name. The caller
+ * owns it.
  */
 ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after);
 
@@ -378,7 +383,11 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after);
 size_t ms_summary_count(const ms_summary *s);
 /* Row `i` (in sort order), or NULL past the end. Owned by the summary. */
 const struct ms_summary_row *ms_summary_row(const ms_summary *s, size_t i);
-/* The row named `name`, or NULL. Owned by the summary. */
+/*
+ * The row named `name`, or NULL. In a summary (not a diff) that includes
+ * a row with no live blocks, counted since the last reset: its current
+ * figures are 0, its peak and total readable. Owned by the summary.
+ */
 const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *name);
 /* Release a summary; NULL is a no-op. */
 void ms_summary_free(ms_summary *s);

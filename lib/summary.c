@@ -10,9 +10,16 @@ struct entry {
 	uint32_t id;                 /* the row number, to match rows across summaries */
 };
 
+/*
+ * A summary lists the rows with live blocks, and keeps after them every
+ * row counted since the last reset that has none now: a diff needs their
+ * totals (a row that comes or goes is not new history), and a reader
+ * their peak and total once a library has freed its last block.
+ */
 struct ms_summary {
 	size_t bytes;                /* this allocation, counted as bookkeeping */
-	size_t count;
+	size_t count;                /* rows listed: live ones, or a diff's changes */
+	size_t held;                 /* rows kept: count, then the rows with none live */
 	struct entry entries[];
 };
 
@@ -26,6 +33,7 @@ static ms_summary *new_summary(size_t capacity)
 	}
 	s->bytes = bytes;
 	s->count = 0;
+	s->held = 0;
 	ms_table_bytes_add((int64_t)bytes);
 	return s;
 }
@@ -54,10 +62,23 @@ static int compare_keys(int64_t bytes_a, int64_t bytes_b, int64_t blocks_a, int6
 	return strcmp(name_a, name_b);
 }
 
+/* True if any current figure of `g` is not zero. */
+static bool has_current(const struct ms_gauges *g)
+{
+	bool any = g->blocks.current != 0;
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		any |= g->bytes[n].current != 0;
+	return any;
+}
+
+/* Rows with live blocks first; among them, and among the rest, by requested bytes. */
 static int by_requested(const void *a, const void *b)
 {
 	const struct ms_gauges *x = &((const struct entry *)a)->row.g;
 	const struct ms_gauges *y = &((const struct entry *)b)->row.g;
+	bool live_x = has_current(x), live_y = has_current(y);
+	if (live_x != live_y)
+		return live_x ? -1 : 1;
 	return compare_keys(x->bytes[MS_REQUESTED].current, y->bytes[MS_REQUESTED].current,
 			    x->blocks.current, y->blocks.current,
 			    ((const struct entry *)a)->row.name, ((const struct entry *)b)->row.name);
@@ -73,15 +94,6 @@ static int by_change(const void *a, const void *b)
 			    ((const struct entry *)b)->row.name);
 }
 
-/* True if any current figure of `g` is not zero. */
-static bool has_current(const struct ms_gauges *g)
-{
-	bool any = g->blocks.current != 0;
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		any |= g->bytes[n].current != 0;
-	return any;
-}
-
 ms_summary *ms_summarize(void)
 {
 	uint32_t rows = ms_row_count();
@@ -89,15 +101,16 @@ ms_summary *ms_summarize(void)
 	if (!s)
 		return NULL;
 	for (uint32_t id = 0; id < rows; id++) {
-		struct entry *e = &s->entries[s->count];
+		struct entry *e = &s->entries[s->held];
 		ms_gauges_sum(id, &e->row.g);
-		if (!has_current(&e->row.g))
-			continue;
+		if (!has_current(&e->row.g) && e->row.g.blocks.total == 0)
+			continue;            /* not counted since the last reset */
 		e->row.name = ms_row_get(id)->name;
 		e->id = id;
-		s->count++;
+		s->held++;
+		s->count += has_current(&e->row.g);
 	}
-	qsort(s->entries, s->count, sizeof s->entries[0], by_requested);
+	qsort(s->entries, s->held, sizeof s->entries[0], by_requested);
 	return s;
 }
 
@@ -122,6 +135,7 @@ static void add_change(ms_summary *d, const struct entry *b, const struct entry 
 	out->row.name = named->row.name;
 	out->id = named->id;
 	d->count++;
+	d->held++;
 }
 
 ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
@@ -133,7 +147,7 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
 	/* Rows are matched by number through a table indexed by it: O(rows). */
 	uint32_t rows = ms_row_count();
 	const struct entry **unmatched = ms_raw_calloc(rows ? rows : 1, sizeof *unmatched);
-	ms_summary *d = new_summary(before->count + after->count);
+	ms_summary *d = new_summary(before->held + after->held);
 	if (!unmatched || !d) {
 		free(unmatched);
 		ms_summary_free(d);
@@ -141,17 +155,17 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
 		return NULL;
 	}
 	static const struct entry absent;
-	for (size_t i = 0; i < before->count; i++)
+	for (size_t i = 0; i < before->held; i++)
 		unmatched[before->entries[i].id] = &before->entries[i];
-	for (size_t i = 0; i < after->count; i++) {
+	for (size_t i = 0; i < after->held; i++) {
 		const struct entry *a = &after->entries[i];
 		const struct entry *b = unmatched[a->id];
 		add_change(d, b ? b : &absent, a, a);
 		unmatched[a->id] = NULL;
 	}
-	for (size_t i = 0; i < before->count; i++) {
+	for (size_t i = 0; i < before->held; i++) {
 		const struct entry *b = &before->entries[i];
-		if (unmatched[b->id])        /* gone entirely by `after` */
+		if (unmatched[b->id])        /* not counted in `after`: a reset came between */
 			add_change(d, b, &absent, b);
 	}
 	free(unmatched);
@@ -171,7 +185,7 @@ const struct ms_summary_row *ms_summary_row(const ms_summary *s, size_t i)
 
 const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *name)
 {
-	for (size_t i = 0; s && name && i < s->count; i++)
+	for (size_t i = 0; s && name && i < s->held; i++)
 		if (strcmp(s->entries[i].row.name, name) == 0)
 			return &s->entries[i].row;
 	return NULL;

@@ -564,6 +564,90 @@ static void test_format_size(void **state)
 	assert_memory_equal(small + 5, "###", 3);
 }
 
+/*
+ * A row that appears or empties between two summaries counts only what
+ * happened between them, not its whole history: its earlier blocks were
+ * allocated and freed before the first summary.
+ */
+static void test_diff_totals_of_a_row_that_comes_and_goes(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		ms_free(ms_alloc_bytes(8, "ts d again"));
+	ms_summary *a = ms_summarize();
+	void *p = ms_alloc_bytes(8, "ts d again");
+	assert_non_null(p);
+	ms_summary *b = ms_summarize();
+	ms_free(p);
+	ms_summary *c = ms_summarize();
+	assert_true(a && b && c);
+	/* invariant: the row is listed only while it has a live block */
+	assert_int_equal(ms_summary_count(a), 0);
+	assert_int_equal(ms_summary_count(b), 1);
+	assert_int_equal(ms_summary_count(c), 0);
+
+	ms_summary *came = ms_summary_diff(a, b);
+	assert_non_null(came);
+	assert_int_equal(ms_summary_count(came), 1);
+	const struct ms_summary_row *r = row_of(came, "ts d again");
+	assert_i64_equal(r->g.blocks.current, 1);
+	assert_i64_equal(r->g.blocks.total, 1);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].total, 8);
+	assert_i64_equal(r->g.blocks.peak, 1);
+
+	ms_summary *went = ms_summary_diff(b, c);
+	assert_non_null(went);
+	assert_int_equal(ms_summary_count(went), 1);
+	r = row_of(went, "ts d again");
+	assert_i64_equal(r->g.blocks.current, -1);
+	assert_i64_equal(r->g.blocks.total, 0);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].total, 0);
+	assert_i64_equal(r->g.blocks.peak, 1);   /* after's: the row's peak is still 1 */
+
+	/* across the whole round trip nothing current changed: an empty diff */
+	ms_summary *round = ms_summary_diff(a, c);
+	assert_non_null(round);
+	assert_int_equal(ms_summary_count(round), 0);
+	ms_summary_free(round);
+	ms_summary_free(went);
+	ms_summary_free(came);
+	ms_summary_free(c);
+	ms_summary_free(b);
+	ms_summary_free(a);
+}
+
+/* A row whose last block is gone keeps its peak and total, readable by name. */
+static void test_find_reads_a_row_with_nothing_live(void **state)
+{
+	(void)state;
+	void *p[3];
+	for (int i = 0; i < 3; i++)
+		assert_non_null(p[i] = ms_alloc_bytes(100, "ts done"));
+	for (int i = 0; i < 3; i++)
+		ms_free(p[i]);
+	ms_free(ms_alloc_bytes(10, "ts done"));
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	assert_int_equal(ms_summary_count(s), 0);
+	assert_null(ms_summary_row(s, 0));
+	const struct ms_summary_row *r = ms_summary_find(s, "ts done");
+	assert_non_null(r);
+	assert_gauges_sane(&r->g);
+	assert_i64_equal(r->g.blocks.current, 0);
+	assert_i64_equal(r->g.blocks.peak, 3);
+	assert_i64_equal(r->g.blocks.total, 4);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].current, 0);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].peak, 300);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].total, 310);
+	/* a row never counted since the reset is still absent */
+	assert_null(ms_summary_find(s, "char"));
+	/* and nothing unlisted reaches the table */
+	char *text = ms_test_print(s, NULL);
+	assert_null(strstr(text, "ts done"));
+	free(text);
+	ms_summary_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,6 +656,8 @@ int main(void)
 		ms_test(test_diff_of_equal_states_is_empty),
 		ms_test(test_diff_rows_are_signed_differences),
 		ms_test(test_diff_tie_order),
+		ms_test(test_diff_totals_of_a_row_that_comes_and_goes),
+		ms_test(test_find_reads_a_row_with_nothing_live),
 		ms_test(test_print_default_table),
 		ms_test(test_print_limit),
 		ms_test(test_print_columns),

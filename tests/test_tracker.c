@@ -381,6 +381,38 @@ static void test_back_to_back_checkpoints(void **state)
 	ms_free(keep);
 }
 
+/*
+ * A row with a past: its totals in a tracker's diff count only what
+ * happened since the checkpoint, when the row comes back and when it
+ * empties again.
+ */
+static void test_diff_totals_since_the_checkpoint(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		ms_free(ms_alloc_bytes(8, "tt past"));
+	ms_tracker *t = ms_tracker_new();
+	assert_non_null(t);
+	void *p = ms_alloc_bytes(8, "tt past");
+	assert_non_null(p);
+	ms_summary *d = ms_tracker_diff(t);
+	assert_non_null(d);
+	const struct ms_summary_row *r = assert_row(d, "tt past", 1, 8);
+	assert_i64_equal(r->g.blocks.total, 1);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].total, 8);
+	ms_summary_free(d);
+
+	ms_free(p);
+	d = ms_tracker_diff(t);
+	assert_non_null(d);
+	r = assert_row(d, "tt past", -1, -8);
+	assert_i64_equal(r->g.blocks.total, 0);
+	assert_i64_equal(r->g.bytes[MS_REQUESTED].total, 0);
+	ms_summary_free(d);
+	assert_diff_empty(t);
+	ms_tracker_free(t);
+}
+
 /* Alloc n, free n: an empty diff and no sites, but a peak that shows the n blocks and their bytes. */
 static void test_alloc_free_leaves_peak(void **state)
 {
@@ -1281,6 +1313,7 @@ int main(void)
 		ms_test(test_first_diff_is_empty),
 		ms_test(test_back_to_back_checkpoints),
 		ms_test(test_alloc_free_leaves_peak),
+		ms_test(test_diff_totals_since_the_checkpoint),
 		ms_test(test_diff_moves_checkpoint),
 		ms_test(test_sites_group_exactly),
 		ms_test(test_sites_many_blocks),
