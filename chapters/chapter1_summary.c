@@ -192,6 +192,35 @@ static const struct word_entry *most_spread_word(const struct word_index *index)
 	return best;
 }
 
+
+/*
+ * malloc's "in use" against the tracked chunks: each tracked block is one
+ * malloc chunk, its footprint and memstats' header in front of it, in
+ * uordblks or, if malloc mapped it on its own, in hblkhd.
+ */
+static void print_heap_in_use(struct lesson *lesson)
+{
+	struct ms_stats stats = ms_stats();
+	struct ms_process process;
+	if (ms_process_read(&process) != 0)
+		return;   /* the totals block has said why */
+	const char *what = "malloc's \"in use\" against the tracked chunks (bytes)";
+	if (process.heap_used_bytes == 0 && process.mmapped_bytes == 0) {
+		lesson_machine_text(lesson, what,
+				    "  mallinfo2 reads zero: malloc is replaced (valgrind, ASan),\n"
+				    "  so there is nothing to set beside the tracked chunks.\n");
+		return;
+	}
+	int64_t tracked = stats.all.bytes[MS_FOOTPRINT].current + stats.header_bytes;
+	int64_t in_use = process.heap_used_bytes + process.mmapped_bytes;
+	lesson_machine_text(lesson, what,
+			    "  %-30s %12" PRId64 "\n"
+			    "  %-30s %12" PRId64 "\n"
+			    "  %-30s %12" PRId64 "\n",
+			    "in use: uordblks + hblkhd", in_use,
+			    "tracked: footprint + headers", tracked,
+			    "in use, not tracked", in_use - tracked);
+}
 /* What the index is and what it shows, around the summary of its memory. */
 static void print_lesson(struct lesson *lesson, const struct word_index *index,
 			 const ms_summary *summary)
@@ -225,6 +254,7 @@ static void print_lesson(struct lesson *lesson, const struct word_index *index,
 
 	lesson_machine_table(lesson, "the same summary with the allocator's columns", summary);
 	lesson_machine_totals(lesson);
+	print_heap_in_use(lesson);
 
 	lesson_subheading(lesson, "Why these numbers differ");
 	lesson_para(lesson,
@@ -239,14 +269,21 @@ static void print_lesson(struct lesson *lesson, const struct word_index *index,
 		    "summaries themselves) is counted apart and never in a row, so a "
 		    "summary never sees itself.");
 	lesson_para(lesson,
-		    "RSS counts every page of the process that is in memory: its code, "
-		    "the stack, the C library, stdio's buffers, the allocator's free lists "
-		    "and the unused part of its heap, and memstats' bookkeeping. It moves "
-		    "in whole pages and is far larger than anything tracked. mallinfo2's "
-		    "\"in use\" counts every malloc chunk of the process, tracked or not, "
-		    "so it is at least the tracked footprint. Under valgrind or ASan malloc "
-		    "is replaced: usable is then what was requested, and mallinfo2 reads "
-		    "zero.");
+		    "RSS counts the pages of the process that are in memory, and only "
+		    "pages it has touched: its code and the C library's, the stack, "
+		    "stdio's buffers, the heap pages malloc has used, memstats' tables. "
+		    "It moves in whole pages and is far larger than anything tracked.");
+	lesson_para(lesson,
+		    "mallinfo2 splits malloc's own memory. \"In use\" (uordblks) is every "
+		    "heap chunk, header included, that malloc's bins do not hold as free "
+		    "(fordblks), tracked or not; a chunk the program freed that glibc "
+		    "keeps in its per-thread cache (the tcache) is still in use there. A block "
+		    "malloc mapped on its own is counted in hblkhd instead. Each tracked "
+		    "block is one chunk, its footprint and memstats' header, so the "
+		    "tracked chunks lie within uordblks and hblkhd together; the rest is "
+		    "chunks memstats did not hand out, such as stdio's buffer, memstats' "
+		    "summaries and cached frees. Under valgrind or ASan malloc is replaced: "
+		    "usable is then what was requested, and mallinfo2 reads zero.");
 }
 
 int chapter1_run(FILE *out, const struct chapter_opts *opts)

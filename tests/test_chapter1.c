@@ -96,13 +96,51 @@ static void test_machine_figures_relate(void **state)
 	/* glibc puts an 8-byte header in front of every heap chunk. */
 	assert_i64_le(all->bytes[MS_USABLE].current + 8 * all->blocks.current,
 		      all->bytes[MS_FOOTPRINT].current);
-	assert_i64_le(all->bytes[MS_FOOTPRINT].current, process.heap_used_bytes);
+	/* each tracked block is a chunk: its footprint and memstats' header, heap or mapped */
+	assert_i64_le(all->bytes[MS_FOOTPRINT].current + stats.header_bytes,
+		      process.heap_used_bytes + process.mmapped_bytes);
 	assert_i64_le(process.heap_used_bytes, process.heap_arena_bytes);
 	assert_i64_le(all->bytes[MS_FOOTPRINT].current, process.rss_bytes);
 	assert_i64_le(stats.header_bytes + stats.table_bytes, stats.bookkeeping_bytes);
 	assert_i64_le(1, stats.header_bytes);
 
 	chapter1_index_free(index);
+}
+
+/* The figure after `label` in `text` (a "  label    figure" line); fails the test if absent. */
+static int64_t figure_after(const char *text, const char *label)
+{
+	const char *at = strstr(text, label);
+	if (!at)
+		print_error("no line \"%s\" in the output\n", label);
+	assert_non_null(at);
+	long long figure;
+	assert_int_equal(sscanf(at + strlen(label), "%lld", &figure), 1);
+	return figure;
+}
+
+/*
+ * The block that sets malloc's "in use" beside the tracked chunks says
+ * what it computes: its tracked figure is the totals block's footprint
+ * plus headers, and its last line the difference, never negative.
+ */
+static void test_heap_in_use_is_reconciled(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	char *out = golden_run(&chapter1, NULL);
+	int64_t footprint = figure_after(out, "tracked, footprint");
+	int64_t headers = figure_after(out, "of which block headers");
+	int64_t used = figure_after(out, "malloc heap in use");
+	int64_t mapped = figure_after(out, "malloc mmapped blocks");
+	int64_t in_use = figure_after(out, "in use: uordblks + hblkhd");
+	int64_t tracked = figure_after(out, "tracked: footprint + headers");
+	int64_t rest = figure_after(out, "in use, not tracked");
+	assert_i64_equal(in_use, used + mapped);
+	assert_i64_equal(tracked, footprint + headers);
+	assert_i64_equal(rest, in_use - tracked);
+	assert_i64_ge(rest, 0);
+	free(out);
 }
 
 /* The lesson puts every allocator figure inside "On this machine" blocks. */
@@ -152,6 +190,7 @@ int main(void)
 		ms_test(test_rows_add_up_to_totals),
 		ms_test(test_index_shape),
 		ms_test(test_machine_figures_relate),
+		ms_test(test_heap_in_use_is_reconciled),
 		ms_test(test_machine_blocks_hold_allocator_columns),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),

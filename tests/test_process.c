@@ -74,6 +74,36 @@ static void test_mallinfo_relations(void **state)
 	assert_i64_lt(p2.heap_used_bytes, p1.heap_used_bytes);
 }
 
+/*
+ * What chapter 1 says of mallinfo2: a chunk freed into glibc's per-thread
+ * cache still counts in uordblks, and a block malloc maps on its own
+ * counts in hblkhd, not in uordblks.
+ */
+static void test_mallinfo_in_use_means(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	struct ms_process before, held, freed;
+	/*
+	 * Whether this malloc comes from the tcache or the heap's top, the free
+	 * puts the chunk back in the tcache (malloc just made room there).
+	 */
+	void *p = ms_alloc_bytes(200, "tp cached");
+	assert_non_null(p);
+	assert_int_equal(ms_process_read(&held), 0);
+	ms_free(p);
+	assert_int_equal(ms_process_read(&freed), 0);
+	assert_i64_equal(freed.heap_used_bytes, held.heap_used_bytes);
+
+	assert_int_equal(ms_process_read(&before), 0);
+	void *huge = ms_alloc_bytes((size_t)(64 * MIB), "tp mapped");
+	assert_non_null(huge);
+	assert_int_equal(ms_process_read(&held), 0);
+	assert_i64_ge(held.mmapped_bytes - before.mmapped_bytes, 64 * MIB);
+	assert_i64_lt(held.heap_used_bytes - before.heap_used_bytes, MIB);
+	ms_free(huge);
+}
+
 /* Under ASan or valgrind malloc is replaced: mallinfo2's figures read 0, RSS still works. */
 static void test_mallinfo_under_replaced_malloc(void **state)
 {
@@ -96,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		ms_test(test_rss),
 		ms_test(test_mallinfo_relations),
+		ms_test(test_mallinfo_in_use_means),
 		ms_test(test_mallinfo_under_replaced_malloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
