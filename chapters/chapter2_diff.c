@@ -136,7 +136,11 @@ static int show_quiet_diff(struct lesson *lesson)
 		    "the tutorial's sign that nothing leaked. memstats keeps summaries in "
 		    "its own bookkeeping, never in a row. Pympler's first diff is full of "
 		    "list and str rows instead: they are the rows of the first summary "
-		    "itself, and the tutorial's ten-element list is lost among them.");
+		    "itself, and the tutorial's ten-element list is lost among them. "
+		    "Pympler's get_diff also keeps every row that did not change, as 0 "
+		    "objects and 0 B, unless the caller sweeps them out "
+		    "(SummaryTracker's print_diff does); a memstats diff holds only the "
+		    "rows whose live blocks or bytes changed.");
 	ms_summary_free(diff);
 	return 0;
 }

@@ -194,7 +194,10 @@ static int show_snapshots(struct lesson *lesson)
 		    "size in requested bytes, the average and pct. my_class grew from "
 		    "%" PRId64 " bytes, the struct alone, to %" PRId64 ": %zu + 3 x %d x "
 		    "%zu. untouched is %" PRId64 " bytes in both snapshots: an object "
-		    "nobody changed sizes the same every time.",
+		    "nobody changed sizes the same every time. Pympler's header shows 0 B "
+		    "where this one shows the tracked total, unless the snapshot is taken "
+		    "with compute_total=True, and then it is the size of every object in "
+		    "the process, tracked or not.",
 		    deep_requested(tracker, BEFORE, MULTIPLIED),
 		    deep_requested(tracker, AFTER, MULTIPLIED), sizeof(struct test_class),
 		    CHAPTER5_MULTIPLY_N, sizeof(int), deep_requested(tracker, AFTER, UNTOUCHED));
