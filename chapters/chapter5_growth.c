@@ -225,12 +225,6 @@ static int show_snapshots(struct lesson *lesson)
 	return 0;
 }
 
-/* "<prefix><notion name>" in a grid cell. */
-static void notion_cell(char *cell, const char *prefix, enum ms_notion notion)
-{
-	snprintf(cell, LESSON_CELL_SIZE, "%s%s", prefix, ms_notion_name(notion));
-}
-
 /* The growth series as the lesson's two grids, requested and on this machine. */
 static void show_growth_grids(struct lesson *lesson, const ms_objtracker *tracker)
 {
@@ -239,7 +233,8 @@ static void show_growth_grids(struct lesson *lesson, const ms_objtracker *tracke
 	};
 	struct lesson_grid_row machine[1 + CHAPTER5_GROWTH_STEPS] = { { { "n" } } };
 	for (int notion = 0; notion < MS_NOTION_COUNT; notion++)
-		notion_cell(machine[0].cell[1 + notion], "deep ", (enum ms_notion)notion);
+		snprintf(machine[0].cell[1 + notion], LESSON_CELL_SIZE, "%s",
+			 ms_notion_name((enum ms_notion)notion));
 	snprintf(machine[0].cell[1 + MS_NOTION_COUNT], LESSON_CELL_SIZE, "%s / %s",
 		 ms_notion_name(MS_FOOTPRINT), ms_notion_name(MS_REQUESTED));
 
@@ -259,7 +254,7 @@ static void show_growth_grids(struct lesson *lesson, const ms_objtracker *tracke
 			 (double)t->deep[MS_FOOTPRINT] / (double)t->deep[MS_REQUESTED]);
 	}
 	lesson_grid(lesson, 4, 1 + CHAPTER5_GROWTH_STEPS, rows);
-	lesson_machine_grid(lesson, "the same snapshots in each notion (bytes)",
+	lesson_machine_grid(lesson, "the same snapshots' deep size in each notion (bytes)",
 			    2 + MS_NOTION_COUNT, 1 + CHAPTER5_GROWTH_STEPS, machine);
 }
 

@@ -90,6 +90,7 @@ static void test_output_rules(void **state)
 {
 	(void)state;
 	golden_assert_output_rules(first_run.text);
+	golden_assert_max_width(first_run.text, 80);
 	golden_assert_max_width(first_run.stripped, 78);
 }
 

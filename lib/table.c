@@ -104,9 +104,12 @@ void ms_cells_printf(struct ms_cells *t, const char *fmt, ...)
 
 void ms_cells_size_headers(struct ms_cells *t)
 {
+	/* Several size columns take their notions' short names, so all three fit 80 columns. */
+	bool several = (t->opts->columns & (t->opts->columns - 1)) != 0;
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		if (t->opts->columns & MS_COLUMN(n))
-			ms_cells_put(t, ms_notion_header((enum ms_notion)n));
+			ms_cells_put(t, several ? ms_notion_name((enum ms_notion)n)
+						: ms_notion_header((enum ms_notion)n));
 }
 
 void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT])

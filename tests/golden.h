@@ -78,8 +78,8 @@ void golden_check_plot(const struct chapter *chapter, const char *data_file, con
 /*
  * The checks every chapter's tests make, each a whole test body:
  * nothing live before or after the run and no misuse reported; the
- * output rules on the whole output and a 78-column width outside the
- * "On this machine" blocks; the same bytes on a second run and after
+ * output rules and an 80-column width on the whole output, 78 columns
+ * outside the "On this machine" blocks; the same bytes on a second run and after
  * `other` ran; the program ./<name> (--help, a bad flag, a plain run).
  */
 void golden_check_nothing_left(const struct chapter *chapter);

@@ -161,7 +161,7 @@ static void test_machine_block_holds_allocator_figures(void **state)
 	(void)state;
 	golden_check_machine_blocks(&chapter5,
 				    (const char *const[]){ "\nOn this machine, the same snapshots",
-							   "deep footprint", NULL },
+							   "|   footprint / requested\n", NULL },
 				    (const char *const[]){ "usable |", "footprint |", NULL });
 }
 

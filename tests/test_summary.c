@@ -423,7 +423,10 @@ static void test_print_limit(void **state)
 		ms_free(p[i]);
 }
 
-/* The columns option picks size columns, in notion order, each headed by its notion. */
+/*
+ * The columns option picks size columns, in notion order, each headed by
+ * its notion: the header alone, the short name when there are several.
+ */
 static void test_print_columns(void **state)
 {
 	(void)state;
@@ -439,10 +442,10 @@ static void test_print_columns(void **state)
 
 	struct ms_print_opts o = { -1, MS_COLUMN(MS_USABLE) | MS_COLUMN(MS_REQUESTED) };
 	assert_prints(s, &o,
-		"     types |   # blocks |   requested size |   usable size\n"
-		"========== | ========== | ================ | =============\n"
-		"  ts col a |          2 |         48     B |      48     B\n"
-		"  ts col b |          1 |         40     B |      40     B\n");
+		"     types |   # blocks |    requested |       usable\n"
+		"========== | ========== | ============ | ============\n"
+		"  ts col a |          2 |     48     B |     48     B\n"
+		"  ts col b |          1 |     40     B |     40     B\n");
 
 	o.columns = MS_COLUMN(MS_USABLE);
 	assert_prints(s, &o,
