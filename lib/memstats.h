@@ -392,7 +392,11 @@ const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *na
 /* Release a summary; NULL is a no-op. */
 void ms_summary_free(ms_summary *s);
 
-/* Which size columns a table shows: a bit per notion. */
+/*
+ * Which size columns a table shows: a bit per notion. One size column is
+ * headed by its notion's header ("requested size"); several by their
+ * short names ("requested", "usable", "footprint"), so all fit 80 columns.
+ */
 #define MS_COLUMN(notion) (1u << (notion))
 
 struct ms_print_opts {
