@@ -2,6 +2,7 @@
 #include "strategies.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "03_growth/growth.h"
@@ -131,12 +132,98 @@ static void print_machine_table(struct lesson *lesson, const char *what, const s
 /* The strategies                                                      */
 /* ------------------------------------------------------------------ */
 
-/* One strategy's run on one trace. */
+/*
+ * Every case runs this many times. One run's time can be ten times
+ * another's on a busy machine, so a table shows the median with the
+ * least and the most beside it; the counts must agree on every run.
+ */
+#define RUNS 7
+
+/* How the "On this machine" blocks name their varying figures. */
+#define VARYING_WHAT "median (least-most) of 7 runs"
+_Static_assert(RUNS == 7, "VARYING_WHAT says how many runs");
+
+/* One figure of a case, run after run. */
+struct varying {
+	int64_t runs[RUNS];
+};
+
+static int by_value(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of `v`'s runs; the least and most in *least and *most if they are set. */
+static int64_t varying_median(const struct varying *v, int64_t *least, int64_t *most)
+{
+	int64_t sorted[RUNS];
+	memcpy(sorted, v->runs, sizeof sorted);
+	qsort(sorted, RUNS, sizeof sorted[0], by_value);
+	if (least && most) {
+		*least = sorted[0];
+		*most = sorted[RUNS - 1];
+	}
+	return sorted[RUNS / 2];
+}
+
+/* "median (least-most)" of `v`'s runs, each divided by `per`, in whole units. */
+static void varying_cell(char *cell, const struct varying *v, double per)
+{
+	int64_t least, most;
+	int64_t median = varying_median(v, &least, &most);
+	snprintf(cell, CELL, "%.0f (%.0f-%.0f)", (double)median / per, (double)least / per,
+		 (double)most / per);
+}
+
+/* One strategy on one trace, RUNS times: its counts, and its times from every run. */
 struct strategy_result {
 	enum trace_id trace;
 	const char *name;
-	struct trace_figures f;
+	struct trace_figures f;              /* the counts; the times are the medians */
+	struct varying run_ns, teardown_ns;
 };
+
+/* True if two runs of one case counted the same. */
+static bool same_counts(const struct trace_figures *a, const struct trace_figures *b)
+{
+	bool same = true;
+#define SAME_COUNT_(field, what) same &= a->field == b->field;
+	TRACE_COUNTS(SAME_COUNT_)
+#undef SAME_COUNT_
+	return same;
+}
+
+/*
+ * Run strategy `id` on `trace` RUNS times into `r`: 0; 1 if it cannot run
+ * that trace; -1 with a message on stderr if a run failed.
+ */
+static int run_case(enum strategy_id id, enum trace_id trace, struct strategy_result *r)
+{
+	for (int run = 0; run < RUNS; run++) {
+		union strategy_storage storage;
+		struct strategy *s = strategies_make(id, trace, &storage);
+		if (!s)
+			return 1;
+		struct trace_figures f;
+		r->trace = trace;
+		r->name = s->name;
+		if (trace_run(trace, s, &f) != 0)
+			return -1;
+		if (run == 0) {
+			r->f = f;
+		} else if (!same_counts(&f, &r->f)) {
+			fprintf(stderr, "strategies: %s on the %s trace counted differently in run %d\n",
+				r->name, trace_name(trace), run + 1);
+			return -1;
+		}
+		r->run_ns.runs[run] = f.run_ns;
+		r->teardown_ns.runs[run] = f.teardown_ns;
+	}
+	r->f.run_ns = varying_median(&r->run_ns, NULL, NULL);
+	r->f.teardown_ns = varying_median(&r->teardown_ns, NULL, NULL);
+	return 0;
+}
 
 /* Run every strategy on every trace it can run, into `results`; returns how many ran, or -1. */
 static int run_every_strategy(struct strategy_result *results)
@@ -144,15 +231,10 @@ static int run_every_strategy(struct strategy_result *results)
 	int count = 0;
 	for (int trace = 0; trace < TRACE_COUNT; trace++)
 		for (int id = 0; id < STRATEGY_COUNT; id++) {
-			union strategy_storage storage;
-			struct strategy *s = strategies_make(id, trace, &storage);
-			if (!s)
-				continue;
-			struct strategy_result *r = &results[count++];
-			r->trace = trace;
-			r->name = s->name;
-			if (trace_run(trace, s, &r->f) != 0)
+			int status = run_case(id, trace, &results[count]);
+			if (status < 0)
 				return -1;
+			count += status == 0;
 		}
 	return count;
 }
@@ -218,10 +300,10 @@ static void show_comparison(struct lesson *lesson, const struct strategy_result 
 		snprintf(row[0], CELL, "%s", trace_name(results[i].trace));
 		snprintf(row[1], CELL, "%s", results[i].name);
 		size_cell(row[2], f->footprint_peak);
-		snprintf(row[3], CELL, "%.1f", (double)f->run_ns / (double)f->objects);
-		snprintf(row[4], CELL, "%.1f", (double)f->teardown_ns / 1000.0);
+		varying_cell(row[3], &results[i].run_ns, (double)f->objects);
+		varying_cell(row[4], &results[i].teardown_ns, 1000.0);
 	}
-	print_machine_table(lesson, "peak footprint, time per object, and teardown time", &t);
+	print_machine_table(lesson, "footprint peak and times, " VARYING_WHAT, &t);
 }
 
 /* Write every run as a row of the data file: the counts exactly, then the machine figures. */
@@ -247,6 +329,31 @@ static void write_results(FILE *data, const struct strategy_result *results, int
 /* Growth policies and struct layouts                                  */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Push through `policy` RUNS times: the counts in `f`, the moves and times
+ * of every run in `moved` and `ns`. 0, or -1 with a message on stderr.
+ */
+static int run_growth(const struct growth_policy *policy, struct growth_figures *f,
+		      struct varying *moved, struct varying *ns)
+{
+	for (int run = 0; run < RUNS; run++) {
+		struct growth_figures g;
+		if (growth_run(policy, GROWTH_PUSHES, &g) != 0)
+			return -1;
+		if (run == 0) {
+			*f = g;
+		} else if (g.reallocations != f->reallocations || g.copied != f->copied ||
+			   g.peak_capacity != f->peak_capacity || g.unused_at_end != f->unused_at_end) {
+			fprintf(stderr, "strategies: growth policy %s counted differently in run %d\n",
+				policy->name, run + 1);
+			return -1;
+		}
+		moved->runs[run] = g.moved;
+		ns->runs[run] = g.ns;
+	}
+	return 0;
+}
+
 static int show_growth(struct lesson *lesson)
 {
 	lesson_subheading(lesson, "Growth policies for a dynamic array");
@@ -262,7 +369,8 @@ static int show_growth(struct lesson *lesson)
 	table_start(&machine, 3, (const char *const[]){ "policy", "moved by realloc", "time us" });
 	for (int p = 0; p < GROWTH_POLICY_COUNT; p++) {
 		struct growth_figures f;
-		if (growth_run(&growth_policies[p], GROWTH_PUSHES, &f) != 0)
+		struct varying moved, ns;
+		if (run_growth(&growth_policies[p], &f, &moved, &ns) != 0)
 			return -1;
 		char(*row)[CELL] = table_row(&counts);
 		snprintf(row[0], CELL, "%s", growth_policies[p].name);
@@ -272,11 +380,11 @@ static int show_growth(struct lesson *lesson)
 		snprintf(row[4], CELL, "%" PRId64, f.unused_at_end);
 		row = table_row(&machine);
 		snprintf(row[0], CELL, "%s", growth_policies[p].name);
-		snprintf(row[1], CELL, "%" PRId64, f.moved);
-		snprintf(row[2], CELL, "%.1f", (double)f.ns / 1000.0);
+		varying_cell(row[1], &moved, 1.0);
+		varying_cell(row[2], &ns, 1000.0);
 	}
 	print_table(lesson, &counts);
-	print_machine_table(lesson, "how often realloc really moved the block, and the time", &machine);
+	print_machine_table(lesson, "realloc's moves and time, " VARYING_WHAT, &machine);
 	return 0;
 }
 

@@ -86,6 +86,40 @@ static void test_machine_figures_in_blocks(void **state)
 	}
 }
 
+/*
+ * Every time, and every count of realloc's moves, is shown as "median
+ * (least-most)" over the runs, so one slow run cannot mislead: each
+ * such cell is well formed and in order, in both blocks that have them.
+ */
+static void test_varying_figures_are_medians(void **state)
+{
+	(void)state;
+	int cells = 0, blocks = 0;
+	const char *at = first_run.text;
+	while ((at = strstr(at, "\nOn this machine, "))) {
+		const char *end = strstr(at + 1, "\n\n");
+		const char *title_end = strchr(at + 1, '\n');
+		assert_non_null(end);
+		if (memmem(at, (size_t)(title_end - at), "median (least-most) of 7 runs", 29)) {
+			blocks++;
+			for (const char *c = title_end; c < end; c++) {
+				long long median, least, most;
+				int used = 0;
+				if (*c != ' ' || sscanf(c, " %lld (%lld-%lld)%n", &median, &least, &most,
+							&used) != 3 || used == 0)
+					continue;
+				assert_true(least <= median && median <= most);
+				cells++;
+				c += used - 1;
+			}
+		}
+		at = end;
+	}
+	assert_int_equal(blocks, 2);
+	/* two columns for each of 11 cases, two for each of 3 growth policies */
+	assert_int_equal(cells, 2 * 11 + 2 * 3);
+}
+
 static void test_output_rules(void **state)
 {
 	(void)state;
@@ -336,6 +370,7 @@ int main(void)
 		ms_test(test_nothing_left_live),
 		ms_test(test_runs_add_up),
 		ms_test(test_machine_figures_in_blocks),
+		ms_test(test_varying_figures_are_medians),
 		ms_test(test_output_rules),
 		ms_test(test_expected_output),
 		ms_test(test_same_bytes_every_run),
