@@ -265,16 +265,22 @@ strategies: build/plain/exercises/strategies.o $(call solution_objs,plain) $(pla
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 .PHONY: exercises solutions
-# The learner's files in order; the first that fails stops the run with its README's hint.
+# The learner's files in order; the first that fails stops the run with its README's hint,
+# after a line that names the exercises solved so far.
 exercises: need-cmocka
-	@for d in $(EXERCISE_DIRS); do \
-	   $(MAKE) -s --no-print-directory build/plain/$$d/test-exercise || \
-	     { echo; echo "$$d/exercise.c does not build yet: the compiler says why above."; exit 1; }; \
-	   if ! build/plain/$$d/test-exercise; then \
-	     echo; echo "$$d is not solved yet. The hint from $$d/README.md:"; \
+	@solved=""; for d in $(EXERCISE_DIRS); do \
+	   if ! $(MAKE) -s --no-print-directory build/plain/$$d/test-exercise; then \
+	     echo; echo "solved so far:$${solved:- none}"; \
+	     echo "$$d/exercise.c does not build yet: the compiler says why above."; exit 1; \
+	   fi; \
+	   if ! build/plain/$$d/test-exercise > build/plain/$$d/test-exercise.log 2>&1; then \
+	     cat build/plain/$$d/test-exercise.log; \
+	     echo; echo "solved so far:$${solved:- none}"; \
+	     echo "$$d is not solved yet. The hint from $$d/README.md:"; \
 	     sed -n '/^## Hint/,/^## /{/^## /!p}' $$d/README.md; \
 	     exit 1; \
 	   fi; \
+	   echo "$$d: solved"; solved="$$solved $$(basename $$d)"; \
 	 done
 	@echo "make exercises: all $(words $(EXERCISE_DIRS)) solved"
 
