@@ -60,6 +60,14 @@ help:
 	@echo "make bench-tools  the churn under heaptrack and valgrind beside raw malloc and memstats"
 	@echo "make clean        remove build/ and the chapter programs"
 
+# The code a lesson shows is cut from the chapters' sources between
+# "lesson code" markers, so it is always the code that runs.
+LESSON_CODE_H := build/gen/lesson_code.h
+LESSON_CODE_SRC := $(CHAPTER_SRC) $(sort $(wildcard chapters/chapter[0-9]*_*.h))
+$(LESSON_CODE_H): chapters/lesson_code.awk $(LESSON_CODE_SRC)
+	@mkdir -p $(@D)
+	awk -f chapters/lesson_code.awk $(LESSON_CODE_SRC) > $@.tmp && mv $@.tmp $@
+
 # ---------------------------------------------------------------------------
 # One template per build tree: $(1) = tree name, $(2) = extra flags.
 define BUILD_TREE
@@ -73,11 +81,14 @@ $(1)_TESTS := $$(patsubst tests/%.c,build/$(1)/tests/%,$$(TEST_SRC))
 
 build/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -Ilib -Ichapters -c $$< -o $$@
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
 
 build/$(1)/%.nomain.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN -Ilib -Ichapters -c $$< -o $$@
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
+
+# A chapter includes the lesson code, which must exist before its first build.
+$$(patsubst %.c,build/$(1)/%.o,$$(CHAPTER_SRC)) $$($(1)_NOMAIN): $$(LESSON_CODE_H)
 
 $$($(1)_LIB): $$($(1)_LIBO)
 	@rm -f $$@

@@ -8,12 +8,15 @@
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
+/* lesson code: test_class_type */
 static MS_TYPE(test_class_type, struct test_class,
 	       MS_ARRAY(struct test_class, x, len, &ms_type_int),
 	       MS_ARRAY(struct test_class, y, len, &ms_type_int),
 	       MS_ARRAY(struct test_class, z, len, &ms_type_int));
+/* end lesson code */
 
 /* x, y and z, and the class's value for each, in that order. */
 #define FIELDS 3
@@ -28,11 +31,12 @@ struct test_class *chapter5_test_class_new(void)
 	return ms_calloc(&test_class_type, 1);
 }
 
+/* lesson code: multiply */
 int chapter5_multiply(struct test_class *obj, size_t n)
 {
 	int **field[FIELDS] = { &obj->x, &obj->y, &obj->z };
 	int *copies[FIELDS];
-	/* Every new array first, so a failure leaves the object as it was. */
+	/* Every new array first: a failure leaves the object as it was. */
 	for (size_t f = 0; f < FIELDS; f++) {
 		copies[f] = ms_alloc(&ms_type_int, n);
 		if (!copies[f]) {
@@ -53,6 +57,7 @@ int chapter5_multiply(struct test_class *obj, size_t n)
 	obj->len = n;
 	return 0;
 }
+/* end lesson code */
 
 void chapter5_test_class_free(struct test_class *obj)
 {
@@ -81,28 +86,16 @@ static void show_class(struct lesson *lesson)
 		    "values are the class's, as a Python instance falls back to its "
 		    "class:",
 		    CHAPTER5_CLASS_X, CHAPTER5_CLASS_Y, CHAPTER5_CLASS_Z);
-	lesson_code(lesson,
-		    "struct test_class {\n"
-		    "    size_t len;          /* elements in each of x, y and z */\n"
-		    "    int *x, *y, *z;      /* NULL until multiply: the class's 4, 5, 6 */\n"
-		    "};\n"
-		    "MS_TYPE(test_class_type, struct test_class,\n"
-		    "        MS_ARRAY(struct test_class, x, len, &ms_type_int),\n"
-		    "        MS_ARRAY(struct test_class, y, len, &ms_type_int),\n"
-		    "        MS_ARRAY(struct test_class, z, len, &ms_type_int));\n"
-		    "\n"
-		    "/* self.x = [self.x] * n, and the same for y and z */\n"
-		    "int value = obj->len ? obj->x[0] : 4;\n"
-		    "int *x = ms_alloc(&ms_type_int, n);\n"
-		    "for (size_t i = 0; i < n; i++)\n"
-		    "    x[i] = value;                 /* n copies of the int */\n"
-		    "ms_free(obj->x);\n"
-		    "obj->x = x;\n"
-		    "obj->len = n;");
+	lesson_code(lesson, LESSON_CODE_test_class "\n" LESSON_CODE_test_class_type);
+	lesson_para(lesson,
+		    "multiply(obj, n) is self.x = [self.x] * n for x, y and z at once. "
+		    "It makes all three new arrays before it frees an old one, so a "
+		    "failed allocation leaves the object as it was:");
+	lesson_code(lesson, LESSON_CODE_multiply);
 	lesson_para(lesson,
 		    "What \"copies\" means differs. [self.x] * n is a list of n "
 		    "references, every one to the same int object: Python copies the "
-		    "reference and never the int. In C, x[i] = value copies the int "
+		    "reference and never the int. In C, copies[f][i] = value copies the int "
 		    "itself, n times, %zu bytes each, with no object behind it. For a "
 		    "small value that is the cheaper way: %d ints take %zu bytes, where "
 		    "Python's list of %d references takes 56 + 8 x %d = %d and points at "
@@ -130,6 +123,7 @@ static int take_two_snapshots(struct two_states *states, const char *after_label
 	struct test_class *untouched = chapter5_test_class_new();
 	ms_objtracker *tracker = ms_objtracker_new();
 	*states = (struct two_states){ tracker, NULL, NULL };
+	/* lesson code: two_snapshots */
 	int ok = my_class && untouched && tracker &&
 		 ms_objtracker_track(tracker, my_class, MULTIPLIED_NAME) >= 0 &&
 		 ms_objtracker_track(tracker, untouched, UNTOUCHED_NAME) >= 0 &&
@@ -138,6 +132,7 @@ static int take_two_snapshots(struct two_states *states, const char *after_label
 		 chapter5_multiply(my_class, CHAPTER5_MULTIPLY_N) == 0 &&
 		 ms_objtracker_snapshot(tracker, after_label) == 0 &&
 		 (states->after = ms_sized(my_class, 1, MS_REQUESTED)) != NULL;
+	/* end lesson code */
 	chapter5_test_class_free(untouched);
 	chapter5_test_class_free(my_class);
 	return ok ? 0 : -1;
@@ -179,14 +174,8 @@ static int show_snapshots(struct lesson *lesson)
 		    "my_class.multiply(%d), takes another and prints the summary. Here a "
 		    "second object, never multiplied, is tracked beside it:",
 		    CHAPTER5_MULTIPLY_N);
-	lesson_code(lesson,
-		    "ms_objtracker *tracker = ms_objtracker_new();\n"
-		    "ms_objtracker_track(tracker, my_class, \"my_class\");\n"
-		    "ms_objtracker_track(tracker, untouched, \"untouched\");\n"
-		    "ms_objtracker_snapshot(tracker, \"before multiply\");\n"
-		    "multiply(my_class, 1000);\n"
-		    "ms_objtracker_snapshot(tracker, \"after multiply(my_class, 1000)\");\n"
-		    "ms_objtracker_print_summary(tracker, stdout);");
+	lesson_code(lesson, LESSON_CODE_two_snapshots);
+	lesson_para(lesson, "and prints the summary with ms_objtracker_print_summary(tracker, out):");
 	lesson_objtracker_summary(lesson, tracker);
 	lesson_para(lesson,
 		    "Each snapshot has a header line, its label and the deep size of "
@@ -283,6 +272,7 @@ static int show_growth(struct lesson *lesson, FILE *data)
 {
 	struct test_class *obj = chapter5_test_class_new();
 	ms_objtracker *tracker = ms_objtracker_new();
+	/* lesson code: growth */
 	int ok = obj && tracker && ms_objtracker_track(tracker, obj, "obj") >= 0;
 	for (size_t step = 0; ok && step < CHAPTER5_GROWTH_STEPS; step++) {
 		char label[32];
@@ -290,6 +280,7 @@ static int show_growth(struct lesson *lesson, FILE *data)
 		ok = chapter5_multiply(obj, CHAPTER5_GROWTH_N(step)) == 0 &&
 		     ms_objtracker_snapshot(tracker, label) == 0;
 	}
+	/* end lesson code */
 	chapter5_test_class_free(obj);
 	if (!ok) {
 		ms_objtracker_free(tracker);
@@ -304,13 +295,7 @@ static int show_growth(struct lesson *lesson, FILE *data)
 		    "copies x[0], so the values stay %d, %d and %d:",
 		    CHAPTER5_GROWTH_N(last), CHAPTER5_CLASS_X, CHAPTER5_CLASS_Y,
 		    CHAPTER5_CLASS_Z);
-	lesson_code(lesson,
-		    "ms_objtracker_track(tracker, obj, \"obj\");\n"
-		    "for (size_t n = 1; n <= 8192; n *= 2) {\n"
-		    "    multiply(obj, n);\n"
-		    "    snprintf(label, sizeof label, \"n=%zu\", n);\n"
-		    "    ms_objtracker_snapshot(tracker, label);\n"
-		    "}");
+	lesson_code(lesson, LESSON_CODE_growth);
 	lesson_para(lesson,
 		    "ms_objtracker_totals(tracker, i) gives each snapshot's flat and deep "
 		    "sizes. In requested bytes:");

@@ -10,10 +10,12 @@
  * object's values are the class's, CHAPTER5_CLASS_X, _Y and _Z, as a
  * Python instance falls back to its class's attributes.
  */
+/* lesson code: test_class */
 struct test_class {
 	size_t len;        /* elements in each of x, y and z */
-	int *x, *y, *z;
+	int *x, *y, *z;    /* NULL until multiply: the class's values */
 };
+/* end lesson code */
 
 /* The class's values: test_class.x = 4, y = 5, z = 6 in the tutorial. */
 #define CHAPTER5_CLASS_X 4

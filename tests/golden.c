@@ -638,3 +638,20 @@ void golden_test_plot(void **state)
 	const struct golden_case *c = case_of(state);
 	golden_check_plot(c->chapter, c->data_file, c->plot_script);
 }
+
+void golden_assert_code_from_source(const char *path)
+{
+	char *source = golden_read_file(path);
+	if (!source)
+		fail_msg("cannot read %s", path);
+	int calls = 0;
+	for (const char *at = source; (at = strstr(at, "lesson_code(lesson, ")); at++) {
+		const char *shown = at + strlen("lesson_code(lesson, ");
+		if (strncmp(shown, "LESSON_CODE_", strlen("LESSON_CODE_")) != 0)
+			fail_msg("%s shows code written by hand: %.60s", path, at);
+		calls++;
+	}
+	free(source);
+	if (calls == 0)
+		fail_msg("%s shows no code", path);
+}

@@ -135,6 +135,13 @@ void golden_assert_data_set_ends(const char *data, const char *rest);
 void golden_check_machine_blocks(const struct chapter *chapter, const char *const *present,
 				 const char *const *absent);
 
+/*
+ * Every lesson_code() call in the chapter source `path` shows a
+ * LESSON_CODE_ macro, code cut from the source between "lesson code"
+ * markers (chapters/lesson_code.awk), never a string written by hand.
+ */
+void golden_assert_code_from_source(const char *path);
+
 /* The whole file at `path` (the caller frees), or NULL if it cannot be read. */
 char *golden_read_file(const char *path);
 

@@ -155,6 +155,13 @@ static void test_failed_multiply_leaves_object(void **state)
 /* The lesson's output                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter5_growth.c");
+}
+
 /* Allocator figures appear only inside the "On this machine" block. */
 static void test_machine_block_holds_allocator_figures(void **state)
 {
@@ -266,6 +273,7 @@ int main(void)
 		ms_test(test_multiply_copies_values),
 		ms_test(test_failed_multiply_leaves_object),
 		ms_test(test_machine_block_holds_allocator_figures),
+		ms_test(test_code_shown_is_code_run),
 		ms_test(test_output_rules),
 		golden_test(golden_test_expected, &golden),
 		golden_test(golden_test_lesson_block, &golden),
