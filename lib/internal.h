@@ -348,6 +348,8 @@ void ms_program_peaks(int64_t peak[MS_MEASURES]);
 void ms_peaks_zero(void);
 /* True while any watcher (a tracker) is started. */
 bool ms_peak_watchers_exist(void);
+/* True while any object tracker exists (objtracker.c). */
+bool ms_objtrackers_exist(void);
 /* Thread states made so far. */
 size_t ms_thread_count(void);
 /* Thread slots handed out so far, above any state's slot: a tracker's marks are indexed by slot. */

@@ -340,9 +340,10 @@ void ms_peak_reset(void);
 /*
  * For tests and chapters: zero every gauge, sequence number and misuse
  * count. Registered types and tags stay. Fails with -1 and errno = EBUSY
- * while any tracked block is live or any ms_tracker exists (its checkpoint
- * is in allocation numbers, which a reset restarts); other threads must
- * not be allocating.
+ * while any tracked block is live or any ms_tracker or ms_objtracker
+ * exists (a checkpoint and a tracked object are kept as allocation
+ * numbers, which a reset restarts: a new block would take a freed
+ * object's number); other threads must not be allocating.
  */
 int ms_reset(void);
 
