@@ -293,9 +293,7 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 			  "----------------------------------------------------------------------"
 			  "----------") < 0;
 	free(names);
-	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+	return ms_print_end(out, failed);
 }
 
 int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out)
@@ -315,7 +313,5 @@ int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out)
 				  (long long)t->flat[MS_REQUESTED], (long long)t->deep[MS_REQUESTED],
 				  (long long)t->deep[MS_USABLE], (long long)t->deep[MS_FOOTPRINT]) < 0;
 	}
-	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+	return ms_print_end(out, failed);
 }

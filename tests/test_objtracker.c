@@ -989,6 +989,31 @@ static void test_write_data_rows(void **state)
 	to_free_point(pts[0]);
 }
 
+static int print_summary_to(FILE *out, void *tracker)
+{
+	return ms_objtracker_print_summary(tracker, out);
+}
+
+static int write_data_to(FILE *out, void *tracker)
+{
+	return ms_objtracker_write_data(tracker, out);
+}
+
+/* The summary and the data file, written where writes fail, fail with the stream's errno. */
+static void test_print_write_fails(void **state)
+{
+	(void)state;
+	struct to_point *p = to_new_point();
+	ms_objtracker *ot = ms_objtracker_new();
+	assert_non_null(ot);
+	track_as(ot, p, "p", 0);
+	take_snapshot(ot, "one");
+	assert_write_fails(print_summary_to, ot);
+	assert_write_fails(write_data_to, ot);
+	ms_objtracker_free(ot);
+	ms_free(p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bookkeeping                                                         */
 /* ------------------------------------------------------------------ */
@@ -1044,6 +1069,7 @@ int main(void)
 		ms_test(test_print_summary_exact),
 		ms_test(test_print_summary_cuts_long_text),
 		ms_test(test_write_data_rows),
+		ms_test(test_print_write_fails),
 		ms_test(test_bookkeeping_returns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
