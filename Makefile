@@ -183,10 +183,12 @@ bless: need-cmocka
 
 # ---------------------------------------------------------------------------
 # Benchmark (issue 8): bench/bench.c and bench/churn_run.c are the mains,
-# the other bench/*.c the cases they share. The plot is drawn quietly after
-# the run, so the churn ratio stays the last line printed.
+# the other bench/*.c the cases they share, with the lesson kit for the data
+# file and the chapters' messages. The plot is drawn quietly after the run,
+# so the churn ratio stays the last line printed.
 BENCH_MAINS := bench/bench.c bench/churn_run.c
-BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c))))
+BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c)))) \
+	build/bench/chapters/lesson.o
 BENCH_CALLGRIND_PAIRS := 200000
 BENCH_TOOLS_PAIRS := 2000000
 

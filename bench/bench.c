@@ -1,9 +1,10 @@
 /* bench.c: the program behind `make bench`: memstats against raw malloc, case by case, then the table and the churn ratio. */
 #include "bench.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "lesson.h"
 
 static void usage(FILE *out)
 {
@@ -19,7 +20,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
-			return 0;
+			return lesson_flush(stdout, "bench", "standard output") == 0 ? 0 : 1;
 		} else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
 			data_dir = argv[++i];
 		} else {
@@ -38,13 +39,10 @@ int main(int argc, char **argv)
 	printf("\n");
 	bench_print_table(stdout);
 	if (data_dir) {
-		if (bench_write_data(data_dir) != 0) {
-			fprintf(stderr, "bench: cannot write %s/bench.dat: %s\n", data_dir,
-				strerror(errno));
+		if (bench_write_data(data_dir) != 0)
 			return 1;
-		}
 		printf("\ndata: %s/bench.dat (plots/bench.gp draws it)\n", data_dir);
 	}
 	printf("ratio tracked/raw alloc+free: %.2f\n", churn_ratio);
-	return 0;
+	return lesson_flush(stdout, "bench", "standard output") == 0 ? 0 : 1;
 }

@@ -85,7 +85,7 @@ void bench_record_summary_time(int64_t live_blocks, double us);
 
 /* Print the table (case, measure, value, target, met?) to `out`. */
 void bench_print_table(FILE *out);
-/* Write DIR/bench.dat; 0, or -1 with errno set. */
+/* Write DIR/bench.dat, creating DIR if it is missing; 0, or -1 with a message on stderr. */
 int bench_write_data(const char *dir);
 
 /* ------------------------------------------------------------------ */

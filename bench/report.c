@@ -1,9 +1,10 @@
 /* report.c: the benchmark's results, printed as a table and written as a data file for plots/bench.gp. */
 #include "bench.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
+
+#include "lesson.h"
 
 #define MAX_FIGURES 32
 #define MAX_PAIR_COSTS 4
@@ -156,12 +157,10 @@ void bench_print_table(FILE *out)
 
 int bench_write_data(const char *dir)
 {
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s/bench.dat", dir) >= (int)sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	FILE *out = fopen(path, "w");
+	/* The chapters' data files, opened and closed as the chapters do, with their messages. */
+	const struct chapter_opts opts = { .data_dir = dir };
+	int failed;
+	FILE *out = lesson_data_open(&opts, "bench", "bench", &failed);
 	if (!out)
 		return -1;
 	fputs("# bench.dat: what make bench measured (bench/), drawn by plots/bench.gp.\n"
@@ -185,5 +184,5 @@ int bench_write_data(const char *dir)
 		fprintf(out, "\"%s\" \"%s\" %.4f \"%s\" \"%s\" \"%s\"\n", f->case_name, f->measure,
 			f->value, f->unit, target, met);
 	}
-	return fclose(out) == 0 ? 0 : -1;
+	return lesson_data_close(out, "bench");
 }

@@ -15,7 +15,10 @@ struct chapter_opts {
 struct chapter {
 	const char *name;       /* "chapter1" */
 	const char *title;      /* "summary of live memory by type" */
-	/* Print the lesson to `out`; 0 on success, non-zero (message on stderr) on failure. */
+	/*
+	 * Print the lesson to `out` and flush it; 0 on success, non-zero
+	 * (message on stderr) on failure, a write to `out` that failed included.
+	 */
 	int (*run)(FILE *out, const struct chapter_opts *opts);
 };
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "lesson.h"
+
 static void print_usage(FILE *out, const struct chapter *chapter)
 {
 	fprintf(out,
@@ -20,7 +22,7 @@ int chapter_main(int argc, char **argv, const struct chapter *chapter)
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			print_usage(stdout, chapter);
-			return fflush(stdout) == 0 ? 0 : 1;
+			return lesson_flush(stdout, chapter->name, "standard output") == 0 ? 0 : 1;
 		} else if (strcmp(arg, "--data") == 0 && i + 1 < argc) {
 			opts.data_dir = argv[++i];
 		} else if (strncmp(arg, "--data=", strlen("--data=")) == 0 &&
@@ -33,11 +35,6 @@ int chapter_main(int argc, char **argv, const struct chapter *chapter)
 			return 2;
 		}
 	}
-	int status = chapter->run(stdout, &opts);
-	/* A full disk or a closed pipe shows up only when stdout is flushed. */
-	if (fflush(stdout) != 0 && status == 0) {
-		fprintf(stderr, "%s: writing the lesson failed\n", chapter->name);
-		status = 1;
-	}
-	return status;
+	/* run() flushes stdout itself and says if writing the lesson failed. */
+	return chapter->run(stdout, &opts);
 }

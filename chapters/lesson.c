@@ -112,11 +112,28 @@ void lesson_code(struct lesson *lesson, const char *lines)
 static void note_result(struct lesson *lesson, int result)
 {
 	if (result != 0 && lesson->error == 0)
-		lesson->error = errno ? errno : EIO;
+		lesson->error = errno;
+}
+
+void lesson_write_failed(const char *program, const char *what)
+{
+	fprintf(stderr, "%s: cannot write %s: %s\n", program, what, strerror(errno));
+}
+
+int lesson_flush(FILE *out, const char *program, const char *what)
+{
+	if (fflush(out) == 0 && !ferror(out))
+		return 0;
+	/* A flush that had nothing left to write keeps the errno of the write that failed. */
+	lesson_write_failed(program, what);
+	return -1;
 }
 
 int lesson_finish(const struct lesson *lesson, const char *name)
 {
+	/* A write that failed, a printer's included, is reported as one. */
+	if (lesson_flush(lesson->out, name, "the lesson") != 0)
+		return -1;
 	if (lesson->error == 0)
 		return 0;
 	fprintf(stderr, "%s: could not print the lesson: %s\n", name, strerror(lesson->error));
@@ -274,7 +291,7 @@ FILE *lesson_data_open(const struct chapter_opts *opts, const char *program, con
 	snprintf(path, cap, "%s/%s.dat", opts->data_dir, name);
 	FILE *data = fopen(path, "w");
 	if (!data) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", program, path, strerror(errno));
+		lesson_write_failed(program, path);
 		*failed = 1;
 	}
 	free(path);
@@ -306,10 +323,11 @@ void lesson_data_table(FILE *data, const char *label, const ms_summary *s)
 
 int lesson_data_close(FILE *data, const char *program)
 {
-	int write_failed = ferror(data);
-	if (fclose(data) != 0 || write_failed) {
-		fprintf(stderr, "%s: writing the data file failed\n", program);
-		return -1;
+	/* Flushed first: fclose would not say that a write before its own failed. */
+	int result = lesson_flush(data, program, "the data file");
+	if (fclose(data) != 0 && result == 0) {
+		lesson_write_failed(program, "the data file");
+		result = -1;
 	}
-	return 0;
+	return result;
 }

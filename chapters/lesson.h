@@ -23,12 +23,29 @@ struct lesson {
 #define LESSON_INIT(out) { (out), false, 0 }
 
 /*
- * 0 if every table and tree of the lesson was printed. Else -1, with
- * "<name>: could not print the lesson: <why>" on stderr: a printer that
- * ran out of memory leaves a hole in the lesson, which must not pass for
- * a whole one.
+ * 0 if the whole lesson was printed and written out (the stream is
+ * flushed here). Else -1, with a line on stderr: lesson_flush's when a
+ * write failed, else "<name>: could not print the lesson: <why>", since a
+ * printer that ran out of memory leaves a hole in the lesson, which must
+ * not pass for a whole one.
  */
 int lesson_finish(const struct lesson *lesson, const char *name);
+
+/*
+ * Say on stderr that `program` could not write `what` (the lesson, a
+ * file, standard output), with errno's reason. "<program>: cannot write
+ * <what>: <why>" is the one wording of every failed write the chapters,
+ * ./strategies and the benchmark report.
+ */
+void lesson_write_failed(const char *program, const char *what);
+
+/*
+ * Write out what `out` still buffers: 0 if every write to it arrived, else
+ * -1 with lesson_write_failed's line. A write to a full disk or a closed
+ * pipe fails only once the buffer goes out, and stdio keeps the failure
+ * in the stream's error indicator, so this is where it shows.
+ */
+int lesson_flush(FILE *out, const char *program, const char *what);
 
 /*
  * Blocks of `int *`, each element pointing at one int (row "int *"), as
@@ -112,7 +129,8 @@ void lesson_objtracker_summary(struct lesson *lesson, const ms_objtracker *track
  * Open DIR/<name>.dat for the data of `program` (its messages start
  * "<program>: ") when opts->data_dir is set, creating DIR if it is
  * missing. Returns NULL when no data is wanted, or when opening failed
- * (then *failed is set and a message is on stderr).
+ * (then *failed is set and a message is on stderr, lesson_write_failed's
+ * if the file could not be opened).
  */
 FILE *lesson_data_open(const struct chapter_opts *opts, const char *program, const char *name,
 		       int *failed);
@@ -134,7 +152,10 @@ void lesson_data_end(FILE *data);
  */
 void lesson_data_table(FILE *data, const char *label, const ms_summary *s);
 
-/* Close a data file from lesson_data_open: 0, or -1 (message on stderr, from `program`). */
+/*
+ * Close a data file from lesson_data_open: 0, or -1 with
+ * lesson_write_failed's line (from `program`) if a write to it failed.
+ */
 int lesson_data_close(FILE *data, const char *program);
 
 #endif

@@ -472,6 +472,8 @@ int strategies_run(FILE *out, const struct chapter_opts *opts)
 		status = show_layouts(&lesson);
 	if (status != 0)
 		fprintf(stderr, "strategies: a run failed (see above)\n");
+	if (lesson_finish(&lesson, "strategies") != 0)
+		status = -1;
 	if (data && lesson_data_close(data, "strategies") != 0)
 		status = -1;
 	return status == 0 ? 0 : 1;
@@ -497,7 +499,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			print_usage(stdout);
-			return fflush(stdout) == 0 ? 0 : 1;
+			return lesson_flush(stdout, "strategies", "standard output") == 0 ? 0 : 1;
 		}
 		if (strcmp(argv[i], "--data") != 0 || i + 1 == argc) {
 			fprintf(stderr, "strategies: unknown or incomplete argument '%s'\n", argv[i]);
@@ -506,12 +508,7 @@ int main(int argc, char **argv)
 		}
 		opts.data_dir = argv[++i];
 	}
-	int status = strategies_run(stdout, &opts);
-	/* A full disk or a closed pipe shows up only when stdout is flushed. */
-	if (fflush(stdout) != 0 && status == 0) {
-		fprintf(stderr, "strategies: writing the tables failed\n");
-		status = 1;
-	}
-	return status;
+	/* strategies_run() flushes stdout itself and says if writing failed. */
+	return strategies_run(stdout, &opts);
 }
 #endif

@@ -160,6 +160,12 @@ static void test_program(void **state)
 	golden_check_program(&strategies_program);
 }
 
+static void test_write_failures(void **state)
+{
+	(void)state;
+	golden_check_write_failures(&strategies_program, "strategies.dat");
+}
+
 /* ------------------------------------------------------------------ */
 /* The data file and the plot                                          */
 /* ------------------------------------------------------------------ */
@@ -375,6 +381,7 @@ int main(void)
 		ms_test(test_expected_output),
 		ms_test(test_same_bytes_every_run),
 		ms_test(test_program),
+		ms_test(test_write_failures),
 		ms_test(test_data_file),
 		ms_test(test_plot_renders),
 		ms_test(test_readmes_quote_the_program),

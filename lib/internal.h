@@ -348,6 +348,8 @@ void ms_program_peaks(int64_t peak[MS_MEASURES]);
 void ms_peaks_zero(void);
 /* True while any watcher (a tracker) is started. */
 bool ms_peak_watchers_exist(void);
+/* True while any object tracker exists (objtracker.c). */
+bool ms_objtrackers_exist(void);
 /* Thread states made so far. */
 size_t ms_thread_count(void);
 /* Thread slots handed out so far, above any state's slot: a tracker's marks are indexed by slot. */
@@ -356,9 +358,21 @@ size_t ms_thread_slots(void);
 /*
  * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
  * shape: each column right-aligned to its widest cell plus 2, " | "
- * between columns, a rule of '=' under the header. 0, or -1 on error.
+ * between columns, a rule of '=' under the header. Ends with
+ * ms_print_end: 0, or -1 with errno set.
  */
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
+
+/*
+ * The last step of every printer. stdio holds what was written in its
+ * buffer, so a full disk or a bad descriptor shows only once the buffer
+ * goes out: flush it now, so that the printer's result says whether its
+ * text arrived. `failed`: the printer has already failed (a write, or no
+ * memory). 0 if nothing failed and the stream holds no error; else -1,
+ * errno from the printer's own failure if there was one, else as the
+ * stream's write set it.
+ */
+int ms_print_end(FILE *out, bool failed);
 
 /*
  * A table filled cell by cell, row by row (the header first): the

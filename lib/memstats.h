@@ -35,6 +35,22 @@ enum ms_notion {
 const char *ms_notion_name(enum ms_notion notion);
 
 /* ------------------------------------------------------------------ */
+/* Printers                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every call below that writes to a FILE * (ms_sized_print,
+ * ms_summary_print, ms_sites_print, ms_tracker_print_diff,
+ * ms_objtracker_print_summary, ms_objtracker_write_data) flushes it before
+ * it returns, so that a write that fails shows in its result rather than
+ * only at the caller's fclose: 0 if the stream took every byte, else -1
+ * with errno as the failed write set it (ENOSPC for a full disk, EBADF for
+ * a stream not open for writing), ENOMEM, or EINVAL for a NULL argument.
+ * A stream whose error indicator (ferror) is already set fails too: what
+ * went to it before is lost, so the text cannot have arrived whole.
+ */
+
+/* ------------------------------------------------------------------ */
 /* Type descriptors                                                    */
 /* ------------------------------------------------------------------ */
 
@@ -281,7 +297,7 @@ struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, c
 /*
  * Print a tree in the shape of Pympler's asized().format(): a line per
  * node, "name size=N flat=M", children indented 4 spaces; a shared
- * reference says where it was counted. 0, or -1 with errno set.
+ * reference says where it was counted. 0, or -1 with errno set (Printers).
  */
 int ms_sized_print(const struct ms_sized *tree, FILE *out);
 
@@ -340,9 +356,10 @@ void ms_peak_reset(void);
 /*
  * For tests and chapters: zero every gauge, sequence number and misuse
  * count. Registered types and tags stay. Fails with -1 and errno = EBUSY
- * while any tracked block is live or any ms_tracker exists (its checkpoint
- * is in allocation numbers, which a reset restarts); other threads must
- * not be allocating.
+ * while any tracked block is live or any ms_tracker or ms_objtracker
+ * exists (a checkpoint and a tracked object are kept as allocation
+ * numbers, which a reset restarts: a new block would take a freed
+ * object's number); other threads must not be allocating.
  */
 int ms_reset(void);
 
@@ -411,7 +428,7 @@ struct ms_print_opts {
  * Print `s` in Pympler's table shape: right-aligned columns, " | "
  * between them, a rule of '=' under the header, sizes scaled as Pympler's
  * pp() does (negative ones too). `opts` NULL means MS_PRINT_DEFAULTS.
- * Returns 0, or -1 with errno set if writing failed.
+ * 0, or -1 with errno set (Printers).
  */
 int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts);
 
@@ -479,7 +496,8 @@ void ms_sites_free(ms_sites *s);
 
 /*
  * Print a site table in the summary's shape ("site | types | # blocks |
- * requested size" and the columns `opts` asks for). 0, or -1 with errno.
+ * requested size" and the columns `opts` asks for). 0, or -1 with errno
+ * set (Printers).
  */
 int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opts);
 
@@ -490,7 +508,8 @@ int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opt
  * "Peak since the checkpoint: N blocks, X requested" and "(at the
  * checkpoint: M blocks, Y requested)". So nothing happening prints exactly the
  * two header lines. Moves the checkpoint, as Pympler's does, once all of
- * it is printed. 0, or -1 with errno set (then the checkpoint stays).
+ * it is written out and flushed. 0, or -1 with errno set (Printers), and
+ * then the checkpoint stays, so the next print shows the change again.
  */
 int ms_tracker_print_diff(ms_tracker *t, FILE *out);
 
@@ -563,14 +582,14 @@ const struct ms_objsample *ms_objtracker_sample(const ms_objtracker *ot, size_t 
  * their deep size, the average, and pct, their share of the snapshot's
  * tracked total (Pympler divides by the process's virtual size, so its
  * pct reads 0% or 4363%); a closing rule. Sizes are requested bytes.
- * 0, or -1 with errno set.
+ * 0, or -1 with errno set (Printers).
  */
 int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out);
 
 /*
  * One line per snapshot for gnuplot: a '#' line naming the columns, then
  * index, "label", active, flat and deep requested, deep usable, deep
- * footprint. 0, or -1 with errno set.
+ * footprint. 0, or -1 with errno set (Printers).
  */
 int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out);
 

@@ -25,6 +25,18 @@ struct ms_objtracker {
 	int64_t bytes;               /* all of the above, counted as bookkeeping */
 };
 
+/*
+ * Object trackers not yet freed. Each knows its objects by allocation
+ * number, which ms_reset would restart, so ms_reset is refused while any
+ * exists. Atomic, as trackers may come and go in several threads.
+ */
+static atomic_size_t live_trackers;
+
+bool ms_objtrackers_exist(void)
+{
+	return atomic_load_explicit(&live_trackers, memory_order_relaxed) != 0;
+}
+
 static char *copy_text(ms_objtracker *ot, const char *text)
 {
 	size_t len = strlen(text) + 1;
@@ -75,6 +87,7 @@ ms_objtracker *ms_objtracker_new(void)
 	}
 	ot->bytes = sizeof *ot;
 	ms_table_bytes_add(ot->bytes);
+	atomic_fetch_add_explicit(&live_trackers, 1, memory_order_relaxed);
 	return ot;
 }
 
@@ -92,6 +105,7 @@ void ms_objtracker_free(ms_objtracker *ot)
 	free(ot->snapshots);
 	ms_table_bytes_add(-ot->bytes);
 	free(ot);
+	atomic_fetch_sub_explicit(&live_trackers, 1, memory_order_relaxed);
 }
 
 int ms_objtracker_track_at(ms_objtracker *ot, const void *obj, const char *name,
@@ -279,9 +293,7 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 			  "----------------------------------------------------------------------"
 			  "----------") < 0;
 	free(names);
-	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+	return ms_print_end(out, failed);
 }
 
 int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out)
@@ -301,7 +313,5 @@ int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out)
 				  (long long)t->flat[MS_REQUESTED], (long long)t->deep[MS_REQUESTED],
 				  (long long)t->deep[MS_USABLE], (long long)t->deep[MS_FOOTPRINT]) < 0;
 	}
-	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+	return ms_print_end(out, failed);
 }

@@ -30,8 +30,11 @@ int64_t ms_live_blocks(void)
 
 int ms_reset(void)
 {
-	/* A tracker's checkpoint is in allocation numbers, which a reset restarts. */
-	if (ms_live_blocks() != 0 || ms_peak_watchers_exist()) {
+	/*
+	 * A tracker's checkpoint and an object tracker's objects are kept as
+	 * allocation numbers, which a reset restarts.
+	 */
+	if (ms_live_blocks() != 0 || ms_peak_watchers_exist() || ms_objtrackers_exist()) {
 		errno = EBUSY;
 		return -1;
 	}

@@ -770,11 +770,11 @@ int ms_sized_print(const struct ms_sized *tree, FILE *out)
 	}
 	/* Pre-order without recursion: down to the first child, else across, else up. */
 	int depth = 0;
-	for (const struct ms_sized *n = tree; n;) {
-		if (fprintf(out, "%*s%s size=%lld flat=%lld", 4 * depth, "", n->name,
-			    (long long)n->size, (long long)n->flat) < 0 ||
-		    print_note(n, out) < 0 || fputc('\n', out) == EOF)
-			return -1;
+	bool failed = false;
+	for (const struct ms_sized *n = tree; n && !failed;) {
+		failed = fprintf(out, "%*s%s size=%lld flat=%lld", 4 * depth, "", n->name,
+				 (long long)n->size, (long long)n->flat) < 0 ||
+			 print_note(n, out) < 0 || fputc('\n', out) == EOF;
 		if (n->child_count) {
 			n = &n->children[0];
 			depth++;
@@ -786,5 +786,5 @@ int ms_sized_print(const struct ms_sized *tree, FILE *out)
 		}
 		n = n->parent ? n + 1 : NULL;
 	}
-	return 0;
+	return ms_print_end(out, failed);
 }

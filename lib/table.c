@@ -56,9 +56,16 @@ int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *ce
 		}
 	}
 	free(width);
+	return ms_print_end(out, failed);
+}
+
+int ms_print_end(FILE *out, bool failed)
+{
+	int earlier = errno;
+	bool flushed = fflush(out) == 0;
 	if (failed)
-		errno = EIO;
-	return failed ? -1 : 0;
+		errno = earlier;    /* the flush's error, if any, is a consequence */
+	return failed || !flushed || ferror(out) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

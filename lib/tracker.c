@@ -162,29 +162,32 @@ int ms_tracker_print_diff(ms_tracker *t, FILE *out)
 		ms_sites_free(sites);
 		return -1;
 	}
-	/* The first failure's errno: ENOMEM from a printer's table, or a write error. */
-	int error = ms_summary_print(diff, out, NULL) == 0 ? 0 : errno;
-	if (!error && ms_sites_count(sites) &&
-	    (fputs("Allocated since the checkpoint and still live, by site:\n", out) < 0 ||
-	     ms_sites_print(sites, out, NULL) != 0))
-		error = errno ? errno : EIO;
-	if (!error && (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes)) {
+	bool failed = ms_summary_print(diff, out, NULL) != 0;
+	if (!failed && ms_sites_count(sites))
+		failed = fputs("Allocated since the checkpoint and still live, by site:\n", out) == EOF ||
+			 ms_sites_print(sites, out, NULL) != 0;
+	if (!failed && (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes)) {
 		char high[32], then[32];
 		ms_format_size(peak.bytes[MS_REQUESTED], high, sizeof high);
 		ms_format_size(started_bytes, then, sizeof then);
-		if (fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
-				 "(at the checkpoint: %lld blocks, %s requested)\n",
-			    (long long)peak.blocks, squeeze_spaces(high), (long long)started_blocks,
-			    squeeze_spaces(then)) < 0)
-			error = errno ? errno : EIO;
+		failed = fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
+				      "(at the checkpoint: %lld blocks, %s requested)\n",
+				 (long long)peak.blocks, squeeze_spaces(high), (long long)started_blocks,
+				 squeeze_spaces(then)) < 0;
 	}
-	if (!error && !checkpoint(t, now))
+	/* The peak lines may still be buffered: the checkpoint moves only once they are out. */
+	failed = ms_print_end(out, failed) != 0;
+	/* The first failure's errno: ENOMEM from a printer's table, or the stream's. */
+	int error = failed ? errno : 0;
+	if (!failed && !checkpoint(t, now)) {
+		failed = true;
 		error = ENOMEM;
-	if (error)
+	}
+	if (failed)
 		ms_summary_free(now);     /* else the checkpoint holds it */
 	ms_summary_free(diff);
 	ms_sites_free(sites);
-	if (error)
+	if (failed)
 		errno = error;
-	return error ? -1 : 0;
+	return failed ? -1 : 0;
 }

@@ -567,6 +567,49 @@ void golden_check_unwritable_data(const struct chapter *chapter)
 	free(program);
 }
 
+/* Run `command` with /bin/sh: it must exit 1 saying only that `name` cannot write `what` (ENOSPC). */
+static void check_write_refused(const char *command, const char *name, const char *what)
+{
+	struct golden_process result;
+	golden_exec((char *[]){ "/bin/sh", "-c", (char *)command, NULL }, &result);
+	char *expected = NULL;
+	if (asprintf(&expected, "%s: cannot write %s: %s\n", name, what, strerror(ENOSPC)) < 0)
+		fail_msg("out of memory");
+	if (result.exit_status != 1 || strcmp(result.err, expected) != 0)
+		fail_msg("%s: exit %d, stderr \"%s\"; expected exit 1 and \"%s\"", command,
+			 result.exit_status, result.err, expected);
+	free(expected);
+	golden_process_free(&result);
+}
+
+void golden_check_write_failures(const struct chapter *chapter, const char *data_file)
+{
+	char *program = built_program(chapter);
+	/* /dev/full takes every write and fails it once the buffer goes out, as a full disk does. */
+	char *command = NULL;
+	if (asprintf(&command, "exec %s > /dev/full", program) < 0)
+		fail_msg("out of memory");
+	check_write_refused(command, chapter->name, "the lesson");
+	free(command);
+	if (asprintf(&command, "exec %s --help > /dev/full", program) < 0)
+		fail_msg("out of memory");
+	check_write_refused(command, chapter->name, "standard output");
+	free(command);
+
+	char dir[] = DATA_DIR_TEMPLATE;
+	assert_non_null(mkdtemp(dir));
+	char *link = path_in(dir, data_file);
+	assert_int_equal(symlink("/dev/full", link), 0);
+	if (asprintf(&command, "exec %s --data %s > /dev/null", program, dir) < 0)
+		fail_msg("out of memory");
+	check_write_refused(command, chapter->name, "the data file");
+	free(command);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(link);
+	free(program);
+}
+
 void golden_assert_data_set_ends(const char *data, const char *rest)
 {
 	assert_string_equal(rest, "");
@@ -631,6 +674,11 @@ void golden_test_program(void **state)
 void golden_test_unwritable_data(void **state)
 {
 	golden_check_unwritable_data(case_of(state)->chapter);
+}
+
+void golden_test_write_failures(void **state)
+{
+	golden_check_write_failures(case_of(state)->chapter, case_of(state)->data_file);
 }
 
 void golden_test_plot(void **state)

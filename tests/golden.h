@@ -97,6 +97,15 @@ void golden_check_program(const struct chapter *chapter);
 void golden_check_unwritable_data(const struct chapter *chapter);
 
 /*
+ * ./<name> > /dev/full, ./<name> --help > /dev/full, and ./<name> --data
+ * DIR with DIR/`data_file` a link to /dev/full: each exits 1 with the one
+ * line "<name>: cannot write <what>: No space left on device" on stderr,
+ * <what> being "the lesson", "standard output" and "the data file". Skips,
+ * saying why, where the program is not built.
+ */
+void golden_check_write_failures(const struct chapter *chapter, const char *data_file);
+
+/*
  * A chapter's tests that are the same for every chapter, as cmocka test
  * functions: each takes a golden_case as the test's initial state, so a
  * chapter's table lists `golden_test(golden_test_expected, &golden)`
@@ -119,6 +128,7 @@ void golden_test_repeatable(void **state);    /* golden_check_repeatable with `o
 void golden_test_program(void **state);       /* golden_check_program */
 void golden_test_plot(void **state);          /* golden_check_plot */
 void golden_test_unwritable_data(void **state); /* golden_check_unwritable_data */
+void golden_test_write_failures(void **state); /* golden_check_write_failures with data_file */
 
 /*
  * A data file read row by row with sscanf("...\n%n") up to `rest`: nothing

@@ -173,6 +173,7 @@ int main(void)
 		ms_test(test_data_file_has_each_diff),
 		golden_test(golden_test_program, &golden),
 		golden_test(golden_test_unwritable_data, &golden),
+		golden_test(golden_test_write_failures, &golden),
 		golden_test(golden_test_plot, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter2", tests, NULL, NULL);

@@ -370,6 +370,12 @@ static void test_unwritable_data(void **state)
 	golden_check_unwritable_data(&chapter4_in_process);
 }
 
+static void test_write_failures(void **state)
+{
+	(void)state;
+	golden_check_write_failures(&chapter4_in_process, "chapter4.dat");
+}
+
 /* ------------------------------------------------------------------ */
 /* The data file and the plot                                          */
 /* ------------------------------------------------------------------ */
@@ -427,6 +433,7 @@ int main(void)
 		ms_test(test_same_bytes_every_run),
 		ms_test(test_program),
 		ms_test(test_unwritable_data),
+		ms_test(test_write_failures),
 		ms_test(test_data_file),
 		ms_test(test_plot_renders),
 	};

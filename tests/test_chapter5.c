@@ -280,6 +280,7 @@ int main(void)
 		golden_test(golden_test_repeatable, &golden),
 		golden_test(golden_test_program, &golden),
 		golden_test(golden_test_unwritable_data, &golden),
+		golden_test(golden_test_write_failures, &golden),
 		ms_test(test_data_file),
 		golden_test(golden_test_plot, &golden),
 	};

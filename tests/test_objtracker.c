@@ -525,6 +525,54 @@ static void test_freed_object_gone_never_read(void **state)
 	to_free_point(b);
 }
 
+/*
+ * ms_reset is refused (EBUSY) while any object tracker exists, even with
+ * nothing live: a tracker knows its objects by allocation number, and a
+ * reset would number the next block 1 again, so a new block at a freed
+ * object's address could pass for it. The refused reset zeroes nothing,
+ * and numbering goes on; once every tracker is freed, the reset works.
+ */
+static void test_reset_refused_while_tracking(void **state)
+{
+	(void)state;
+	struct to_point *p = to_new_point();
+	ms_objtracker *ot = ms_objtracker_new(), *other = ms_objtracker_new();
+	assert_non_null(ot);
+	assert_non_null(other);
+	track_as(ot, p, "p", 0);
+	take_snapshot(ot, "alive");
+	uint64_t p_seq = to_seq(p);
+	ms_free(p);
+	struct ms_stats before = ms_stats();
+	assert_i64_equal(before.all.blocks.current, 0);
+	assert_i64_equal(before.all.blocks.total, 1);
+
+	errno = 0;
+	assert_i64_equal(ms_reset(), -1);
+	assert_i64_equal(errno, EBUSY);
+	struct ms_stats after = ms_stats();
+	assert_gauges_equal(&after.all, &before.all);
+	assert_i64_equal(after.misuse_count, before.misuse_count);
+
+	/* the next block is numbered on, so the freed object stays gone */
+	struct to_point *fresh = to_new_point();
+	assert_true(to_seq(fresh) > p_seq);
+	take_snapshot(ot, "freed");
+	assert_sample_gone(to_sample(ot, 1, 0));
+	ms_free(fresh);
+
+	/* one tracker left is enough to refuse */
+	ms_objtracker_free(ot);
+	errno = 0;
+	assert_i64_equal(ms_reset(), -1);
+	assert_i64_equal(errno, EBUSY);
+	assert_i64_equal(ms_stats().all.blocks.total, 2);
+
+	ms_objtracker_free(other);
+	assert_i64_equal(ms_reset(), 0);
+	assert_i64_equal(ms_stats().all.blocks.total, 0);
+}
+
 /* A realloc that moves or renumbers a tracked object ends its tracking. */
 static void test_realloc_ends_tracking(void **state)
 {
@@ -941,6 +989,31 @@ static void test_write_data_rows(void **state)
 	to_free_point(pts[0]);
 }
 
+static int print_summary_to(FILE *out, void *tracker)
+{
+	return ms_objtracker_print_summary(tracker, out);
+}
+
+static int write_data_to(FILE *out, void *tracker)
+{
+	return ms_objtracker_write_data(tracker, out);
+}
+
+/* The summary and the data file, written where writes fail, fail with the stream's errno. */
+static void test_print_write_fails(void **state)
+{
+	(void)state;
+	struct to_point *p = to_new_point();
+	ms_objtracker *ot = ms_objtracker_new();
+	assert_non_null(ot);
+	track_as(ot, p, "p", 0);
+	take_snapshot(ot, "one");
+	assert_write_fails(print_summary_to, ot);
+	assert_write_fails(write_data_to, ot);
+	ms_objtracker_free(ot);
+	ms_free(p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bookkeeping                                                         */
 /* ------------------------------------------------------------------ */
@@ -987,6 +1060,7 @@ int main(void)
 		ms_test(test_growth_adds_the_new_blocks),
 		ms_test(test_shared_block_counted_once),
 		ms_test(test_freed_object_gone_never_read),
+		ms_test(test_reset_refused_while_tracking),
 		ms_test(test_realloc_ends_tracking),
 		ms_test(test_tracked_after_snapshot_has_no_sample),
 		ms_test(test_empty_tracker),
@@ -995,6 +1069,7 @@ int main(void)
 		ms_test(test_print_summary_exact),
 		ms_test(test_print_summary_cuts_long_text),
 		ms_test(test_write_data_rows),
+		ms_test(test_print_write_fails),
 		ms_test(test_bookkeeping_returns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1488,6 +1488,24 @@ static void test_sized_print_exact(void **state)
 	ts_small_free(&s);
 }
 
+static int print_tree_to(FILE *out, void *tree)
+{
+	return ms_sized_print(tree, out);
+}
+
+/* A tree that cannot be written, even one only the flush writes, fails with the stream's errno. */
+static void test_sized_print_write_fails(void **state)
+{
+	(void)state;
+	struct ts_small s;
+	ts_small_build(&s);
+	struct ms_sized *t = ms_sized(s.r, 2, MS_REQUESTED);    /* with a shared note */
+	assert_non_null(t);
+	assert_write_fails(print_tree_to, t);
+	ms_sized_free(t);
+	ts_small_free(&s);
+}
+
 /* ------------------------------------------------------------------ */
 /* Big and deep structures                                             */
 /* ------------------------------------------------------------------ */
@@ -1679,6 +1697,7 @@ int main(void)
 		ms_test(test_sized_tree_invariants_every_detail),
 		ms_test(test_sized_paths_and_counted_at),
 		ms_test(test_sized_print_exact),
+		ms_test(test_sized_print_write_fails),
 		ms_test(test_long_list_no_stack_overflow),
 		ms_test(test_big_tree_sizes),
 		ms_test(test_far_apart_blocks_counted_once),

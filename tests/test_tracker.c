@@ -1196,6 +1196,53 @@ static void test_print_diff_text(void **state)
 	ms_free(old[0]);
 }
 
+static int print_diff_to(FILE *out, void *tracker)
+{
+	return ms_tracker_print_diff(tracker, out);
+}
+
+static int print_sites_to(FILE *out, void *sites)
+{
+	return ms_sites_print(sites, out, NULL);
+}
+
+/*
+ * A site table or a print_diff that cannot be written (a full disk, a
+ * stream not open for writing) fails with the stream's errno, and
+ * print_diff keeps its checkpoint: the next print still shows the change.
+ */
+static void test_print_write_fails_keeps_checkpoint(void **state)
+{
+	(void)state;
+	ms_tracker *t = ms_tracker_new();
+	assert_non_null(t);
+	const int line = __LINE__; void *kept = ms_alloc_bytes(40, "tt unwritten");
+	assert_non_null(kept);
+	ms_sites *sites = ms_tracker_sites(t);
+	assert_non_null(sites);
+	assert_write_fails(print_sites_to, sites);
+	ms_sites_free(sites);
+
+	assert_write_fails(print_diff_to, t);
+	char site_part[1024], want[2048];
+	const char *const rest[] = { " |   tt unwritten |          1 |         40     B" };
+	site_table_text(site_part, sizeof site_part, 1, &line, rest, "         types",
+			"==============");
+	snprintf(want, sizeof want,
+		 "         types |   # blocks |   requested size\n"
+		 "============== | ========== | ================\n"
+		 "  tt unwritten |          1 |         40     B\n"
+		 "%s"
+		 "Peak since the checkpoint: 1 blocks, 40 B requested\n"
+		 "(at the checkpoint: 0 blocks, 0 B requested)\n",
+		 site_part);
+	assert_print_diff(t, want);
+	assert_print_diff(t, EMPTY_DIFF);     /* printed at last, so the checkpoint moved */
+
+	ms_tracker_free(t);
+	ms_free(kept);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bookkeeping and bad arguments                                         */
 /* ------------------------------------------------------------------ */
@@ -1324,6 +1371,7 @@ int main(void)
 		ms_test(test_peaks_per_tracker),
 		ms_test(test_peaks_follow_a_model),
 		ms_test(test_print_diff_text),
+		ms_test(test_print_write_fails_keeps_checkpoint),
 		ms_test(test_bookkeeping),
 		ms_test(test_null_arguments),
 	};

@@ -381,6 +381,44 @@ static inline char *ms_test_print(const ms_summary *s, const struct ms_print_opt
 	return text;
 }
 
+/* A printer under test: prints `what` to `out`, returning 0 or -1 with errno set. */
+typedef int ms_test_printer(FILE *out, void *what);
+
+/*
+ * `print` fails on each kind of stream a write fails on, with -1 and errno
+ * as the stream set it: "/dev/full" opened with fopen is fully buffered,
+ * so its ENOSPC comes only when the buffer is written out (the printer
+ * must flush to see it); a file opened for reading fails each write at
+ * once with EBADF (glibc).
+ */
+static inline void ms_test_write_fails(ms_test_printer *print, void *what, const char *file,
+				       int line)
+{
+	static const struct {
+		const char *path, *mode;
+		int err;
+	} streams[] = { { "/dev/full", "w", ENOSPC }, { "/dev/null", "r", EBADF } };
+	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+		FILE *out = fopen(streams[i].path, streams[i].mode);
+		if (!out) {
+			print_error("cannot open %s: %s\n", streams[i].path, strerror(errno));
+			_fail(file, line);
+		}
+		errno = 0;
+		int rc = print(out, what);
+		int err = errno;
+		fclose(out);
+		if (rc != -1 || err != streams[i].err) {
+			print_error("printing to %s opened \"%s\" returned %d with errno %d (%s); "
+				    "expected -1 with errno %d (%s)\n",
+				    streams[i].path, streams[i].mode, rc, err, strerror(err),
+				    streams[i].err, strerror(streams[i].err));
+			_fail(file, line);
+		}
+	}
+}
+#define assert_write_fails(print, what) ms_test_write_fails((print), (what), __FILE__, __LINE__)
+
 /* ------------------------------------------------------------------ */
 /* Summary rows                                                         */
 /* ------------------------------------------------------------------ */
