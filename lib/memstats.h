@@ -161,7 +161,8 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
 /*
  * `size` untyped bytes, summarized under `tag` (a row of its own). Tags
  * with equal text share a row wherever the strings live; a tag may not
- * reuse a described type's name. The tag text is copied.
+ * reuse a described type's name, and may not be empty (either is
+ * refused as a bad type: NULL with errno = EINVAL). The tag text is copied.
  */
 #define ms_alloc_bytes(size, tag) ms_alloc_bytes_at((size), (tag), MS_SITE_FILE_, __LINE__)
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);

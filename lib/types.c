@@ -170,6 +170,16 @@ static size_t tag_slot(uintptr_t hidden)
 MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writable,
 			      bool *constant, const char *function, const char *file, int line)
 {
+	/*
+	 * The empty tag would be a row with no name, refused as an empty type
+	 * name is. It never enters the tag table, so every use of it comes
+	 * here and the lookup needs no test of its own.
+	 */
+	if (!tag[0]) {
+		*constant = false;
+		ms_misuse(MS_MISUSE_BAD_TYPE, function, file, line, "tag '' is invalid: it has no name");
+		return UINT32_MAX;
+	}
 	*constant = !known_writable && ms_program_read_only(tag);
 	pthread_mutex_lock(&rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
