@@ -354,9 +354,30 @@ size_t ms_thread_count(void);
 size_t ms_thread_slots(void);
 
 /*
+ * Names as printed (text.c): a byte that is no part of well-formed UTF-8,
+ * a control character (below 0x20, 0x7f, U+0080..U+009F) and the
+ * backslash are escaped ("\n", "\t", "\\", else "\xNN" a byte), so a
+ * name can neither break a line or a table nor drive the terminal, and
+ * the escaped text reads back unambiguously.
+ */
+/* The columns `name` takes once escaped: one a character, so an escape counts its length. */
+size_t ms_text_width(const char *name);
+/* Print `name` escaped: 0, or -1 if writing failed. */
+int ms_text_print(const char *name, FILE *out);
+/*
+ * `name` escaped into `buf`, cut as Pympler's trunc() cuts: if it takes
+ * more than `columns` columns (at least 3), what fits before "..." and
+ * then "...". Returns the columns `buf` takes. A column holds at most 4
+ * bytes (a character of UTF-8), so `buf` holds MS_CLIP_CAP(columns).
+ */
+#define MS_CLIP_CAP(columns) (4 * (columns) + 1)
+size_t ms_text_clip(const char *name, size_t columns, char *buf);
+
+/*
  * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
  * shape: each column right-aligned to its widest cell plus 2, " | "
- * between columns, a rule of '=' under the header. 0, or -1 on error.
+ * between columns, a rule of '=' under the header; cells are escaped
+ * names (ms_text_print), measured escaped. 0, or -1 on error.
  */
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
 

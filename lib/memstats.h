@@ -282,7 +282,8 @@ struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, c
 /*
  * Print a tree in the shape of Pympler's asized().format(): a line per
  * node, "name size=N flat=M", children indented 4 spaces; a shared
- * reference says where it was counted. 0, or -1 with errno set.
+ * reference says where it was counted. Names print escaped (see "Names
+ * as printed", below). 0, or -1 with errno set.
  */
 int ms_sized_print(const struct ms_sized *tree, FILE *out);
 
@@ -396,10 +397,25 @@ struct ms_print_opts {
 #define MS_PRINT_DEFAULTS { 15, MS_COLUMN(MS_REQUESTED) }
 
 /*
+ * Names as printed. Tables (summaries, site tables, an object tracker's
+ * summary) and sized trees print a type name, tag, field name, file name,
+ * object name or label escaped, so that no name can break a line or a
+ * table or drive the terminal, and the printed text reads back
+ * unambiguously: a newline as "\n", a tab as "\t", a backslash as "\\",
+ * and as "\xNN" (lowercase hex, a byte each) any other byte below 0x20,
+ * 0x7f, the two bytes of a C1 control (U+0080..U+009F) and every byte that
+ * is not part of well-formed UTF-8 (overlong forms and surrogates
+ * included). Well-formed UTF-8 prints as it is. Columns are measured on
+ * the escaped text, a character a column (one a terminal draws two
+ * columns wide still counts one). The names the calls return are kept as
+ * given.
+ */
+
+/*
  * Print `s` in Pympler's table shape: right-aligned columns, " | "
  * between them, a rule of '=' under the header, sizes scaled as Pympler's
- * pp() does (negative ones too). `opts` NULL means MS_PRINT_DEFAULTS.
- * Returns 0, or -1 with errno set if writing failed.
+ * pp() does (negative ones too), names escaped (above). `opts` NULL means
+ * MS_PRINT_DEFAULTS. Returns 0, or -1 with errno set if writing failed.
  */
 int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts);
 
@@ -546,8 +562,10 @@ const struct ms_objsample *ms_objtracker_sample(const ms_objtracker *ot, size_t 
 
 /*
  * Pympler's stats.print_summary(): a "---- SUMMARY ---" rule; per
- * snapshot, a header with its label and total deep size, then one line
- * per name (alphabetical, every name in every snapshot): active objects,
+ * snapshot, a header with its label (cut to 35 characters as Pympler's
+ * trunc() does, escaped as "Names as printed" says) and total deep size,
+ * then one line per name (cut to 33; alphabetical, every name in every
+ * snapshot): active objects,
  * their deep size, the average, and pct, their share of the snapshot's
  * tracked total (Pympler divides by the process's virtual size, so its
  * pct reads 0% or 4363%); a closing rule. Sizes are requested bytes.

@@ -756,10 +756,11 @@ static int print_note(const struct ms_sized *n, FILE *out)
 	char *path = ms_sized_path(n->counted_at);
 	if (!path)
 		return -1;
-	int written = fprintf(out, " (shared: counted %s %s)", n->counted_below ? "under" : "at",
-			      path[0] ? path : "the root");
+	int failed = fprintf(out, " (shared: counted %s ", n->counted_below ? "under" : "at") < 0;
+	failed |= path[0] ? ms_text_print(path, out) : fputs("the root", out) == EOF;
+	failed |= fputc(')', out) == EOF;
 	free(path);
-	return written < 0 ? -1 : 0;
+	return failed ? -1 : 0;
 }
 
 int ms_sized_print(const struct ms_sized *tree, FILE *out)
@@ -771,8 +772,8 @@ int ms_sized_print(const struct ms_sized *tree, FILE *out)
 	/* Pre-order without recursion: down to the first child, else across, else up. */
 	int depth = 0;
 	for (const struct ms_sized *n = tree; n;) {
-		if (fprintf(out, "%*s%s size=%lld flat=%lld", 4 * depth, "", n->name,
-			    (long long)n->size, (long long)n->flat) < 0 ||
+		if (fprintf(out, "%*s", 4 * depth, "") < 0 || ms_text_print(n->name, out) < 0 ||
+		    fprintf(out, " size=%lld flat=%lld", (long long)n->size, (long long)n->flat) < 0 ||
 		    print_note(n, out) < 0 || fputc('\n', out) == EOF)
 			return -1;
 		if (n->child_count) {
