@@ -253,7 +253,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",
-				  ms_row_get(f->row)->name, f->file, f->line);
+				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
 			return;
 		}
 	}
@@ -267,8 +267,8 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
 				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
 				  "allocated at %s:%u",
-				  offset, ms_row_get(t.row)->name, (unsigned long long)t.requested,
-				  t.file, t.line);
+				  offset, ms_show(ms_row_get(t.row)->name).text,
+				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
 			return;
 		}
 	}

@@ -374,6 +374,19 @@ int ms_text_print(const char *name, FILE *out);
 size_t ms_text_clip(const char *name, size_t columns, char *buf);
 
 /*
+ * A name as a misuse message shows it: escaped and cut to 64 columns, so
+ * that no name, however long, pushes the reason after it out of the
+ * message. Used as ms_show(name).text in the arguments of ms_misuse (or
+ * of a printf): a structure a call returns lives until the end of the
+ * full expression it is in.
+ */
+#define MS_SHOWN_COLUMNS 64
+struct ms_shown {
+	char text[MS_CLIP_CAP(MS_SHOWN_COLUMNS)];
+};
+struct ms_shown ms_show(const char *name);
+
+/*
  * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
  * shape: each column right-aligned to its widest cell plus 2, " | "
  * between columns, a rule of '=' under the header; cells are escaped
@@ -444,7 +457,11 @@ void ms_table_bytes_add(int64_t delta);
 int64_t ms_table_bytes(void);
 
 
-/* Report a bad call (printf-style detail); the caller then ignores it. */
+/*
+ * Report a bad call (printf-style detail); the caller then ignores it.
+ * Every name in the detail goes in as ms_show(name).text; the message
+ * has room for the site and at most four of them besides the wording.
+ */
 #if defined(__GNUC__)
 __attribute__((format(printf, 5, 6)))
 #endif

@@ -398,8 +398,8 @@ struct ms_print_opts {
 
 /*
  * Names as printed. Tables (summaries, site tables, an object tracker's
- * summary) and sized trees print a type name, tag, field name, file name,
- * object name or label escaped, so that no name can break a line or a
+ * summary), sized trees and misuse messages print a type name, tag, field
+ * name, file name, object name or label escaped, so that no name can break a line or a
  * table or drive the terminal, and the printed text reads back
  * unambiguously: a newline as "\n", a tab as "\t", a backslash as "\\",
  * and as "\xNN" (lowercase hex, a byte each) any other byte below 0x20,
@@ -632,7 +632,13 @@ struct ms_misuse {
 	const char *function;    /* "ms_free" */
 	const char *file;        /* the caller's site */
 	int line;
-	const char *message;     /* one line, no newline: "memstats: a.c:3: ms_free: ..." */
+	/*
+	 * One line, no newline: "memstats: a.c:3: ms_free: ...". The names in
+	 * it (the file, types, tags, fields) are escaped as "Names as printed"
+	 * says, and one longer than 64 characters shows its first 61 and
+	 * "...", so the reason after it is always whole. `file` is as given.
+	 */
+	const char *message;
 };
 
 typedef void ms_misuse_handler(const struct ms_misuse *misuse, void *context);

@@ -312,10 +312,11 @@ static const char *describe_field(const struct reference *r, char *buf, size_t c
 	if (!r->field_name)
 		return "the block";
 	if (r->entry)
-		snprintf(buf, cap, "field '%s[%zu]' of '%s'", r->field_name, r->index,
-			 r->owner->name);
+		snprintf(buf, cap, "field '%s[%zu]' of '%s'", ms_show(r->field_name).text, r->index,
+			 ms_show(r->owner->name).text);
 	else
-		snprintf(buf, cap, "field '%s' of '%s'", r->field_name, r->owner->name);
+		snprintf(buf, cap, "field '%s' of '%s'", ms_show(r->field_name).text,
+			 ms_show(r->owner->name).text);
 	return buf;
 }
 
@@ -344,7 +345,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 			   int depth)
 {
 	bool in_tree = depth <= z->detail && (above || !r->field_name);
-	char where[160];
+	char where[2 * sizeof(struct ms_shown) + 64];   /* describe_field: two names, an index */
 
 	struct ms_header t;
 	struct ms_block_sizes sizes;
@@ -378,7 +379,8 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	    row->type && row->type != walk_as) {
 		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
 			  "%s is described as '%s' but points at a block of '%s'; not counted",
-			  describe_field(r, where, sizeof where), walk_as->name, row->name);
+			  describe_field(r, where, sizeof where), ms_show(walk_as->name).text,
+			  ms_show(row->name).text);
 		struct tnode *n = in_tree ? new_field_node(z, r, above) : NULL;
 		if (n)
 			n->mistyped = 1;

@@ -127,3 +127,10 @@ size_t ms_text_clip(const char *name, size_t columns, char *buf)
 	buf[len] = '\0';
 	return width;
 }
+
+struct ms_shown ms_show(const char *name)
+{
+	struct ms_shown shown;
+	ms_text_clip(name, MS_SHOWN_COLUMNS, shown.text);
+	return shown;
+}
