@@ -236,6 +236,19 @@ MS_HOT void remember_freed(struct ms_thread *self, uintptr_t address, const char
 }
 
 /*
+ * True if the calling thread is the process's only one: then no other
+ * thread can free a block while this one reads its header, until this
+ * one makes a thread. glibc's flag says so at no cost, but once a thread
+ * has been made it stays false for good, joined or not; then the kernel
+ * is asked how many threads there are now (a misuse report can afford
+ * the read).
+ */
+static bool only_thread(void)
+{
+	return __libc_single_threaded || ms_process_threads() == 1;
+}
+
+/*
  * Say why `p` is not a live block: freed already by this thread, inside a
  * live block (and which), or unknown to memstats. Looking inside the block
  * below reads its header, which another thread could free meanwhile, so
@@ -257,8 +270,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 			return;
 		}
 	}
-	const void *below = __libc_single_threaded ? ms_pagemap_find_below(p, INTERIOR_SEARCH)
-						   : NULL;
+	const void *below = only_thread() ? ms_pagemap_find_below(p, INTERIOR_SEARCH) : NULL;
 	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (below && ms_block_lookup(below, &t, &sizes)) {

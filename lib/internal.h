@@ -100,6 +100,13 @@ bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line);
 
+/*
+ * The process's threads now, as the kernel counts them (process.c), or -1
+ * if it cannot say. A thread that pthread_join has just returned for may
+ * be counted a moment longer, until the kernel has finished its exit.
+ */
+int ms_process_threads(void);
+
 /* ------------------------------------------------------------------ */
 /* Rows: types and tags (types.c)                                       */
 /* ------------------------------------------------------------------ */

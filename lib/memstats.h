@@ -186,7 +186,12 @@ char *ms_strdup_at(const char *s, const char *file, int line);
 
 /*
  * Release a block. NULL is a no-op. A pointer memstats did not hand out,
- * one already freed, or one inside a block is reported and ignored.
+ * one already freed, or one inside a block is reported and ignored. A
+ * pointer inside a live block is reported as such (MS_MISUSE_INTERIOR,
+ * naming the block) while the process has no other thread, as the kernel
+ * counts them now: a thread pthread_join returned for may count a moment
+ * longer. With other threads it is reported as not a live block, since
+ * one of them could free the block below while it is looked at.
  */
 #define ms_free(ptr) ms_free_at((ptr), MS_SITE_FILE_, __LINE__)
 void ms_free_at(void *ptr, const char *file, int line);
