@@ -236,6 +236,19 @@ MS_HOT void remember_freed(struct ms_thread *self, uintptr_t address, const char
 }
 
 /*
+ * True if the calling thread is the process's only one: then no other
+ * thread can free a block while this one reads its header, until this
+ * one makes a thread. glibc's flag says so at no cost, but once a thread
+ * has been made it stays false for good, joined or not; then the kernel
+ * is asked how many threads there are now (a misuse report can afford
+ * the read).
+ */
+static bool only_thread(void)
+{
+	return __libc_single_threaded || ms_process_threads() == 1;
+}
+
+/*
  * Say why `p` is not a live block: freed already by this thread, inside a
  * live block (and which), or unknown to memstats. Looking inside the block
  * below reads its header, which another thread could free meanwhile, so
@@ -253,12 +266,11 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",
-				  ms_row_get(f->row)->name, f->file, f->line);
+				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
 			return;
 		}
 	}
-	const void *below = __libc_single_threaded ? ms_pagemap_find_below(p, INTERIOR_SEARCH)
-						   : NULL;
+	const void *below = only_thread() ? ms_pagemap_find_below(p, INTERIOR_SEARCH) : NULL;
 	struct ms_header t;
 	struct ms_block_sizes sizes;
 	if (below && ms_block_lookup(below, &t, &sizes)) {
@@ -267,8 +279,8 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
 				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
 				  "allocated at %s:%u",
-				  offset, ms_row_get(t.row)->name, (unsigned long long)t.requested,
-				  t.file, t.line);
+				  offset, ms_show(ms_row_get(t.row)->name).text,
+				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
 			return;
 		}
 	}

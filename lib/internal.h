@@ -100,6 +100,13 @@ bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line);
 
+/*
+ * The process's threads now, as the kernel counts them (process.c), or -1
+ * if it cannot say. A thread that pthread_join has just returned for may
+ * be counted a moment longer, until the kernel has finished its exit.
+ */
+int ms_process_threads(void);
+
 /* ------------------------------------------------------------------ */
 /* Rows: types and tags (types.c)                                       */
 /* ------------------------------------------------------------------ */
@@ -356,10 +363,44 @@ size_t ms_thread_count(void);
 size_t ms_thread_slots(void);
 
 /*
+ * Names as printed (text.c): a byte that is no part of well-formed UTF-8,
+ * a control character (below 0x20, 0x7f, U+0080..U+009F) and the
+ * backslash are escaped ("\n", "\t", "\\", else "\xNN" a byte), so a
+ * name can neither break a line or a table nor drive the terminal, and
+ * the escaped text reads back unambiguously.
+ */
+/* The columns `name` takes once escaped: one a character, so an escape counts its length. */
+size_t ms_text_width(const char *name);
+/* Print `name` escaped: 0, or -1 if writing failed. */
+int ms_text_print(const char *name, FILE *out);
+/*
+ * `name` escaped into `buf`, cut as Pympler's trunc() cuts: if it takes
+ * more than `columns` columns (at least 3), what fits before "..." and
+ * then "...". Returns the columns `buf` takes. A column holds at most 4
+ * bytes (a character of UTF-8), so `buf` holds MS_CLIP_CAP(columns).
+ */
+#define MS_CLIP_CAP(columns) (4 * (columns) + 1)
+size_t ms_text_clip(const char *name, size_t columns, char *buf);
+
+/*
+ * A name as a misuse message shows it: escaped and cut to 64 columns, so
+ * that no name, however long, pushes the reason after it out of the
+ * message. Used as ms_show(name).text in the arguments of ms_misuse (or
+ * of a printf): a structure a call returns lives until the end of the
+ * full expression it is in.
+ */
+#define MS_SHOWN_COLUMNS 64
+struct ms_shown {
+	char text[MS_CLIP_CAP(MS_SHOWN_COLUMNS)];
+};
+struct ms_shown ms_show(const char *name);
+
+/*
  * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
  * shape: each column right-aligned to its widest cell plus 2, " | "
- * between columns, a rule of '=' under the header. Ends with
- * ms_print_end: 0, or -1 with errno set.
+ * between columns, a rule of '=' under the header; cells are escaped
+ * names (ms_text_print), measured escaped. Ends with ms_print_end: 0, or
+ * -1 with errno set.
  */
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
 
@@ -437,7 +478,11 @@ void ms_table_bytes_add(int64_t delta);
 int64_t ms_table_bytes(void);
 
 
-/* Report a bad call (printf-style detail); the caller then ignores it. */
+/*
+ * Report a bad call (printf-style detail); the caller then ignores it.
+ * Every name in the detail goes in as ms_show(name).text; the message
+ * has room for the site and at most four of them besides the wording.
+ */
 #if defined(__GNUC__)
 __attribute__((format(printf, 5, 6)))
 #endif

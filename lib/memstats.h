@@ -177,7 +177,8 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
 /*
  * `size` untyped bytes, summarized under `tag` (a row of its own). Tags
  * with equal text share a row wherever the strings live; a tag may not
- * reuse a described type's name. The tag text is copied.
+ * reuse a described type's name, and may not be empty (either is
+ * refused as a bad type: NULL with errno = EINVAL). The tag text is copied.
  */
 #define ms_alloc_bytes(size, tag) ms_alloc_bytes_at((size), (tag), MS_SITE_FILE_, __LINE__)
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);
@@ -201,7 +202,12 @@ char *ms_strdup_at(const char *s, const char *file, int line);
 
 /*
  * Release a block. NULL is a no-op. A pointer memstats did not hand out,
- * one already freed, or one inside a block is reported and ignored.
+ * one already freed, or one inside a block is reported and ignored. A
+ * pointer inside a live block is reported as such (MS_MISUSE_INTERIOR,
+ * naming the block) while the process has no other thread, as the kernel
+ * counts them now: a thread pthread_join returned for may count a moment
+ * longer. With other threads it is reported as not a live block, since
+ * one of them could free the block below while it is looked at.
  */
 #define ms_free(ptr) ms_free_at((ptr), MS_SITE_FILE_, __LINE__)
 void ms_free_at(void *ptr, const char *file, int line);
@@ -297,7 +303,8 @@ struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, c
 /*
  * Print a tree in the shape of Pympler's asized().format(): a line per
  * node, "name size=N flat=M", children indented 4 spaces; a shared
- * reference says where it was counted. 0, or -1 with errno set (Printers).
+ * reference says where it was counted. Names print escaped (see "Names
+ * as printed", below). 0, or -1 with errno set (Printers).
  */
 int ms_sized_print(const struct ms_sized *tree, FILE *out);
 
@@ -425,10 +432,25 @@ struct ms_print_opts {
 #define MS_PRINT_DEFAULTS { 15, MS_COLUMN(MS_REQUESTED) }
 
 /*
+ * Names as printed. Tables (summaries, site tables, an object tracker's
+ * summary), sized trees and misuse messages print a type name, tag, field
+ * name, file name, object name or label escaped, so that no name can break a line or a
+ * table or drive the terminal, and the printed text reads back
+ * unambiguously: a newline as "\n", a tab as "\t", a backslash as "\\",
+ * and as "\xNN" (lowercase hex, a byte each) any other byte below 0x20,
+ * 0x7f, the two bytes of a C1 control (U+0080..U+009F) and every byte that
+ * is not part of well-formed UTF-8 (overlong forms and surrogates
+ * included). Well-formed UTF-8 prints as it is. Columns are measured on
+ * the escaped text, a character a column (one a terminal draws two
+ * columns wide still counts one). The names the calls return are kept as
+ * given.
+ */
+
+/*
  * Print `s` in Pympler's table shape: right-aligned columns, " | "
  * between them, a rule of '=' under the header, sizes scaled as Pympler's
- * pp() does (negative ones too). `opts` NULL means MS_PRINT_DEFAULTS.
- * 0, or -1 with errno set (Printers).
+ * pp() does (negative ones too), names escaped (above). `opts` NULL means
+ * MS_PRINT_DEFAULTS. 0, or -1 with errno set (Printers).
  */
 int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts);
 
@@ -577,8 +599,10 @@ const struct ms_objsample *ms_objtracker_sample(const ms_objtracker *ot, size_t 
 
 /*
  * Pympler's stats.print_summary(): a "---- SUMMARY ---" rule; per
- * snapshot, a header with its label and total deep size, then one line
- * per name (alphabetical, every name in every snapshot): active objects,
+ * snapshot, a header with its label (cut to 35 characters as Pympler's
+ * trunc() does, escaped as "Names as printed" says) and total deep size,
+ * then one line per name (cut to 33; alphabetical, every name in every
+ * snapshot): active objects,
  * their deep size, the average, and pct, their share of the snapshot's
  * tracked total (Pympler divides by the process's virtual size, so its
  * pct reads 0% or 4363%); a closing rule. Sizes are requested bytes.
@@ -645,7 +669,13 @@ struct ms_misuse {
 	const char *function;    /* "ms_free" */
 	const char *file;        /* the caller's site */
 	int line;
-	const char *message;     /* one line, no newline: "memstats: a.c:3: ms_free: ..." */
+	/*
+	 * One line, no newline: "memstats: a.c:3: ms_free: ...". The names in
+	 * it (the file, types, tags, fields) are escaped as "Names as printed"
+	 * says, and one longer than 64 characters shows its first 61 and
+	 * "...", so the reason after it is always whole. `file` is as given.
+	 */
+	const char *message;
 };
 
 typedef void ms_misuse_handler(const struct ms_misuse *misuse, void *context);

@@ -51,15 +51,19 @@ const char *ms_misuse_kind_name(enum ms_misuse_kind kind)
 void ms_misuse(enum ms_misuse_kind kind, const char *function, const char *file, int line,
 	       const char *fmt, ...)
 {
-	char detail[256];
+	/*
+	 * The site and up to four names in the detail, each at most one
+	 * ms_shown, and room to spare for the wording around them: the
+	 * longest message (a mistyped field: field, its type, the type it is
+	 * described as, the block's type) is never cut.
+	 */
+	char message[6 * sizeof(struct ms_shown) + 256];
+	int prefix = snprintf(message, sizeof message, "memstats: %s:%d: %s: ",
+			      ms_show(file ? file : "?").text, line, function);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	vsnprintf(message + prefix, sizeof message - (size_t)prefix, fmt, ap);
 	va_end(ap);
-
-	char message[512];
-	snprintf(message, sizeof message, "memstats: %s:%d: %s: %s", file ? file : "?", line,
-		 function, detail);
 	atomic_fetch_add_explicit(&misuse_count, 1, memory_order_relaxed);
 	const struct handler *h = atomic_load_explicit(&current, memory_order_acquire);
 	struct ms_misuse report = { kind, function, file ? file : "?", line, message };

@@ -230,15 +230,15 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* `text` cut to `width` characters, as Pympler's trunc() does. */
-static const char *cut(const char *text, size_t width, char *buf)
+/* The widest name or label column of print_summary. */
+#define NAME_COLUMNS 35
+
+/* `text` escaped and cut to `columns` as Pympler's trunc() does, then padded to them: 0 or -1. */
+static int print_name(const char *text, size_t columns, FILE *out)
 {
-	size_t len = strlen(text);
-	if (len <= width)
-		return text;
-	memcpy(buf, text, width - 3);
-	memcpy(buf + width - 3, "...", 4);
-	return buf;
+	char buf[MS_CLIP_CAP(NAME_COLUMNS)];
+	size_t width = ms_text_clip(text, columns, buf);
+	return fprintf(out, "%s%*s", buf, (int)(columns - width), "") < 0 ? -1 : 0;
 }
 
 int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
@@ -263,15 +263,15 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 		if (!distinct || strcmp(names[distinct - 1], names[i]) != 0)
 			names[distinct++] = names[i];
 
-	char a[32], b[32], cut_buf[40];
+	char a[32], b[32];
 	int failed = fprintf(out, "---- SUMMARY %.66s\n",
 			     "------------------------------------------------------------------"
 			     "------------") < 0;
 	for (size_t s = 0; s < ot->snapshot_count; s++) {
 		const struct snapshot *snap = &ot->snapshots[s];
 		int64_t total = snap->totals.deep[MS_REQUESTED];
-		failed |= fprintf(out, "%-35s %11s %12s %12s %5s\n",
-				  cut(snap->totals.label, 35, cut_buf), "active",
+		failed |= print_name(snap->totals.label, NAME_COLUMNS, out);
+		failed |= fprintf(out, " %11s %12s %12s %5s\n", "active",
 				  ms_format_size(total, a, sizeof a), "average", "pct") < 0;
 		for (size_t i = 0; i < distinct; i++) {
 			size_t active = 0;
@@ -283,8 +283,9 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 				}
 			int64_t average = active ? sum / (int64_t)active : 0;
 			int pct = total ? (int)(sum * 100 / total) : 0;
-			failed |= fprintf(out, "  %-33s %11zu %12s %12s %4d%%\n",
-					  cut(names[i], 33, cut_buf), active,
+			failed |= fputs("  ", out) == EOF;
+			failed |= print_name(names[i], NAME_COLUMNS - 2, out);
+			failed |= fprintf(out, " %11zu %12s %12s %4d%%\n", active,
 					  ms_format_size(sum, a, sizeof a), ms_format_size(average, b, sizeof b),
 					  pct) < 0;
 		}

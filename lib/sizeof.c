@@ -312,10 +312,11 @@ static const char *describe_field(const struct reference *r, char *buf, size_t c
 	if (!r->field_name)
 		return "the block";
 	if (r->entry)
-		snprintf(buf, cap, "field '%s[%zu]' of '%s'", r->field_name, r->index,
-			 r->owner->name);
+		snprintf(buf, cap, "field '%s[%zu]' of '%s'", ms_show(r->field_name).text, r->index,
+			 ms_show(r->owner->name).text);
 	else
-		snprintf(buf, cap, "field '%s' of '%s'", r->field_name, r->owner->name);
+		snprintf(buf, cap, "field '%s' of '%s'", ms_show(r->field_name).text,
+			 ms_show(r->owner->name).text);
 	return buf;
 }
 
@@ -344,7 +345,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 			   int depth)
 {
 	bool in_tree = depth <= z->detail && (above || !r->field_name);
-	char where[160];
+	char where[2 * sizeof(struct ms_shown) + 64];   /* describe_field: two names, an index */
 
 	struct ms_header t;
 	struct ms_block_sizes sizes;
@@ -378,7 +379,8 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 	    row->type && row->type != walk_as) {
 		ms_misuse(MS_MISUSE_BAD_TYPE, z->function, z->file, z->line,
 			  "%s is described as '%s' but points at a block of '%s'; not counted",
-			  describe_field(r, where, sizeof where), walk_as->name, row->name);
+			  describe_field(r, where, sizeof where), ms_show(walk_as->name).text,
+			  ms_show(row->name).text);
 		struct tnode *n = in_tree ? new_field_node(z, r, above) : NULL;
 		if (n)
 			n->mistyped = 1;
@@ -756,10 +758,11 @@ static int print_note(const struct ms_sized *n, FILE *out)
 	char *path = ms_sized_path(n->counted_at);
 	if (!path)
 		return -1;
-	int written = fprintf(out, " (shared: counted %s %s)", n->counted_below ? "under" : "at",
-			      path[0] ? path : "the root");
+	int failed = fprintf(out, " (shared: counted %s ", n->counted_below ? "under" : "at") < 0;
+	failed |= path[0] ? ms_text_print(path, out) : fputs("the root", out) == EOF;
+	failed |= fputc(')', out) == EOF;
 	free(path);
-	return written < 0 ? -1 : 0;
+	return failed ? -1 : 0;
 }
 
 int ms_sized_print(const struct ms_sized *tree, FILE *out)
@@ -772,8 +775,9 @@ int ms_sized_print(const struct ms_sized *tree, FILE *out)
 	int depth = 0;
 	bool failed = false;
 	for (const struct ms_sized *n = tree; n && !failed;) {
-		failed = fprintf(out, "%*s%s size=%lld flat=%lld", 4 * depth, "", n->name,
-				 (long long)n->size, (long long)n->flat) < 0 ||
+		failed = fprintf(out, "%*s", 4 * depth, "") < 0 || ms_text_print(n->name, out) < 0 ||
+			 fprintf(out, " size=%lld flat=%lld", (long long)n->size,
+				 (long long)n->flat) < 0 ||
 			 print_note(n, out) < 0 || fputc('\n', out) == EOF;
 		if (n->child_count) {
 			n = &n->children[0];

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
 char *ms_format_size(int64_t bytes, char *buf, size_t cap)
 {
@@ -36,15 +35,18 @@ int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *ce
 		return -1;
 	for (size_t r = 0; r < rows; r++)
 		for (size_t c = 0; c < columns; c++) {
-			size_t len = strlen(cells[r * columns + c]) + 2;
+			size_t len = ms_text_width(cells[r * columns + c]) + 2;
 			if (len > width[c])
 				width[c] = len;
 		}
 	int failed = 0;
 	for (size_t r = 0; r < rows; r++) {
-		for (size_t c = 0; c < columns; c++)
-			failed |= fprintf(out, "%s%*s", c ? " | " : "", (int)width[c],
-					  cells[r * columns + c]) < 0;
+		for (size_t c = 0; c < columns; c++) {
+			const char *cell = cells[r * columns + c];
+			failed |= fprintf(out, "%s%*s", c ? " | " : "",
+					  (int)(width[c] - ms_text_width(cell)), "") < 0;
+			failed |= ms_text_print(cell, out);
+		}
 		failed |= fputc('\n', out) == EOF;
 		if (r == 0) {     /* the rule under the header */
 			for (size_t c = 0; c < columns; c++) {

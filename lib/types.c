@@ -141,7 +141,7 @@ uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *fi
 	const char *problem = type_problem(type);
 	if (problem) {
 		ms_misuse(MS_MISUSE_BAD_TYPE, function, file, line, "type '%s' is invalid: %s",
-			  type->name ? type->name : "(null)", problem);
+			  ms_show(type->name ? type->name : "(null)").text, problem);
 		return UINT32_MAX;
 	}
 	pthread_mutex_lock(&rows_lock);
@@ -150,8 +150,8 @@ uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *fi
 	uint32_t row = register_builtins(&kind, &why) ? register_type(type, &kind, &why) : UINT32_MAX;
 	pthread_mutex_unlock(&rows_lock);
 	if (row == UINT32_MAX)
-		ms_misuse(kind, function, file, line, "cannot register type '%s': %s", type->name,
-			  why);
+		ms_misuse(kind, function, file, line, "cannot register type '%s': %s",
+			  ms_show(type->name).text, why);
 	return row;
 }
 
@@ -170,6 +170,16 @@ static size_t tag_slot(uintptr_t hidden)
 MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writable,
 			      bool *constant, const char *function, const char *file, int line)
 {
+	/*
+	 * The empty tag would be a row with no name, refused as an empty type
+	 * name is. It never enters the tag table, so every use of it comes
+	 * here and the lookup needs no test of its own.
+	 */
+	if (!tag[0]) {
+		*constant = false;
+		ms_misuse(MS_MISUSE_BAD_TYPE, function, file, line, "tag '' is invalid: it has no name");
+		return UINT32_MAX;
+	}
 	*constant = !known_writable && ms_program_read_only(tag);
 	pthread_mutex_lock(&rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
@@ -199,7 +209,8 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writ
 	pthread_mutex_unlock(&rows_lock);
 	if (row == UINT32_MAX) {
 		*constant = false;
-		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s", tag, why);
+		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s",
+			  ms_show(tag).text, why);
 	}
 	return row;
 }

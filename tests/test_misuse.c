@@ -13,6 +13,39 @@ struct tm_pair {
 static MS_TYPE_LEAF(tm_pair_type, struct tm_pair);
 
 /*
+ * Names of 1000 characters, each one letter (tm_long_names fills them):
+ * the types A, B and C, A's field pointing at a B, and a file.
+ */
+enum { TM_LONG = 1000 };
+static char tm_long_a[TM_LONG + 1], tm_long_b[TM_LONG + 1], tm_long_c[TM_LONG + 1];
+static char tm_long_field[TM_LONG + 1], tm_long_file[TM_LONG + 1];
+struct tm_ref {
+	struct tm_pair *to;
+};
+static ms_type tm_long_b_type = { tm_long_b, sizeof(struct tm_pair), NULL, 0, 0 };
+static ms_type tm_long_c_type = { tm_long_c, sizeof(struct tm_pair), NULL, 0, 0 };
+static const ms_field tm_long_fields[] = {
+	{ tm_long_field, MS_FIELD_PTR, offsetof(struct tm_ref, to), 0, &tm_long_b_type },
+};
+static ms_type tm_long_a_type = { tm_long_a, sizeof(struct tm_ref), tm_long_fields, 1, 0 };
+
+static void tm_long_names(void)
+{
+	char *const names[] = { tm_long_a, tm_long_b, tm_long_c, tm_long_field, tm_long_file };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		memset(names[i], "ABCfx"[i], TM_LONG);
+		names[i][TM_LONG] = '\0';
+	}
+}
+
+/* `name` as a message shows one of 1000 characters: its first 61 and "...". */
+static const char *tm_cut(const char *name, char shown[65])
+{
+	snprintf(shown, 65, "%.61s...", name);
+	return shown;
+}
+
+/*
  * Run `child` in a forked process, its argument the write end of a pipe;
  * return what it wrote there (NUL-terminated, in `text` of `size` bytes)
  * and its wait status. `child` ends the process itself.
@@ -138,6 +171,79 @@ static void test_interior_pointer(void **state)
 	assert_int_equal(ms_block_info(p, &info), 0);
 	assert_int_equal(info.count, 200);
 	ms_free(p);
+}
+
+/* Report the call `call` (a statement), and hold its message to `want`. */
+#define tm_message_is(call, want)                           \
+	do {                                                \
+		struct ms_capture cap_;                     \
+		ms_capture_start(&cap_);                    \
+		call;                                       \
+		ms_set_misuse_handler(NULL, NULL);          \
+		assert_int_equal(cap_.count, 1);            \
+		assert_string_equal(cap_.message, (want));  \
+	} while (0)
+
+/*
+ * Long names, in the message's site or its detail, are cut to 64
+ * characters ending in "..."; the reason after them is kept whole, even
+ * with five of them in one message.
+ */
+static void test_long_names_cut_not_the_reason(void **state)
+{
+	(void)state;
+	tm_long_names();
+	char a[65], b[65], c[65], field[65], file[65], want[2048];
+	tm_cut(tm_long_a, a);
+	tm_cut(tm_long_b, b);
+	tm_cut(tm_long_c, c);
+	tm_cut(tm_long_field, field);
+	tm_cut(tm_long_file, file);
+	struct tm_ref *r = ms_calloc(&tm_long_a_type, 1);
+	assert_non_null(r);
+	void *p;
+
+	snprintf(want, sizeof want, "memstats: %s:3: ms_alloc_bytes: cannot register tag '%s': "
+		 "it is the name of a described type", file, a);
+	tm_message_is(p = ms_alloc_bytes_at(8, tm_long_a, tm_long_file, 3), want);
+	assert_null(p);
+
+	r->to = ms_alloc_at(&tm_long_c_type, 1, tm_long_file, 4);
+	assert_non_null(r->to);
+	snprintf(want, sizeof want, "memstats: %s:5: ms_sizeof_deep: field '%s' of '%s' is "
+		 "described as '%s' but points at a block of '%s'; not counted", file, field, a, b, c);
+	tm_message_is(ms_sizeof_deep_at(r, MS_REQUESTED, NULL, tm_long_file, 5), want);
+
+	snprintf(want, sizeof want, "memstats: %s:6: ms_free: pointer is 8 bytes into a live block "
+		 "of '%s' (%zu bytes) allocated at %s:4", file, c, sizeof(struct tm_pair), file);
+	tm_message_is(ms_free_at((char *)r->to + 8, tm_long_file, 6), want);
+
+	ms_free_at(r->to, tm_long_file, 7);
+	snprintf(want, sizeof want, "memstats: %s:8: ms_free: double free: this block of '%s' was "
+		 "already freed at %s:7", file, c, file);
+	tm_message_is(ms_free_at(r->to, tm_long_file, 8), want);
+
+	/* 64 characters are shown whole */
+	tm_long_file[64] = '\0';
+	snprintf(want, sizeof want, "memstats: %s:9: ms_free: pointer is not a live memstats block "
+		 "(never allocated by memstats, or already freed)", tm_long_file);
+	tm_message_is(ms_free_at(&p, tm_long_file, 9), want);
+	ms_free(r);
+}
+
+/* Names with control bytes show escaped in a message, as they print in tables. */
+static void test_names_escaped_in_messages(void **state)
+{
+	(void)state;
+	static ms_type odd = { "tm\todd\x1b", 8, NULL, 0, 0 };
+	void *o = ms_alloc(&odd, 1);
+	assert_non_null(o);
+	void *p;
+	tm_message_is(p = ms_alloc_bytes_at(8, "tm\todd\x1b", "dir\nfile\xff.c", 10),
+		      "memstats: dir\\nfile\\xff.c:10: ms_alloc_bytes: cannot register tag "
+		      "'tm\\todd\\x1b': it is the name of a described type");
+	assert_null(p);
+	ms_free(o);
 }
 
 /* ms_realloc(NULL, n) has no type to use: NULL argument, EINVAL. */
@@ -462,6 +568,8 @@ int main(void)
 		ms_test(test_double_free),
 		ms_test(test_double_free_long_after),
 		ms_test(test_interior_pointer),
+		ms_test(test_long_names_cut_not_the_reason),
+		ms_test(test_names_escaped_in_messages),
 		ms_test(test_realloc_null),
 		ms_test(test_realloc_foreign),
 		ms_test(test_count_size_overflow),

@@ -911,6 +911,55 @@ static void test_print_summary_cuts_long_text(void **state)
 	ms_free(thirty);
 }
 
+/* `count` copies of "\xc3\xa9" (U+00E9, one character in two bytes) into `buf`, then `tail`. */
+static char *to_e_acute(char *buf, size_t count, const char *tail)
+{
+	for (size_t i = 0; i < count; i++)
+		memcpy(buf + 2 * i, "\xc3\xa9", 2);
+	strcpy(buf + 2 * count, tail);
+	return buf;
+}
+
+/*
+ * Names and labels print escaped, cut and padded by characters: a label
+ * of 34 two-byte characters and "\x01" (38 columns escaped) is cut to 32
+ * and "...", a name of 40 to 30 and "...", and a tab takes two columns.
+ */
+static void test_print_summary_escapes_names(void **state)
+{
+	(void)state;
+	char long_name[81], long_label[80], e30[61], e32[65], want[2048];
+	char *ten = ms_alloc_bytes(10, "to blob"), *thirty = ms_alloc_bytes(30, "to blob");
+	assert_non_null(ten);
+	assert_non_null(thirty);
+	ms_objtracker *ot = ms_objtracker_new();
+	assert_non_null(ot);
+	track_as(ot, ten, "to\tname", 0);
+	track_as(ot, thirty, to_e_acute(long_name, 40, ""), 1);
+	take_snapshot(ot, "snap\n");
+	take_snapshot(ot, to_e_acute(long_label, 34, "\x01"));
+
+	char *text = to_text(ot, 0);
+	to_e_acute(e30, 30, "");
+	to_e_acute(e32, 32, "");
+	snprintf(want, sizeof want,
+		 "---- SUMMARY ------------------------------------------------------------------\n"
+		 "snap\\n                                   active     40     B      average   pct\n"
+		 "  to\\tname                                    1     10     B     10     B   25%%\n"
+		 "  %s...           1     30     B     30     B   75%%\n"
+		 "%s...      active     40     B      average   pct\n"
+		 "  to\\tname                                    1     10     B     10     B   25%%\n"
+		 "  %s...           1     30     B     30     B   75%%\n"
+		 "-------------------------------------------------------------------------------\n",
+		 e30, e32, e30);
+	assert_text(text, want);
+	free(text);
+
+	ms_objtracker_free(ot);
+	ms_free(ten);
+	ms_free(thirty);
+}
+
 /* Expected data-file row for the snapshot about to be taken: the sizes of `points`' live blocks. */
 static void to_expect_row(char *row, size_t cap, size_t index, const char *label,
 			  struct to_point *const *points, size_t count)
@@ -1068,6 +1117,7 @@ int main(void)
 		ms_test(test_null_arguments_refused),
 		ms_test(test_print_summary_exact),
 		ms_test(test_print_summary_cuts_long_text),
+		ms_test(test_print_summary_escapes_names),
 		ms_test(test_write_data_rows),
 		ms_test(test_print_write_fails),
 		ms_test(test_bookkeeping_returns),

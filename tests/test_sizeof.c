@@ -1506,6 +1506,49 @@ static void test_sized_print_write_fails(void **state)
 	ts_small_free(&s);
 }
 
+/* A descriptor whose names would break lines, for test_sized_print_escapes_names. */
+static ms_type ts_odd_type;
+static const ms_field ts_odd_fields[] = {
+	{ "l\x1b", MS_FIELD_PTR, offsetof(struct ts_node, left), 0, &ts_odd_type },
+	{ "r", MS_FIELD_PTR, offsetof(struct ts_node, right), 0, &ts_odd_type },
+};
+static ms_type ts_odd_type = { "struct ts\nodd", sizeof(struct ts_node), ts_odd_fields, 2, 0 };
+
+/* Names in a printed tree, a tag at its root and a field in a shared note, print escaped. */
+static void test_sized_print_escapes_names(void **state)
+{
+	(void)state;
+	struct ts_node *a = ms_calloc(&ts_odd_type, 1), *b = ms_calloc(&ts_odd_type, 1);
+	assert_non_null(a);
+	assert_non_null(b);
+	a->left = a->right = b;
+	struct ms_sized *t = ms_sized(a, 1, MS_REQUESTED);
+	assert_non_null(t);
+	char *text = ts_print_tree(t);
+	char want[256];
+	snprintf(want, sizeof want,
+		 "struct ts\\nodd size=%lld flat=%lld\n"
+		 "    l\\x1b size=%lld flat=%lld\n"
+		 "    r size=0 flat=0 (shared: counted at l\\x1b)\n",
+		 2 * (long long)NODE_SIZE, (long long)NODE_SIZE, (long long)NODE_SIZE,
+		 (long long)NODE_SIZE);
+	assert_string_equal(text, want);
+	free(text);
+	ms_sized_free(t);
+
+	char *bytes = ms_alloc_bytes(16, "ts\ttag\xff");
+	assert_non_null(bytes);
+	t = ms_sized(bytes, 0, MS_REQUESTED);
+	assert_non_null(t);
+	text = ts_print_tree(t);
+	assert_string_equal(text, "ts\\ttag\\xff size=16 flat=16\n");
+	free(text);
+	ms_sized_free(t);
+	ms_free(bytes);
+	ms_free(b);
+	ms_free(a);
+}
+
 /* ------------------------------------------------------------------ */
 /* Big and deep structures                                             */
 /* ------------------------------------------------------------------ */
@@ -1698,6 +1741,7 @@ int main(void)
 		ms_test(test_sized_paths_and_counted_at),
 		ms_test(test_sized_print_exact),
 		ms_test(test_sized_print_write_fails),
+		ms_test(test_sized_print_escapes_names),
 		ms_test(test_long_list_no_stack_overflow),
 		ms_test(test_big_tree_sizes),
 		ms_test(test_far_apart_blocks_counted_once),

@@ -503,6 +503,45 @@ static void test_print_diff(void **state)
 	free_diff_case(&c);
 }
 
+/*
+ * Tags that would break a table or drive the terminal print escaped:
+ * "\n", "\t", "\\", "\xNN" for other control bytes (C1 controls too) and
+ * bytes that are not well-formed UTF-8; well-formed UTF-8 prints as it
+ * is. Columns are as wide as the escaped text, a character a column.
+ */
+static void test_print_escapes_names(void **state)
+{
+	(void)state;
+	static const char *const tags[] = {
+		"ts nl\nx", "ts\ttab", "ts \x1b[0m", "ts del\x7f", "ts \\",
+		"ts c1 \xc2\x9b",                 /* U+009B, a C1 control */
+		"ts bad \xff\xc3(",               /* a byte never in UTF-8; a lead byte alone */
+		"ts \xed\xa0\x80\xc0\xaf",        /* a surrogate; an overlong '/' */
+		"ts caf\xc3\xa9 \xe2\x82\xac",    /* "caf\u00e9 \u20ac": 9 characters in 12 bytes */
+	};
+	struct held h = { .n = 0 };
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+		hold(&h, ms_alloc_bytes(90 - 10 * i, tags[i]));
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	assert_prints(s, NULL,
+		"                    types |   # blocks |   requested size\n"
+		"========================= | ========== | ================\n"
+		"                 ts nl\\nx |          1 |         90     B\n"
+		"                  ts\\ttab |          1 |         80     B\n"
+		"               ts \\x1b[0m |          1 |         70     B\n"
+		"               ts del\\x7f |          1 |         60     B\n"
+		"                    ts \\\\ |          1 |         50     B\n"
+		"           ts c1 \\xc2\\x9b |          1 |         40     B\n"
+		"         ts bad \\xff\\xc3( |          1 |         30     B\n"
+		"  ts \\xed\\xa0\\x80\\xc0\\xaf |          1 |         20     B\n"
+		"                ts caf\xc3\xa9 \xe2\x82\xac |          1 |         10     B\n");
+	/* the rows keep their names as given */
+	assert_row(s, "ts nl\nx", 1, 90);
+	ms_summary_free(s);
+	release(&h);
+}
+
 static int print_summary_to(FILE *out, void *summary)
 {
 	return ms_summary_print(summary, out, NULL);
@@ -668,6 +707,7 @@ int main(void)
 		ms_test(test_print_limit),
 		ms_test(test_print_columns),
 		ms_test(test_print_diff),
+		ms_test(test_print_escapes_names),
 		ms_test(test_print_write_error),
 		ms_test(test_format_size),
 	};

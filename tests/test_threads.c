@@ -2,8 +2,12 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "internal.h"   /* ms_process_threads */
+
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/single_threaded.h>
+#include <time.h>
 
 struct th_a {
 	int x;
@@ -431,6 +435,45 @@ static void test_refused_calls_make_no_thread_state(void **state)
 	assert_int_equal(cap.count, 6);
 }
 
+static void *exit_at_once(void *arg)
+{
+	return arg;
+}
+
+/*
+ * An interior pointer is named again once the process is down to one
+ * thread: after a thread is made and joined, although glibc's flag says
+ * "more than one thread" for good.
+ */
+static void test_interior_named_after_threads_joined(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_THREAD__)
+	print_message("skipped: ThreadSanitizer runs a thread of its own\n");
+	skip();
+#endif
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, exit_at_once, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_false(__libc_single_threaded);
+	/* the kernel counts a joined thread until it has finished exiting: wait up to 5 s */
+	int threads = ms_process_threads();
+	for (int waited = 0; threads != 1 && waited < 5000; waited++) {
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		threads = ms_process_threads();
+	}
+	if (threads != 1) {
+		print_message("skipped: the process keeps %d threads (a sanitizer's own?)\n", threads);
+		skip();
+	}
+	char *p = ms_alloc_bytes(64, "th interior");
+	assert_non_null(p);
+	struct ms_probe pr;
+	ms_probe(&pr, ms_free(p + 16));
+	assert_probe(&pr, MS_MISUSE_INTERIOR, "ms_free");
+	ms_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +481,7 @@ int main(void)
 		ms_test(test_threads_churn_exact_counts),
 		ms_test(test_blocks_outlive_their_thread),
 		ms_test(test_reset_restarts_each_threads_numbers),
+		ms_test(test_interior_named_after_threads_joined),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

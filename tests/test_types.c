@@ -395,6 +395,36 @@ static void test_type_name_equal_to_tag_rejected(void **state)
 	ms_free(t);
 }
 
+/*
+ * The empty tag would be a row with no name: refused as an empty type
+ * name is, every time (a literal is never remembered as the last tag),
+ * and from a buffer that held a registered tag before.
+ */
+static void test_empty_tag_rejected(void **state)
+{
+	(void)state;
+	char buffer[] = "tt was a tag";
+	void *held = ms_alloc_bytes(8, buffer);
+	assert_non_null(held);
+	buffer[0] = '\0';
+
+	struct ms_probe pr;
+	void *p;
+	const char *const tags[] = { "", "", buffer };
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		ms_probe(&pr, p = ms_alloc_bytes(16, tags[i]));
+		assert_probe_refused(&pr, p, MS_MISUSE_BAD_TYPE, "ms_alloc_bytes", EINVAL);
+		assert_int_equal(pr.after.rows, pr.before.rows);
+		assert_non_null(strstr(pr.cap.message, ": tag '' is invalid: it has no name"));
+	}
+	ms_summary *s = ms_summarize();
+	assert_non_null(s);
+	assert_null(ms_summary_find(s, ""));
+	assert_row(s, "tt was a tag", 1, 8);
+	ms_summary_free(s);
+	ms_free(held);
+}
+
 /* A malformed descriptor (size 0, a pointer field without a target) is BAD_TYPE. */
 static void test_malformed_descriptor_rejected(void **state)
 {
@@ -431,6 +461,7 @@ int main(void)
 		ms_test(test_tags_switching_count_by_text),
 		ms_test(test_tag_equal_to_type_name_rejected),
 		ms_test(test_type_name_equal_to_tag_rejected),
+		ms_test(test_empty_tag_rejected),
 		ms_test(test_malformed_descriptor_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
