@@ -304,7 +304,10 @@ struct ms_sized *ms_sized_at(const void *p, int detail, enum ms_notion notion, c
  * Print a tree in the shape of Pympler's asized().format(): a line per
  * node, "name size=N flat=M", children indented 4 spaces; a shared
  * reference says where it was counted. Names print escaped (see "Names
- * as printed", below). 0, or -1 with errno set (Printers).
+ * as printed", below). The indentation stops at 16 levels (64 spaces): a
+ * deeper node's line starts there with its depth, "[depth 17] next
+ * size=N flat=M", so the output grows with the number of nodes, not with
+ * depth squared. 0, or -1 with errno set (Printers).
  */
 int ms_sized_print(const struct ms_sized *tree, FILE *out);
 

@@ -765,6 +765,23 @@ static int print_note(const struct ms_sized *n, FILE *out)
 	return failed ? -1 : 0;
 }
 
+/*
+ * Children are indented 4 spaces a level down to this depth, and no
+ * further: a deeper line starts where a line at this depth does and says
+ * its depth. Indentation that grew without end made a chain's printed
+ * size grow with its depth squared (a million links: 2 TB of spaces),
+ * and helps the eye little past the width of a screen.
+ */
+#define INDENT_DEPTH 16
+
+/* The start of a node's line at `depth`: 0, or -1 if writing failed. */
+static int print_indent(int depth, FILE *out)
+{
+	if (depth <= INDENT_DEPTH)
+		return fprintf(out, "%*s", 4 * depth, "") < 0 ? -1 : 0;
+	return fprintf(out, "%*s[depth %d] ", 4 * INDENT_DEPTH, "", depth) < 0 ? -1 : 0;
+}
+
 int ms_sized_print(const struct ms_sized *tree, FILE *out)
 {
 	if (!tree || !out) {
@@ -775,7 +792,7 @@ int ms_sized_print(const struct ms_sized *tree, FILE *out)
 	int depth = 0;
 	bool failed = false;
 	for (const struct ms_sized *n = tree; n && !failed;) {
-		failed = fprintf(out, "%*s", 4 * depth, "") < 0 || ms_text_print(n->name, out) < 0 ||
+		failed = print_indent(depth, out) < 0 || ms_text_print(n->name, out) < 0 ||
 			 fprintf(out, " size=%lld flat=%lld", (long long)n->size,
 				 (long long)n->flat) < 0 ||
 			 print_note(n, out) < 0 || fputc('\n', out) == EOF;

@@ -1555,6 +1555,29 @@ static void test_sized_print_escapes_names(void **state)
 
 enum { TS_LIST_LENGTH = 200000, TS_LIST_DETAIL = 1000 };
 
+/* A list of `length` cells made by ms_alloc, the head first. */
+static struct ts_link *ts_new_list(long length)
+{
+	struct ts_link *head = NULL;
+	for (long i = 0; i < length; i++) {
+		struct ts_link *cell = ms_alloc(&ts_link_type, 1);
+		assert_non_null(cell);
+		cell->next = head;
+		cell->value = i;
+		head = cell;
+	}
+	return head;
+}
+
+static void ts_free_list(struct ts_link *head)
+{
+	while (head) {
+		struct ts_link *next = head->next;
+		ms_free(head);
+		head = next;
+	}
+}
+
 /*
  * In a child process (a stack overflow must not take the other tests
  * with it): deep-size the list and build a sized tree 1000 levels deep.
@@ -1594,14 +1617,7 @@ static int ts_list_child(const struct ts_link *head)
 static void test_long_list_no_stack_overflow(void **state)
 {
 	(void)state;
-	struct ts_link *head = NULL;
-	for (long i = 0; i < TS_LIST_LENGTH; i++) {
-		struct ts_link *cell = ms_alloc(&ts_link_type, 1);
-		assert_non_null(cell);
-		cell->next = head;
-		cell->value = i;
-		head = cell;
-	}
+	struct ts_link *head = ts_new_list(TS_LIST_LENGTH);
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -1624,12 +1640,94 @@ static void test_long_list_no_stack_overflow(void **state)
 			want[k] += ts_info_bytes(c, (enum ms_notion)k);
 	for (int k = 0; k < MS_NOTION_COUNT; k++)
 		assert_i64_equal(ms_sizeof_deep(head, (enum ms_notion)k), want[k]);
+	ts_free_list(head);
+}
 
-	while (head) {
-		struct ts_link *next = head->next;
-		ms_free(head);
-		head = next;
+/*
+ * The indentation of a printed tree stops at 16 levels (64 spaces); a
+ * deeper line says its depth instead. ts_indent writes what a line
+ * at `depth` starts with, for the exact check below.
+ */
+enum { TS_INDENT_LEVELS = 16 };
+static int ts_indent(char *buf, size_t cap, int depth)
+{
+	int levels = depth < TS_INDENT_LEVELS ? depth : TS_INDENT_LEVELS;
+	if (depth <= TS_INDENT_LEVELS)
+		return snprintf(buf, cap, "%*s", 4 * levels, "");
+	return snprintf(buf, cap, "%*s[depth %d] ", 4 * levels, "", depth);
+}
+
+/* A 20-cell list prints 4 spaces a level down to 16 levels, then "[depth N] " there. */
+static void test_sized_print_deep_shape(void **state)
+{
+	(void)state;
+	enum { LENGTH = 20 };
+	const long long cell = (long long)sizeof(struct ts_link);
+	struct ts_link *head = ts_new_list(LENGTH);
+	struct ms_sized *t = ms_sized(head, LENGTH, MS_REQUESTED);
+	assert_non_null(t);
+	char want[LENGTH * 128] = "";
+	size_t len = 0;
+	for (int depth = 0; depth < LENGTH; depth++) {
+		len += (size_t)ts_indent(want + len, sizeof want - len, depth);
+		len += (size_t)snprintf(want + len, sizeof want - len, "%s size=%lld flat=%lld\n",
+					depth ? "next" : "struct ts_link", (LENGTH - depth) * cell, cell);
 	}
+	char *text = ts_print_tree(t);
+	assert_string_equal(text, want);
+	free(text);
+	ms_sized_free(t);
+	ts_free_list(head);
+}
+
+/* What a printed text came to, counted as it is written, up to a budget of bytes. */
+struct ts_count {
+	size_t budget, bytes, lines, line, longest;
+};
+
+static ssize_t ts_count_write(void *cookie, const char *buf, size_t size)
+{
+	struct ts_count *c = cookie;
+	if (size > c->budget - c->bytes)
+		return 0;   /* a write error: the printer gives up */
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] != '\n') {
+			c->line++;
+			continue;
+		}
+		c->lines++;
+		c->longest = c->line > c->longest ? c->line : c->longest;
+		c->line = 0;
+	}
+	c->bytes += size;
+	return (ssize_t)size;
+}
+
+/*
+ * A 100,000-cell list sized whole prints in O(depth) bytes: a line a
+ * cell, none of them 128 bytes long (4 spaces a level would have made
+ * 20 GB, the last line alone 400 KB).
+ */
+static void test_sized_print_deep_list_linear(void **state)
+{
+	(void)state;
+	enum { LENGTH = 100000, LINE_MOST = 128 };
+	struct ts_link *head = ts_new_list(LENGTH);
+	struct ms_sized *t = ms_sized(head, LENGTH, MS_REQUESTED);
+	assert_non_null(t);
+	struct ts_count c = { .budget = (size_t)LENGTH * LINE_MOST };
+	FILE *f = fopencookie(&c, "w", (cookie_io_functions_t){ .write = ts_count_write });
+	assert_non_null(f);
+	int printed = ms_sized_print(t, f);
+	int closed = fclose(f);
+	ms_sized_free(t);
+	ts_free_list(head);
+	if (printed != 0 || closed != 0)
+		print_error("printing stopped after %zu bytes, %zu lines\n", c.bytes, c.lines);
+	assert_int_equal(printed, 0);
+	assert_int_equal(closed, 0);
+	assert_int_equal(c.lines, LENGTH);
+	assert_true(c.longest < LINE_MOST);
 }
 
 /* A 100,000-node binary tree sizes (deep, and as a full sized tree) and completes. */
@@ -1743,6 +1841,8 @@ int main(void)
 		ms_test(test_sized_print_write_fails),
 		ms_test(test_sized_print_escapes_names),
 		ms_test(test_long_list_no_stack_overflow),
+		ms_test(test_sized_print_deep_shape),
+		ms_test(test_sized_print_deep_list_linear),
 		ms_test(test_big_tree_sizes),
 		ms_test(test_far_apart_blocks_counted_once),
 	};
