@@ -322,7 +322,7 @@ check-fault: need-cmocka
 
 # ---------------------------------------------------------------------------
 # ThreadSanitizer (issue 9): the tests that run threads, built in build/tsan.
-TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads
+TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
 
 .PHONY: check-tsan
 check-tsan: need-cmocka

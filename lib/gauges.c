@@ -67,6 +67,7 @@ static struct ms_thread *new_state(void)
 
 struct ms_thread *ms_thread_self_slow(void)
 {
+	ms_fork_handlers_once();   /* a child must free the states of the threads it leaves */
 	pthread_once(&exit_key_once, make_exit_key);
 	struct ms_thread *t = claim_free_state();
 	if (!t)
@@ -77,6 +78,23 @@ struct ms_thread *ms_thread_self_slow(void)
 	if (exit_key_made)
 		pthread_setspecific(exit_key, t);
 	return t;
+}
+
+/*
+ * After a fork only the forking thread runs in the child. The other
+ * threads' states keep their counts: the blocks those threads counted are
+ * in the child's copy of the heap, still live, and the child may free
+ * them, which takes them back out of the sums (zeroed counts would then
+ * go below zero). But those threads will never end in the child, so their
+ * exit key would never free their states: they are freed here, to be
+ * taken over, counts and all, by the child's new threads, as the state of
+ * a thread that ended is.
+ */
+void ms_thread_states_after_fork(void)
+{
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
+		if (t != ms_thread_current)
+			atomic_store_explicit(&t->in_use, false, memory_order_relaxed);
 }
 
 struct ms_thread *ms_thread_first(void)

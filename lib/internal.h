@@ -4,6 +4,7 @@
 
 #include "memstats.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 
 /*
@@ -312,6 +313,12 @@ MS_HOT void ms_count_out(struct ms_gauge_row *g, struct ms_program_row *all,
 	ms_measure_out(g, all, 1 + MS_FOOTPRINT, s->bytes[MS_FOOTPRINT]);
 }
 
+/*
+ * In a child just forked, where only the forking thread runs: every other
+ * thread's state, counts kept, is marked free for the child's new threads.
+ */
+void ms_thread_states_after_fork(void);
+
 /* The first thread state; walk with ->next. Never freed, so no lock. */
 struct ms_thread *ms_thread_first(void);
 /*
@@ -460,6 +467,28 @@ int ms_deep_many(const void *const *roots, size_t count,
  * (or whose slot is at or past `mark_count`), by site (sites.c).
  */
 ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count);
+
+/* ------------------------------------------------------------------ */
+/* Locks, and fork (fork.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every lock of the library, each beside what it guards (types.c,
+ * peaks.c, tables.c). fork.c holds them all across a fork.
+ */
+extern pthread_mutex_t ms_rows_lock;
+extern pthread_mutex_t ms_peak_lock;
+extern pthread_mutex_t ms_arena_lock;
+
+/*
+ * Register the fork handlers, once. It is called before any lock is taken
+ * and before any thread state is made, the two things a fork must deal
+ * with; both are slow paths, so the allocation's fast path never calls it.
+ */
+void ms_fork_handlers_once(void);
+
+/* Take one of the library's locks, the fork handlers registered first. */
+void ms_lock(pthread_mutex_t *lock);
 
 /* ------------------------------------------------------------------ */
 /* Bookkeeping and misuse (registry.c, misuse.c)                        */

@@ -15,7 +15,7 @@
 #define PAGE_SIZE_ ((size_t)4096)
 #define CACHE_LINE ((size_t)64)
 
-static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t ms_arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *arena_next;
 static size_t arena_left;
 static _Atomic int64_t table_bytes;
@@ -40,11 +40,11 @@ void *ms_table_alloc(size_t size)
 	if (size >= ARENA_SIZE / 4)
 		return map_zeroed((size + PAGE_SIZE_ - 1) & ~(PAGE_SIZE_ - 1));
 
-	pthread_mutex_lock(&arena_lock);
+	ms_lock(&ms_arena_lock);
 	if (size > arena_left) {
 		unsigned char *fresh = map_zeroed(ARENA_SIZE);
 		if (!fresh) {
-			pthread_mutex_unlock(&arena_lock);
+			pthread_mutex_unlock(&ms_arena_lock);
 			return NULL;
 		}
 		arena_next = fresh;          /* the old arena's tail is given up */
@@ -53,7 +53,7 @@ void *ms_table_alloc(size_t size)
 	void *p = arena_next;
 	arena_next += size;
 	arena_left -= size;
-	pthread_mutex_unlock(&arena_lock);
+	pthread_mutex_unlock(&ms_arena_lock);
 	return p;
 }
 

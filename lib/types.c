@@ -14,7 +14,7 @@ ms_type ms_type_bytes = { "bytes", 1, NULL, 0, 0 };
  */
 static struct ms_row_info rows[MS_MAX_ROWS];
 _Atomic uint32_t ms_rows_registered;
-static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t ms_rows_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Tags are found by address first: an open-addressed table from tag
@@ -31,14 +31,14 @@ static _Atomic uint32_t tag_rows[TAG_SLOTS];    /* the row, | TAG_CONSTANT */
 /* In tag_rows: the address is read-only, so its text is not compared on a hit. */
 #define TAG_CONSTANT (UINT32_C(1) << 31)
 _Static_assert(MS_MAX_ROWS < TAG_CONSTANT, "a row number leaves the flag bit free");
-static uint32_t tag_addresses;   /* slots used, under rows_lock: at most half */
+static uint32_t tag_addresses;   /* slots used, under ms_rows_lock: at most half */
 
 const struct ms_row_info *ms_row_get(uint32_t row)
 {
 	return &rows[row];
 }
 
-/* The row named `name`, or UINT32_MAX. Called with rows_lock held. */
+/* The row named `name`, or UINT32_MAX. Called with ms_rows_lock held. */
 static uint32_t find_row_by_name(const char *name)
 {
 	uint32_t n = atomic_load_explicit(&ms_rows_registered, memory_order_relaxed);
@@ -49,7 +49,7 @@ static uint32_t find_row_by_name(const char *name)
 }
 
 /*
- * Append a row, with rows_lock held. On failure returns UINT32_MAX and
+ * Append a row, with ms_rows_lock held. On failure returns UINT32_MAX and
  * sets *why, for the caller to report once the lock is released (a misuse
  * handler may itself allocate).
  */
@@ -75,7 +75,7 @@ static uint32_t add_row(const char *name, const ms_type *type, size_t element_si
 	return n;
 }
 
-/* Register `type` with rows_lock held; UINT32_MAX (and *kind, *why) on failure. */
+/* Register `type` with ms_rows_lock held; UINT32_MAX (and *kind, *why) on failure. */
 static uint32_t register_type(ms_type *type, enum ms_misuse_kind *kind, const char **why)
 {
 	uint32_t row = atomic_load_explicit(&type->row_, memory_order_relaxed);
@@ -95,7 +95,7 @@ static uint32_t register_type(ms_type *type, enum ms_misuse_kind *kind, const ch
 /*
  * The built-in types take their rows before anything else, so a tag or a
  * user's type named "int", "char" or "bytes" is the one refused, whatever
- * the order of first use. With rows_lock held. False (and *kind, *why)
+ * the order of first use. With ms_rows_lock held. False (and *kind, *why)
  * if memory for one ran out: the calling registration fails too, so no
  * other row can go first.
  */
@@ -144,11 +144,11 @@ uint32_t ms_row_of_type_slow(ms_type *type, const char *function, const char *fi
 			  ms_show(type->name ? type->name : "(null)").text, problem);
 		return UINT32_MAX;
 	}
-	pthread_mutex_lock(&rows_lock);
+	ms_lock(&ms_rows_lock);
 	enum ms_misuse_kind kind;
 	const char *why;
 	uint32_t row = register_builtins(&kind, &why) ? register_type(type, &kind, &why) : UINT32_MAX;
-	pthread_mutex_unlock(&rows_lock);
+	pthread_mutex_unlock(&ms_rows_lock);
 	if (row == UINT32_MAX)
 		ms_misuse(kind, function, file, line, "cannot register type '%s': %s",
 			  ms_show(type->name).text, why);
@@ -181,7 +181,7 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writ
 		return UINT32_MAX;
 	}
 	*constant = !known_writable && ms_program_read_only(tag);
-	pthread_mutex_lock(&rows_lock);
+	ms_lock(&ms_rows_lock);
 	enum ms_misuse_kind kind = MS_MISUSE_BAD_TYPE;
 	const char *why = "it is the name of a described type";
 	bool builtins_in = register_builtins(&kind, &why);
@@ -206,7 +206,7 @@ MS_COLD uint32_t register_tag(const char *tag, uintptr_t hidden, bool known_writ
 			atomic_store_explicit(&tag_keys[slot], hidden, memory_order_release);
 		}
 	}
-	pthread_mutex_unlock(&rows_lock);
+	pthread_mutex_unlock(&ms_rows_lock);
 	if (row == UINT32_MAX) {
 		*constant = false;
 		ms_misuse(kind, function, file, line, "cannot register tag '%s': %s",
