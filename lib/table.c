@@ -1,4 +1,4 @@
-/* table.c: text tables in Pympler's shape, and its way of writing a size. */
+/* table.c: text tables in Pympler's shape, its way of writing a size, and the flush every printer ends with. */
 #include "internal.h"
 
 #include <errno.h>
@@ -66,7 +66,7 @@ int ms_print_end(FILE *out, bool failed)
 	int earlier = errno;
 	bool flushed = fflush(out) == 0;
 	if (failed)
-		errno = earlier;    /* the flush's error, if any, is a consequence */
+		errno = earlier;    /* the printer's own failure came first: report that one */
 	return failed || !flushed || ferror(out) ? -1 : 0;
 }
 
