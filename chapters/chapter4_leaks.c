@@ -634,9 +634,60 @@ static int show_rounds(struct lesson *lesson, struct chapter4_lost *lost, FILE *
 	return 0;
 }
 
-/* (5) What the program leaves at exit, and what valgrind will count. */
+/* The sum of two counts of blocks. */
+static struct chapter4_blocks blocks_plus(struct chapter4_blocks a, struct chapter4_blocks b)
+{
+	return (struct chapter4_blocks){ a.blocks + b.blocks, a.requested + b.requested,
+					 a.malloc_bytes + b.malloc_bytes };
+}
+
+/*
+ * valgrind's HEAP SUMMARY of a run that leaves `left` allocated at exit
+ * and began at `start`: malloc's blocks in use, and every allocation.
+ */
+static void show_heap_summary(struct lesson *lesson, struct chapter4_blocks left,
+			      const struct ms_stats *start)
+{
+	struct ms_stats now = ms_stats();
+	int64_t made = now.all.blocks.total - start->all.blocks.total;
+	int64_t requested = now.all.bytes[MS_REQUESTED].total - start->all.bytes[MS_REQUESTED].total;
+	/* Each live block has one header: their bytes over the live blocks are one header's. */
+	int64_t header = now.all.blocks.current ? now.header_bytes / now.all.blocks.current : 0;
+	int64_t at_least = 2 * requested + made * header;
+	lesson_para(lesson,
+		    "Each block left is one malloc block: memstats' %" PRId64 "-byte header, "
+		    "then the program's bytes. memstats describes the program's bytes "
+		    "to valgrind as a block of a memory pool, with a client request "
+		    "(VALGRIND_MEMPOOL_ALLOC, which does nothing outside valgrind), and "
+		    "valgrind's leak check judges that block in place of the malloc "
+		    "block around it. The report ends with two summaries. The HEAP "
+		    "SUMMARY counts malloc's blocks, and a pool's block not again: in use "
+		    "at exit are the %" PRId64 " blocks left, with the %" PRId64 " bytes "
+		    "memstats asked malloc for: each request, padded to malloc's smallest "
+		    "block, and a header. Its total heap usage counts every malloc and "
+		    "free of the run, the lesson's text, stdio's buffer and memstats' "
+		    "summaries among them, and each description once more as an "
+		    "allocation, but not its end as a free. The chapter allocated %" PRId64
+		    " blocks, so valgrind's allocs exceed its frees by %" PRId64 ", the %" PRId64
+		    " in use and those %" PRId64 "; and its bytes allocated count their %" PRId64
+		    " requested bytes twice and their headers once, at least 2 x %" PRId64
+		    " + %" PRId64 " x %" PRId64 " = %" PRId64 ":",
+		    header, left.blocks, left.malloc_bytes, made, left.blocks + made,
+		    left.blocks, made, requested, requested, made, header, at_least);
+	char summary[160];
+	snprintf(summary, sizeof summary,
+		 "in use at exit: %" PRId64 " bytes in %" PRId64 " blocks\n"
+		 "total heap usage: allocs - frees = %" PRId64 ", bytes allocated >= %" PRId64,
+		 left.malloc_bytes, left.blocks, left.blocks + made, at_least);
+	lesson_code(lesson, summary);
+}
+
+/*
+ * (5) What the program leaves at exit, and what valgrind will count: the
+ * lost records and a lost ring of jobs, the run having begun at `start`.
+ */
 static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost,
-			 struct chapter4_ring *ring)
+			 struct chapter4_ring *ring, const struct ms_stats *start)
 {
 	lesson_subheading(lesson, "What valgrind will say");
 	lesson_para(lesson,
@@ -673,17 +724,14 @@ static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost
 		    "every job has a pointer to it, from the job before. valgrind counts "
 		    "the records definitely lost, and one job of the ring; the other %" PRId64
 		    " jobs and the %" PRId64 " buffers are indirectly lost, reachable only "
-		    "through it.",
+		    "through it. The chapter kept each lost address XOR-ed with a "
+		    "constant, which no leak checker takes for a pointer.",
 		    records.blocks, records.requested, jobs.blocks, jobs.blocks - 1,
 		    buffers.blocks);
+	show_heap_summary(lesson, blocks_plus(records, blocks_plus(jobs, buffers)), start);
 	lesson_para(lesson,
-		    "valgrind counts each block as the program asked for it, although "
-		    "malloc was asked for more: the request padded to malloc's smallest "
-		    "block, and memstats' 32-byte header. memstats tells valgrind, with "
-		    "a client request, where the program's bytes start and how many "
-		    "there are. The chapter kept each lost address XOR-ed with a "
-		    "constant, which no leak checker takes for a pointer. valgrind's "
-		    "leak summary will say:");
+		    "The LEAK SUMMARY counts the pool's blocks, each as the program asked "
+		    "for it, on any machine:");
 	char summary[256];
 	snprintf(summary, sizeof summary,
 		 "definitely lost: %" PRId64 " bytes in %" PRId64 " blocks\n"
@@ -694,7 +742,7 @@ static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost
 		 jobs.requested - one_job + buffers.requested, jobs.blocks - 1 + buffers.blocks);
 	lesson_code(lesson, summary);
 	lesson_para(lesson,
-		    "make check runs valgrind on ./chapter4 and holds its LEAK SUMMARY to "
+		    "make check runs valgrind on ./chapter4 and holds both summaries to "
 		    "these lines: nothing may be possibly lost or still reachable, since "
 		    "the held jobs were cancelled.");
 	return 0;
@@ -707,6 +755,8 @@ int chapter4_run(FILE *out, const struct chapter_opts *opts)
 	if (failed)
 		return 1;
 
+	/* valgrind's counts take in the whole run, so the chapter's start at its first line. */
+	const struct ms_stats start = ms_stats();
 	struct chapter4_lost lost = { { 0 }, 0 };
 	struct chapter4_ring ring = { 0 };
 	struct lesson lesson = LESSON_INIT(out);
@@ -729,7 +779,7 @@ int chapter4_run(FILE *out, const struct chapter_opts *opts)
 	if (status == 0)
 		status = show_rounds(&lesson, &lost, data);
 	if (status == 0)
-		status = show_valgrind(&lesson, &lost, &ring);
+		status = show_valgrind(&lesson, &lost, &ring, &start);
 	if (status != 0)
 		fprintf(stderr, "chapter4: out of memory\n");
 	if (opts && opts->free_leaks) {

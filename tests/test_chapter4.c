@@ -12,6 +12,8 @@
 #define GOOD_LINES (CHAPTER4_BATCH_LINES - CHAPTER4_BAD_LINES)
 /* A job is next, buffer, size and id, padded to 32 bytes. */
 #define JOB ((int64_t)32)
+/* memstats' header in front of each block, part of what malloc is asked for. */
+#define HEADER ((int64_t)32)
 
 /*
  * Chapter 4 as its tests run it: with free_leaks set, so the records it
@@ -392,6 +394,39 @@ static void test_valgrind_leak_summary(void **state)
 	free(text);
 }
 
+/*
+ * valgrind's HEAP SUMMARY counts malloc's blocks, one per allocation,
+ * header and request each (no request here is below malloc's smallest
+ * block); its total heap usage counts each block the chapter allocated
+ * twice as an allocation, once as a free.
+ */
+static void test_valgrind_heap_summary(void **state)
+{
+	(void)state;
+	char *text = golden_run(&chapter4_in_process, NULL);
+	long long bytes = -1, blocks = -1;
+	printed_figure(text, "in use at exit", &bytes, &blocks);
+	assert_i64_equal(blocks, CHAPTER4_LOST_MAX + 2 * CHAPTER4_JOBS);
+	assert_i64_equal(bytes, CHAPTER4_LOST_MAX * (RECORD + HEADER) +
+					CHAPTER4_JOBS * (JOB + HEADER + CHAPTER4_JOB_BUFFER + HEADER));
+
+	/* Imports: one leaking, one fixed, then each per round; jobs: held, completed, the ring. */
+	const int64_t imports = 2 + 2 * CHAPTER4_ROUNDS;
+	const int64_t made = imports * CHAPTER4_BATCH_LINES + 3 * 2 * CHAPTER4_JOBS;
+	const int64_t requested = imports * CHAPTER4_BATCH_LINES * RECORD +
+				  3 * CHAPTER4_JOBS * (JOB + CHAPTER4_JOB_BUFFER);
+	const char *line = "\n    total heap usage: ";
+	const char *at = strstr(text, line);
+	assert_non_null(at);
+	long long net = -1, at_least = -1;
+	assert_int_equal(sscanf(at + strlen(line), "allocs - frees = %lld, bytes allocated >= %lld\n",
+				&net, &at_least),
+			 2);
+	assert_i64_equal(net, blocks + made);
+	assert_i64_equal(at_least, 2 * requested + made * HEADER);
+	free(text);
+}
+
 static void test_output_rules(void **state)
 {
 	(void)state;
@@ -480,6 +515,7 @@ int main(void)
 		ms_test(test_ring_of_jobs),
 		ms_test(test_nothing_left_live),
 		ms_test(test_valgrind_leak_summary),
+		ms_test(test_valgrind_heap_summary),
 		ms_test(test_output_rules),
 		ms_test(test_expected_output),
 		ms_test(test_lesson_shows_expected_output),
