@@ -51,8 +51,15 @@ int chapter4_import(enum chapter4_version version, struct chapter4_lost *lost);
 /* Lost record `i` (of lost->count), its address turned back. */
 void *chapter4_lost_at(const struct chapter4_lost *lost, size_t i);
 
-/* Requested bytes of the lost records (deterministic). */
-int64_t chapter4_lost_requested(const struct chapter4_lost *lost);
+/* Live blocks counted three ways: blocks, requested bytes, and what memstats asked malloc for. */
+struct chapter4_blocks {
+	int64_t blocks;
+	int64_t requested;
+	int64_t malloc_bytes;
+};
+
+/* The lost records' blocks. */
+struct chapter4_blocks chapter4_lost_blocks(const struct chapter4_lost *lost);
 
 /* Free every lost record and empty `lost`. */
 void chapter4_lost_free(struct chapter4_lost *lost);
@@ -80,5 +87,29 @@ uint64_t chapter4_jobs_run(struct chapter4_queue *queue);
 
 /* Cancel every queued job: the same frees, with the work never done. */
 void chapter4_jobs_cancel(struct chapter4_queue *queue);
+
+/*
+ * A ring of lost jobs: CHAPTER4_JOBS jobs queued as chapter4_jobs_submit
+ * queues them, the last one's next pointing back at the first, and the
+ * queue dropped. Every job has a pointer to it, from the job before, and
+ * no root reaches any. One job's address is kept, hidden as the lost
+ * records' are (0: no ring).
+ */
+struct chapter4_ring {
+	uintptr_t hidden;
+};
+
+/* Make the ring: 0, or -1 if memory ran out (then nothing is left live). */
+int chapter4_ring_make(struct chapter4_ring *ring);
+
+/* The ring's kept job, its address turned back (NULL if there is no ring). */
+void *chapter4_ring_job(const struct chapter4_ring *ring);
+
+/* The ring's jobs and, apart, their buffers. */
+void chapter4_ring_blocks(const struct chapter4_ring *ring, struct chapter4_blocks *jobs,
+			  struct chapter4_blocks *buffers);
+
+/* Free every job of the ring and its buffer, and forget the ring. */
+void chapter4_ring_free(struct chapter4_ring *ring);
 
 #endif

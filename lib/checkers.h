@@ -15,10 +15,13 @@
  *
  * - under valgrind (a client request, a few instructions that do nothing
  *   on a real CPU, issued only once valgrind has been seen): the program's
- *   bytes are a block of their own (VALGRIND_MALLOCLIKE_BLOCK), which
- *   memcheck then judges instead of the malloc block around it: held
- *   blocks are "still reachable", lost ones "definitely lost" with the
- *   bytes the program asked for;
+ *   bytes are a block of a memory pool (VALGRIND_MEMPOOL_ALLOC), which
+ *   memcheck's leak check then judges instead of the malloc block around
+ *   it: held blocks are "still reachable", lost ones "definitely lost"
+ *   with the bytes the program asked for. The HEAP SUMMARY still counts
+ *   the malloc blocks, one per allocation, header included; its total
+ *   heap usage counts each description as one more allocation, but not
+ *   its end as a free;
  * - under both: the header is off limits to the program (ASan poisoning,
  *   memcheck's no-access), opened only while memstats reads or writes it.
  *

@@ -10,6 +10,10 @@
 /* Requested bytes of one record, and of one batch's good records. */
 #define RECORD ((int64_t)sizeof(struct record))
 #define GOOD_LINES (CHAPTER4_BATCH_LINES - CHAPTER4_BAD_LINES)
+/* A job is next, buffer, size and id, padded to 32 bytes. */
+#define JOB ((int64_t)32)
+/* memstats' header in front of each block, part of what malloc is asked for. */
+#define HEADER ((int64_t)32)
 
 /*
  * Chapter 4 as its tests run it: with free_leaks set, so the records it
@@ -193,7 +197,9 @@ static void test_leaking_import_loses_the_bad_lines(void **state)
 	ms_tracker *t = new_tracker();
 	assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
 	assert_int_equal(lost.count, CHAPTER4_BAD_LINES);
-	assert_i64_equal(chapter4_lost_requested(&lost), CHAPTER4_BAD_LINES * RECORD);
+	struct chapter4_blocks blocks = chapter4_lost_blocks(&lost);
+	assert_i64_equal(blocks.blocks, CHAPTER4_BAD_LINES);
+	assert_i64_equal(blocks.requested, CHAPTER4_BAD_LINES * RECORD);
 	assert_i64_equal(ms_live_blocks(), CHAPTER4_BAD_LINES);
 
 	ms_sites *sites = ms_tracker_sites(t);
@@ -287,8 +293,7 @@ static void test_held_jobs(void **state)
 	ms_summary *diff = ms_tracker_diff(t);
 	assert_int_equal(ms_summary_count(diff), 2);
 	assert_row(diff, "job buffer", CHAPTER4_JOBS, CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER);
-	/* A job is next, buffer, size and id, padded to 32 bytes. */
-	assert_row(diff, "struct job", CHAPTER4_JOBS, CHAPTER4_JOBS * 32);
+	assert_row(diff, "struct job", CHAPTER4_JOBS, CHAPTER4_JOBS * JOB);
 	ms_summary_free(diff);
 
 	chapter4_jobs_cancel(&queue);
@@ -306,6 +311,32 @@ static void test_held_jobs(void **state)
 	ms_tracker_free(t);
 }
 
+/* The ring holds every job and buffer, each job pointed at by the one before it; freeing it leaves nothing. */
+static void test_ring_of_jobs(void **state)
+{
+	(void)state;
+	struct chapter4_ring ring = { 0 };
+	assert_int_equal(chapter4_ring_make(&ring), 0);
+	assert_i64_equal(ms_live_blocks(), 2 * CHAPTER4_JOBS);
+	void *job = chapter4_ring_job(&ring);
+	assert_true(ring.hidden != (uintptr_t)job);
+	struct chapter4_blocks jobs, buffers;
+	chapter4_ring_blocks(&ring, &jobs, &buffers);
+	assert_i64_equal(jobs.blocks, CHAPTER4_JOBS);
+	assert_i64_equal(jobs.requested, CHAPTER4_JOBS * JOB);
+	assert_i64_equal(buffers.blocks, CHAPTER4_JOBS);
+	assert_i64_equal(buffers.requested, CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER);
+	/* Following next from any job meets every job once, then the first again. */
+	struct ms_deep found;
+	assert_i64_equal(ms_sizeof_deep_found(job, MS_REQUESTED, &found), CHAPTER4_JOBS * JOB);
+	assert_i64_equal(found.blocks, CHAPTER4_JOBS);
+	assert_i64_equal(found.shared, 1);
+	chapter4_ring_free(&ring);
+	assert_null(chapter4_ring_job(&ring));
+	assert_i64_equal(ms_live_blocks(), 0);
+	chapter4_ring_free(&ring);
+}
+
 static void test_nothing_left_live(void **state)
 {
 	(void)state;
@@ -316,21 +347,83 @@ static void test_nothing_left_live(void **state)
 /* The lesson's output                                                 */
 /* ------------------------------------------------------------------ */
 
-/* The figure valgrind must agree with is the lost records' own bytes: the same on every machine. */
-static void test_valgrind_figure_is_the_request(void **state)
+/*
+ * What the chapter prints for `kind` in its "What valgrind will say" block,
+ * "KIND: B bytes in N blocks", once: fails the test if it is missing or twice.
+ */
+static void printed_figure(const char *text, const char *kind, long long *bytes,
+			   long long *blocks)
+{
+	char line[64];
+	snprintf(line, sizeof line, "\n    %s: ", kind);
+	const char *at = strstr(text, line);
+	if (!at)
+		fail_msg("no \"%s\" line", kind);
+	assert_int_equal(sscanf(at + strlen(line), "%lld bytes in %lld blocks\n", bytes, blocks),
+			 2);
+	assert_null(strstr(at + 1, line));
+}
+
+/*
+ * The leak summary valgrind must agree with is what the chapter left, as
+ * the program asked for it, the same on every machine: the lost records
+ * and one job of the ring definitely lost, though each job has a pointer
+ * to it; the rest of the ring indirectly lost; nothing held.
+ */
+static void test_valgrind_leak_summary(void **state)
 {
 	(void)state;
 	char *text = golden_run(&chapter4_in_process, NULL);
-	const char *line = "\n    definitely lost: ";
+	const struct {
+		const char *kind;
+		int64_t bytes, blocks;
+	} expected[] = {
+		{ "definitely lost", CHAPTER4_LOST_MAX * RECORD + JOB, CHAPTER4_LOST_MAX + 1 },
+		{ "indirectly lost", (CHAPTER4_JOBS - 1) * JOB + CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER,
+		  2 * CHAPTER4_JOBS - 1 },
+		{ "possibly lost", 0, 0 },
+		{ "still reachable", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+		long long bytes = -1, blocks = -1;
+		printed_figure(text, expected[i].kind, &bytes, &blocks);
+		assert_i64_equal(bytes, expected[i].bytes);
+		assert_i64_equal(blocks, expected[i].blocks);
+	}
+	assert_null(strstr(text, "On this machine"));
+	free(text);
+}
+
+/*
+ * valgrind's HEAP SUMMARY counts malloc's blocks, one per allocation,
+ * header and request each (no request here is below malloc's smallest
+ * block); its total heap usage counts each block the chapter allocated
+ * twice as an allocation, once as a free.
+ */
+static void test_valgrind_heap_summary(void **state)
+{
+	(void)state;
+	char *text = golden_run(&chapter4_in_process, NULL);
+	long long bytes = -1, blocks = -1;
+	printed_figure(text, "in use at exit", &bytes, &blocks);
+	assert_i64_equal(blocks, CHAPTER4_LOST_MAX + 2 * CHAPTER4_JOBS);
+	assert_i64_equal(bytes, CHAPTER4_LOST_MAX * (RECORD + HEADER) +
+					CHAPTER4_JOBS * (JOB + HEADER + CHAPTER4_JOB_BUFFER + HEADER));
+
+	/* Imports: one leaking, one fixed, then each per round; jobs: held, completed, the ring. */
+	const int64_t imports = 2 + 2 * CHAPTER4_ROUNDS;
+	const int64_t made = imports * CHAPTER4_BATCH_LINES + 3 * 2 * CHAPTER4_JOBS;
+	const int64_t requested = imports * CHAPTER4_BATCH_LINES * RECORD +
+				  3 * CHAPTER4_JOBS * (JOB + CHAPTER4_JOB_BUFFER);
+	const char *line = "\n    total heap usage: ";
 	const char *at = strstr(text, line);
 	assert_non_null(at);
-	long long bytes = 0, blocks = 0;
-	assert_int_equal(sscanf(at + strlen(line), "%lld bytes in %lld blocks\n", &bytes, &blocks),
+	long long net = -1, at_least = -1;
+	assert_int_equal(sscanf(at + strlen(line), "allocs - frees = %lld, bytes allocated >= %lld\n",
+				&net, &at_least),
 			 2);
-	assert_i64_equal(blocks, CHAPTER4_LOST_MAX);
-	assert_i64_equal(bytes, CHAPTER4_LOST_MAX * RECORD);
-	assert_null(strstr(at + 1, line));
-	assert_null(strstr(text, "On this machine"));
+	assert_i64_equal(net, blocks + made);
+	assert_i64_equal(at_least, 2 * requested + made * HEADER);
 	free(text);
 }
 
@@ -425,8 +518,10 @@ int main(void)
 		ms_test(test_leak_repeats_every_checkpoint),
 		ms_test(test_full_lost_list_fails_cleanly),
 		ms_test(test_held_jobs),
+		ms_test(test_ring_of_jobs),
 		ms_test(test_nothing_left_live),
-		ms_test(test_valgrind_figure_is_the_request),
+		ms_test(test_valgrind_leak_summary),
+		ms_test(test_valgrind_heap_summary),
 		ms_test(test_output_rules),
 		ms_test(test_expected_output),
 		ms_test(test_lesson_shows_expected_output),

@@ -3,6 +3,11 @@
 # Usage: valgrind-check.sh PROGRAM
 #
 # PROGRAM may print, each on a line of its own (indented or not):
+#   "in use at exit: B bytes in N blocks": valgrind's HEAP SUMMARY must say
+#   exactly that (0 bytes in 0 blocks if not printed);
+#   "total heap usage: allocs - frees = K, bytes allocated >= M": its
+#   allocs must exceed its frees by exactly K, and its bytes allocated be
+#   at least M (not checked if not printed);
 #   "definitely lost: B bytes in N blocks" (and "indirectly lost",
 #   "possibly lost", "still reachable"): valgrind's LEAK SUMMARY must say
 #   exactly that for the kind, and 0 bytes in 0 blocks for every kind it
@@ -43,6 +48,23 @@ errors=$(sed -n 's/^==[0-9]*== ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$dir/va
 	fail "$invalid invalid reads, not $(printed 'invalid reads' 0)"
 [ "$errors" = "$((uninitialised + invalid))" ] || fail "$errors errors in all: some of another kind"
 
+want=$(printed 'in use at exit' "0 bytes in 0 blocks")
+got=$(sed -n 's/^==[0-9]*== *in use at exit: \([0-9,]*\) bytes in \([0-9,]*\) blocks$/\1 bytes in \2 blocks/p' \
+	"$dir/valgrind" | tr -d ,)
+[ "$got" = "$want" ] || fail "in use at exit: ${got:-nothing}, not $want"
+
+usage=$(printed 'total heap usage' '')
+if [ -n "$usage" ]; then
+	want_net=$(echo "$usage" | sed -n 's/^allocs - frees = \([0-9]*\), .*/\1/p')
+	want_bytes=$(echo "$usage" | sed -n 's/.*, bytes allocated >= \([0-9]*\)$/\1/p')
+	[ -n "$want_net" ] && [ -n "$want_bytes" ] || fail "cannot read its total heap usage line: $usage"
+	set -- $(sed -n 's/^==[0-9]*== *total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated$/\1 \2 \3/p' \
+		"$dir/valgrind" | tr -d ,)
+	[ $# = 3 ] || fail "no total heap usage"
+	[ $(($1 - $2)) = "$want_net" ] || fail "allocs - frees = $(($1 - $2)), not $want_net"
+	[ "$3" -ge "$want_bytes" ] || fail "$3 bytes allocated, fewer than $want_bytes"
+fi
+
 for kind in 'definitely lost' 'indirectly lost' 'possibly lost' 'still reachable'; do
 	want=$(printed "$kind" "0 bytes in 0 blocks")
 	got=$(sed -n "s/^==[0-9]*== *$kind: \([0-9,]*\) bytes in \([0-9,]*\) blocks\$/\1 bytes in \2 blocks/p" \
@@ -50,4 +72,4 @@ for kind in 'definitely lost' 'indirectly lost' 'possibly lost' 'still reachable
 	# no LEAK SUMMARY at all when nothing was left allocated
 	[ "${got:-0 bytes in 0 blocks}" = "$want" ] || fail "$kind: ${got:-nothing}, not $want"
 done
-echo "  $errors errors as printed; every leak kind as printed"
+echo "  $errors errors as printed; the heap summary and every leak kind as printed"
