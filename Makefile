@@ -43,6 +43,7 @@ all: $(CHAPTERS)
 help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
+	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
 	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the three below"
@@ -110,10 +111,38 @@ $(eval $(call BUILD_TREE,tsan,$(TSAN)))
 build/plain/tests/checkers_probe: build/plain/tests/checkers_probe.o $(plain_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# ./chapterN at the top, from the plain tree.
-define CHAPTER_RULE
-$(call chapter_name,$(1)): build/plain/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB)
+# ---------------------------------------------------------------------------
+# Breaks: the "Break it" changes of the lessons, as build switches. A
+# chapter's source marks one with `#ifdef BREAK_GROW_BY_ONE` (or #ifndef);
+# `make chapter1 BREAK=grow-by-one` builds ./chapter1 with it, and make
+# test builds every one as build/break/<break>/chapterN for the tests.
+break_macro = BREAK_$(shell printf '%s' '$(1)' | tr 'a-z-' 'A-Z_')
+break_marks = $(shell sed -n 's/^\#if.*[^A-Za-z0-9_]BREAK_\([A-Z0-9_]*\).*/\1/p' $(1) | sort -u | tr 'A-Z_' 'a-z-')
+# chapter1:grow-by-one ...: each chapter with each break its source marks.
+BREAKS := $(foreach c,$(CHAPTER_SRC),$(foreach b,$(call break_marks,$(c)),$(call chapter_name,$(c)):$(b)))
+BREAK_BINARIES := $(foreach b,$(BREAKS),build/break/$(word 2,$(subst :, ,$(b)))/$(word 1,$(subst :, ,$(b))))
+
+# $(1) = chapters/chapterN_<topic>.c, $(2) = a break its source marks.
+define BREAK_RULE
+build/break/$(2)/$(basename $(1)).o: $(1) $$(LESSON_CODE_H)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $$(DEPFLAGS) -D$(call break_macro,$(2)) -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
+
+build/break/$(2)/$(call chapter_name,$(1)): build/break/$(2)/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB)
 	$$(CC) $$(CFLAGS) $$^ -o $$@ $$(LDLIBS)
+endef
+$(foreach c,$(CHAPTER_SRC),$(foreach b,$(call break_marks,$(c)),$(eval $(call BREAK_RULE,$(c),$(b)))))
+-include $(wildcard build/break/*/chapters/*.d)
+
+# What ./chapterN was last built with, rewritten only when BREAK changes, so it is relinked then.
+BREAK_STAMP := build/break.stamp
+$(shell mkdir -p build && { [ -f $(BREAK_STAMP) ] && [ "$$(cat $(BREAK_STAMP))" = '$(BREAK)' ] || \
+	printf '%s' '$(BREAK)' > $(BREAK_STAMP); })
+
+# ./chapterN at the top, from the plain tree, or with BREAK=<break> from that break's build.
+define CHAPTER_RULE
+$(call chapter_name,$(1)): $(BREAK_STAMP) $(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),build/break/$(BREAK)/$(call chapter_name,$(1))),build/plain/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB))
+	$(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),cp build/break/$(BREAK)/$$@ $$@,@echo "$$@ has no break '$(BREAK)'; its breaks:$(patsubst $(call chapter_name,$(1)):%, %,$(filter $(call chapter_name,$(1)):%,$(BREAKS)))" >&2; exit 2),$$(CC) $$(CFLAGS) $$(filter-out $(BREAK_STAMP),$$^) -o $$@ $$(LDLIBS))
 endef
 $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 
@@ -132,7 +161,8 @@ need-cmocka:
 	@$(CMOCKA_PROBE) || $(MAKE) --no-print-directory deps
 
 test: need-cmocka
-	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS) $(plain_EXERCISE_CHECKS) $(plain_STARTERS) strategies
+	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS) $(BREAK_BINARIES) $(plain_EXERCISE_CHECKS) \
+	   $(plain_STARTERS) strategies
 	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
 check: need-cmocka

@@ -95,6 +95,16 @@ static struct word_entry *find_or_add(struct word_index *index, const char *word
 	return entry;
 }
 
+/* The slots a full array of `capacity` line numbers grows to: the growth policy, in one place. */
+static size_t grown_capacity(size_t capacity)
+{
+#ifdef BREAK_GROW_BY_ONE
+	return capacity + 1;
+#else
+	return capacity ? 2 * capacity : 1;
+#endif
+}
+
 /* Record that `entry`'s word is on `line`: 0, or -1 if the array could not grow. */
 static int add_line(struct word_entry *entry, int line)
 {
@@ -102,7 +112,7 @@ static int add_line(struct word_entry *entry, int line)
 	if (entry->line_count > 0 && entry->lines[entry->line_count - 1] == line)
 		return 0;
 	if (entry->line_count == entry->line_capacity) {
-		size_t capacity = entry->line_capacity ? 2 * entry->line_capacity : 1;
+		size_t capacity = grown_capacity(entry->line_capacity);
 		int *lines = entry->lines ? ms_realloc(entry->lines, capacity)
 					  : ms_alloc(&ms_type_int, capacity);
 		if (!lines)
@@ -165,7 +175,9 @@ void chapter1_index_free(struct word_index *index)
 		struct word_entry *entry = index->buckets[i].head;
 		while (entry) {
 			struct word_entry *next = entry->next;
+#ifndef BREAK_LEAK_WORDS
 			ms_free(entry->word);
+#endif
 			ms_free(entry->lines);
 			ms_free(entry);
 			entry = next;
@@ -192,6 +204,22 @@ static const struct word_entry *most_spread_word(const struct word_index *index)
 	return best;
 }
 
+
+/*
+ * The capacities an array of line numbers passed through on its way to
+ * `capacity`, as the growth policy makes them: "1, 2, 4, 8 and 16".
+ */
+static const char *capacity_steps(size_t capacity, char *text, size_t size)
+{
+	size_t used = 0;
+	for (size_t c = grown_capacity(0); used < size; c = grown_capacity(c)) {
+		const char *joint = used == 0 ? "" : c == capacity ? " and " : ", ";
+		used += (size_t)snprintf(text + used, size - used, "%s%zu", joint, c);
+		if (c >= capacity)
+			break;
+	}
+	return text;
+}
 
 /*
  * malloc's "in use" against the tracked chunks: each tracked block is one
@@ -246,11 +274,19 @@ static void print_lesson(struct lesson *lesson, const struct word_index *index,
 		    "%" PRId64 " bytes the program asked for.",
 		    index->words_read, index->distinct_words, stats.all.blocks.current,
 		    stats.all.bytes[MS_REQUESTED].current);
+	char steps[256];
+	size_t unused = spread->line_capacity - spread->line_count;
+	char unused_text[32];
+	snprintf(unused_text, sizeof unused_text, unused ? "%zu of them unused" : "none unused",
+		 unused);
 	lesson_para(lesson,
-		    "The word \"%s\" is on %zu lines, more than any other; its array doubled "
-		    "as it filled and now has %zu slots. The \"int\" row counts those slots, "
-		    "used or not, because a summary counts what was allocated.",
-		    spread->word, spread->line_count, spread->line_capacity);
+		    "The word \"%s\" is on %zu lines, more than any other; as it filled, "
+		    "its array grew to %s slots, and now has %zu, %s. The \"int\" row "
+		    "counts those slots, used or not, because a summary counts what was "
+		    "allocated.",
+		    spread->word, spread->line_count,
+		    capacity_steps(spread->line_capacity, steps, sizeof steps),
+		    spread->line_capacity, unused_text);
 
 	lesson_machine_table(lesson, "the same summary with the allocator's columns", summary);
 	lesson_machine_totals(lesson);

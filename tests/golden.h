@@ -146,6 +146,21 @@ void golden_check_machine_blocks(const struct chapter *chapter, const char *cons
 				 const char *const *absent);
 
 /*
+ * Run build/break/<name>/<chapter>, the program `make <chapter>
+ * BREAK=<name>` builds, and return what it printed (the caller frees).
+ * Fails the test unless it exits 0 and its output obeys the output rules
+ * and 80 columns; skips, saying why, if that break is not built.
+ */
+char *golden_run_break(const struct chapter *chapter, const char *name);
+
+/*
+ * Every break of the chapter that make built (build/break/<break>/<name>),
+ * run as golden_run_break does: each lesson's "Break it" changes still
+ * make a program that runs and prints a well-formed lesson.
+ */
+void golden_test_breaks(void **state);
+
+/*
  * Every lesson_code() call in the chapter source `path` shows a
  * LESSON_CODE_ macro, code cut from the source between "lesson code"
  * markers (chapters/lesson_code.awk), never a string written by hand.

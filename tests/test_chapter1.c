@@ -143,6 +143,94 @@ static void test_heap_in_use_is_reconciled(void **state)
 	free(out);
 }
 
+/*
+ * The sentence on the most spread word, from `out`: its lines, the
+ * capacities its array passed through (into `steps`), its slots, and the
+ * unused ones it names.
+ */
+struct spread_sentence {
+	size_t lines, slots, unused;
+	char steps[128];
+};
+
+static struct spread_sentence spread_sentence(const char *out)
+{
+	char *stripped = golden_strip_machine_blocks(out);
+	/* the paragraph, with its line breaks as spaces */
+	const char *at = strstr(stripped, "The word \"");
+	assert_non_null(at);
+	char para[512];
+	size_t n = 0;
+	for (; at[n] && !(at[n] == '\n' && at[n + 1] == '\n') && n + 1 < sizeof para; n++)
+		para[n] = at[n] == '\n' ? ' ' : at[n];
+	para[n] = '\0';
+	struct spread_sentence s = { 0, 0, 0, "" };
+	char unused[32];
+	if (sscanf(para, "The word \"%*[a-z]\" is on %zu lines, more than any other; as it "
+			 "filled, its array grew to %127[0-9, and] slots, and now has %zu, %31[^.]",
+		   &s.lines, s.steps, &s.slots, unused) != 4)
+		fail_msg("the sentence on the most spread word reads: %s", para);
+	/* the scan set takes the space before "slots" too */
+	for (size_t end = strlen(s.steps); end > 0 && s.steps[end - 1] == ' '; end--)
+		s.steps[end - 1] = '\0';
+	if (strcmp(unused, "none unused") != 0 && sscanf(unused, "%zu of them unused", &s.unused) != 1)
+		fail_msg("unused slots read: %s", unused);
+	free(stripped);
+	return s;
+}
+
+/* The array's figures agree with each other: the slots hold the lines, the rest is unused. */
+static void assert_spread_sentence_agrees(const struct spread_sentence *s)
+{
+	assert_true(s->slots >= s->lines);
+	assert_int_equal(s->unused, s->slots - s->lines);
+	/* the steps end at the slots it has */
+	char last[32];
+	snprintf(last, sizeof last, " %zu", s->slots);
+	size_t steps = strlen(s->steps);
+	assert_true(steps >= strlen(last));
+	assert_string_equal(s->steps + steps - strlen(last), last);
+}
+
+/* As built, the array doubles: 1, 2, 4, 8 and 16 slots for "she"'s 9 lines. */
+static void test_spread_sentence_as_built(void **state)
+{
+	(void)state;
+	char *out = golden_run(&chapter1, NULL);
+	struct spread_sentence s = spread_sentence(out);
+	assert_spread_sentence_agrees(&s);
+	assert_string_equal(s.steps, "1, 2, 4, 8 and 16");
+	free(out);
+}
+
+/* BREAK=grow-by-one: one slot at a time, so as many slots as lines and none unused. */
+static void test_break_grow_by_one(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter1, "grow-by-one");
+	struct spread_sentence s = spread_sentence(out);
+	assert_spread_sentence_agrees(&s);
+	assert_int_equal(s.slots, s.lines);
+	assert_string_equal(s.steps, "1, 2, 3, 4, 5, 6, 7, 8 and 9");
+	/* and nothing still says the array doubled */
+	assert_null(strstr(out, "doubled"));
+	free(out);
+}
+
+/* BREAK=leak-words: the lesson reads the same; only what is left at exit differs. */
+static void test_break_leak_words(void **state)
+{
+	(void)state;
+	char *broken = golden_run_break(&chapter1, "leak-words");
+	char *out = golden_run(&chapter1, NULL);
+	char *a = golden_strip_machine_blocks(broken), *b = golden_strip_machine_blocks(out);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(out);
+	free(broken);
+}
+
 /* The lesson puts every allocator figure inside "On this machine" blocks. */
 static void test_machine_blocks_hold_allocator_columns(void **state)
 {
@@ -201,6 +289,10 @@ int main(void)
 		golden_test(golden_test_unwritable_data, &golden),
 		golden_test(golden_test_write_failures, &golden),
 		golden_test(golden_test_plot, &golden),
+		ms_test(test_spread_sentence_as_built),
+		ms_test(test_break_grow_by_one),
+		ms_test(test_break_leak_words),
+		golden_test(golden_test_breaks, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter1", tests, NULL, NULL);
 }
