@@ -55,7 +55,7 @@ help:
 	@echo "make bless        rewrite tests/expected/ and the lessons' output blocks"
 	@echo "make exercises    check your exercises/*/exercise.c in order; stops at the first unsolved"
 	@echo "make solutions    check every reference solution (make test does too)"
-	@echo "make strategies   ./strategies, every reference strategy compared"
+	@echo "make strategies   ./strategies, every reference strategy compared (MINE=1: yours where solved)"
 	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
 	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
 	@echo "make bench-tools  the churn under heaptrack and valgrind beside raw malloc and memstats"
@@ -303,9 +303,33 @@ $(foreach d,$(EXERCISE_DIRS),$(foreach side,exercise solution, \
 	$(eval $(call EXERCISE_TEST,asan,$(SAN),$(d),$(side)))))
 
 # ./strategies: every reference on the same traces, one table (and --data).
-strategies: build/plain/exercises/strategies.o $(call solution_objs,plain) $(plain_EXCOMMON) \
-		$(plain_SUPO) $(plain_LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+# With MINE=1, your exercise.c instead wherever its test passes, so an
+# exercise's questions can be answered with your own numbers (size classes
+# then stand on whichever pool that rule picked).
+ifneq ($(MINE),)
+MINE_SOLVED := $(foreach d,$(EXERCISE_DIRS),$(if $(shell $(MAKE) -s --no-print-directory MINE= \
+	build/plain/$(d)/test-exercise >/dev/null 2>&1 && build/plain/$(d)/test-exercise >/dev/null 2>&1 \
+	&& echo passes),$(d)))
+endif
+strategies_side = $(if $(filter $(1),$(MINE_SOLVED)),exercise,solution)
+STRATEGIES_OBJS := $(sort $(foreach d,$(EXERCISE_DIRS),build/plain/$(d)/$(call strategies_side,$(d)).o \
+	$(patsubst %.c,build/plain/%.o,$(call exercise_shared,$(d)))))
+STRATEGIES_MAIN := $(if $(MINE),build/mine/exercises/strategies.o,build/plain/exercises/strategies.o)
+comma := ,
+MINE_NAMES = $(subst $(eval) ,$(comma) ,$(strip $(notdir $(MINE_SOLVED))))
+
+# What ./strategies was last built from, rewritten only when that changes, so it is relinked then.
+MINE_STAMP := build/mine.stamp
+$(shell mkdir -p build && { [ -f $(MINE_STAMP) ] && [ "$$(cat $(MINE_STAMP))" = '$(MINE) $(MINE_SOLVED)' ] || \
+	printf '%s' '$(MINE) $(MINE_SOLVED)' > $(MINE_STAMP); })
+
+build/mine/exercises/strategies.o: exercises/strategies.c $(MINE_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(DEPFLAGS) '-DSTRATEGIES_MINE="$(MINE_NAMES)"' \
+		-Iexercises -Ilib -Ichapters -Itests -c $< -o $@
+
+strategies: $(MINE_STAMP) $(STRATEGIES_MAIN) $(STRATEGIES_OBJS) $(plain_EXCOMMON) $(plain_SUPO) $(plain_LIB)
+	$(CC) $(CFLAGS) $(filter-out $(MINE_STAMP),$^) -o $@ $(LDLIBS)
 
 .PHONY: exercises solutions
 # The learner's files in order; the first that fails stops the run with its README's hint,

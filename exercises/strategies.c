@@ -449,6 +449,15 @@ int strategies_run(FILE *out, const struct chapter_opts *opts)
 	for (size_t i = 0; i < strlen(title); i++)
 		fputc('=', out);
 	fputc('\n', out);
+#ifdef STRATEGIES_MINE
+	/* make strategies MINE=1 names the exercises whose code is the reader's. */
+	if (STRATEGIES_MINE[0])
+		lesson_para(&lesson, "Built with MINE=1: your exercise.c for %s, the reference "
+				     "for every other exercise.", STRATEGIES_MINE);
+	else
+		lesson_para(&lesson, "Built with MINE=1, but no exercise.c of yours passes its "
+				     "test yet: every strategy here is the reference.");
+#endif
 	lesson_para(&lesson,
 		    "Each strategy takes its memory from memstats with ms_alloc_bytes, "
 		    "tagged with its name, so memstats counts the blocks of every one the "
