@@ -219,7 +219,9 @@ struct ms_block_info {
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
 	size_t malloc_bytes;       /* what memstats asked malloc for: the request, padded
-				      to malloc's minimum, and the 32-byte header */
+				      to malloc's minimum, and the 32-byte header; for a
+				      block glibc mapped on its own, its usable size and
+				      the header */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site */
