@@ -2,7 +2,6 @@
 #include "chapter3_sizing.h"
 
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,15 +194,11 @@ struct todo *chapter3_literal_todo_build(void)
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
 {
 	void *block = malloc(requested);
-	if (!block)
+	struct ms_malloc_block info;
+	if (ms_malloc_block_info(block, &info) != 0)
 		return -1;
-	size_t usable = malloc_usable_size(block);
 	free(block);
-	/*
-	 * glibc's chunk header is 8 bytes for a heap chunk and 16 for an
-	 * mmapped one; their usable sizes are 8 and 0 modulo 16.
-	 */
-	*cost = (struct malloc_cost){ requested, usable, usable + (usable % 16 == 8 ? 8 : 16) };
+	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc };
 	return 0;
 }
 
@@ -598,6 +593,35 @@ static size_t malloc_cost_rows(const struct malloc_cost *costs, size_t count,
 	return row_count;
 }
 
+/*
+ * Which rule the footprint column followed, from the costs measured: a
+ * chunk header where malloc is glibc's, none anywhere else.
+ */
+static void show_footprint_rule(struct lesson *lesson, const struct malloc_cost *costs,
+				size_t count)
+{
+	size_t least = SIZE_MAX, most = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t header = costs[i].footprint - costs[i].usable;
+		least = header < least ? header : least;
+		most = header > most ? header : most;
+	}
+	if (!costs[0].glibc)
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is not glibc's, and memstats knows of no chunk header\n"
+				    "in front of its blocks: each footprint is the usable size.\n");
+	else if (least == most)
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is glibc's: each footprint is the usable size and the\n"
+				    "%zu-byte header in front of its chunk.\n",
+				    least);
+	else
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is glibc's: each footprint is the usable size and the\n"
+				    "header in front of its chunk, %zu to %zu bytes.\n",
+				    least, most);
+}
+
 /* What malloc(1..128) is granted and takes, measured; written to `data` too if set. */
 static int show_malloc_cost(struct lesson *lesson, FILE *data)
 {
@@ -614,22 +638,26 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 		    CHAPTER3_LARGEST_REQUEST);
 	lesson_code(lesson,
 		    "void *p = malloc(n);\n"
-		    "size_t usable = malloc_usable_size(p);\n"
-		    "size_t footprint = usable + 8;   /* the chunk header */\n"
+		    "struct ms_malloc_block b;      /* as memstats counts a block */\n"
+		    "ms_malloc_block_info(p, &b);   /* b.usable, b.footprint */\n"
 		    "free(p);");
 	struct lesson_grid_row rows[1 + CHAPTER3_LARGEST_REQUEST] = {
 		{ { "requested", "usable", "footprint", "overhead" } }
 	};
 	size_t row_count = malloc_cost_rows(costs, CHAPTER3_LARGEST_REQUEST, rows + 1);
 	lesson_machine_grid(lesson, "malloc(n) for n = 1..128 (bytes)", 4, 1 + row_count, rows);
+	show_footprint_rule(lesson, costs, CHAPTER3_LARGEST_REQUEST);
 	lesson_para(lesson,
 		    "Overhead is what the block takes beyond the request, in percent of "
 		    "the request. On glibc x86_64 the smallest chunk is 32 bytes, 24 of "
 		    "them usable, so malloc(1) takes 32 bytes of heap. Above that, "
 		    "chunks grow in steps of 16 bytes, and every chunk starts with an "
 		    "8-byte header holding its size. Small requests pay the most: a few "
-		    "bytes asked for cost a whole chunk. Under ASan or valgrind malloc is "
-		    "replaced, and usable is just what was asked for.");
+		    "bytes asked for cost a whole chunk. Another malloc has rules of its "
+		    "own: ASan and valgrind grant just what was asked for, jemalloc and "
+		    "mimalloc round up to size classes of their own. memstats knows no "
+		    "chunk header but glibc's, so under them it counts the footprint as "
+		    "the usable size.");
 
 	if (data) {
 		lesson_data_begin(data, "chapter 3: what malloc(n) costs on this machine",

@@ -47,12 +47,13 @@ struct todo *chapter3_literal_todo_build(void);
 struct malloc_cost {
 	size_t requested;
 	size_t usable;      /* malloc_usable_size */
-	size_t footprint;   /* usable plus the chunk header */
+	size_t footprint;   /* usable plus glibc's chunk header; usable under another malloc */
+	bool glibc;         /* malloc is glibc's, so the footprint has its chunk header */
 };
 
 /*
- * Measure malloc(requested) on malloc itself, not through memstats: 0, or
- * -1 if malloc failed.
+ * Measure malloc(requested) on malloc itself, not through memstats, by
+ * memstats' rules (ms_malloc_block_info): 0, or -1 if malloc failed.
  */
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost);
 

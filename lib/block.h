@@ -114,18 +114,17 @@ MS_HOT struct ms_header *ms_header_of(void *p)
  * would be granted, since the header is two of the chunk's 16-byte steps;
  * and that plus the chunk's 8-byte header. A mapped chunk is rounded to
  * pages instead, so its figures are worked out (ms_mapped_sizes). Under
- * any other malloc: malloc_usable_size less the header, and that plus a
- * header told by malloc_usable_size % 16 (none where malloc is replaced
- * and grants exactly what is asked).
+ * any other malloc (ASan, valgrind, jemalloc...) there is no chunk header
+ * memstats knows of: the usable size is malloc_usable_size's less the
+ * header, and the footprint is the usable size. glibc's rule of 8 bytes
+ * for a size % 16 of 8 would invent one for them.
  */
 MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
 {
 	void *block = ms_block_start(p);
 	if (!(f & MS_FACTS_GLIBC_CHUNKS)) {
-		size_t raw = malloc_usable_size(block);
-		int64_t overhead = MS_FACTS_MIN_USABLE(f) == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
-		int64_t usable = (int64_t)(raw - MS_HEADER_SIZE);
-		return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + overhead } };
+		int64_t usable = (int64_t)(malloc_usable_size(block) - MS_HEADER_SIZE);
+		return (struct ms_block_sizes){ { (int64_t)requested, usable, usable } };
 	}
 	size_t size = ms_chunk_size_field(block);
 	if (size & MS_CHUNK_MAPPED)

@@ -644,6 +644,24 @@ struct ms_process {
  */
 int ms_process_read(struct ms_process *p);
 
+/*
+ * How memstats counts a block that malloc, calloc or realloc handed out
+ * directly, not through memstats: a program can measure malloc itself by
+ * the rules memstats counts its own blocks by.
+ */
+struct ms_malloc_block {
+	size_t usable;      /* malloc_usable_size */
+	size_t footprint;   /* usable and glibc's chunk header: 8 bytes for a heap
+			       chunk, 16 for one mapped on its own (whole pages);
+			       usable alone under any other malloc (ASan, valgrind,
+			       jemalloc...), whose own cost memstats cannot see */
+	int glibc;          /* malloc is glibc's: memstats found its chunk headers */
+	int mapped;         /* glibc mapped the block on its own */
+};
+
+/* Fill `info` for the live malloc block `block`: 0, or -1 with errno = EINVAL if either is NULL. */
+int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
+
 /* ------------------------------------------------------------------ */
 /* Misuse                                                              */
 /* ------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "chapter3_sizing.h"
 #include "golden.h"
@@ -247,12 +248,106 @@ static void test_footprint_exceeds_usable(void **state)
 	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
 		struct malloc_cost cost;
 		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_true(cost.glibc);
 		assert_true(cost.footprint > cost.usable);
 		assert_int_equal(cost.footprint, cost.usable + 8);
 		assert_int_equal(cost.footprint % 16, 0);
 		assert_true(cost.usable >= 24);
 		/* The smallest chunk that holds n bytes: the minimum, or one step less would not. */
 		assert_true(cost.usable == 24 || cost.usable - 16 < n);
+	}
+}
+
+/* Where ASan or valgrind replaced malloc, memstats knows no chunk header: the footprint is usable. */
+static void test_footprint_is_usable_off_glibc(void **state)
+{
+	(void)state;
+	ms_test_require_replaced_malloc("test_footprint_exceeds_usable");
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
+		struct malloc_cost cost;
+		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_int_equal(cost.footprint, cost.usable);
+	}
+}
+
+/* A malloc other than glibc's, which ./chapter3 can be run on where it is installed. */
+struct other_malloc {
+	const char *name;
+	const char *command;   /* for /bin/sh -c; exit 77 says it is not installed */
+};
+static const struct other_malloc other_mallocs[] = {
+	{ "valgrind", "command -v valgrind > /dev/null || exit 77; exec valgrind --quiet ./chapter3" },
+	{ "jemalloc", "LD_PRELOAD=libjemalloc.so.2 exec ./chapter3" },
+	{ "mimalloc", "LD_PRELOAD=libmimalloc.so.2 exec ./chapter3" },
+};
+
+/* The number in the `column`-th cell (from 0) of a grid row: the text after that many '|'. */
+static long long grid_cell(const char *row, int column)
+{
+	for (int i = 0; i < column; i++)
+		row = strchr(row, '|') + 1;
+	return strtoll(row, NULL, 10);
+}
+
+/*
+ * The "On this machine, <what>" grid in `text` has rows, and in each the
+ * numbers in columns `a` and `b` are equal.
+ */
+static void assert_grid_columns_equal(const char *text, const char *what, int a, int b,
+				      const char *malloc_name)
+{
+	const char *at = strstr(text, what);
+	if (!at)
+		fail_msg("under %s, ./chapter3 prints no \"%s\"", malloc_name, what);
+	for (int skip = 0; skip < 3; skip++)   /* its line, the header and the rule */
+		at = strchr(at, '\n') + 1;
+	int rows = 0;
+	for (; *at && *at != '\n'; at = strchr(at, '\n') + 1, rows++)
+		if (grid_cell(at, a) != grid_cell(at, b))
+			fail_msg("under %s, a row of %s has %lld and %lld: \"%.*s\"", malloc_name,
+				 what, grid_cell(at, a), grid_cell(at, b),
+				 (int)strcspn(at, "\n"), at);
+	assert_true(rows > 0);
+}
+
+/*
+ * On any malloc but glibc's the chapter prints no glibc chunk header:
+ * not for malloc itself (footprint is usable in its table, and the text
+ * says why), nor for memstats' own blocks (x's deep footprint is its
+ * deep usable size). Run under each such malloc that is installed.
+ */
+static void test_other_mallocs_get_no_glibc_header(void **state)
+{
+	(void)state;
+	if (access("./chapter3", X_OK) != 0) {
+		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
+		skip();
+	}
+	int tried = 0;
+	for (size_t i = 0; i < sizeof other_mallocs / sizeof other_mallocs[0]; i++) {
+		const struct other_malloc *m = &other_mallocs[i];
+		struct golden_process run;
+		golden_exec((char *[]){ "/bin/sh", "-c", (char *)m->command, NULL }, &run);
+		if (run.exit_status == 77 || strstr(run.err, "cannot be preloaded")) {
+			print_message("%s is not installed: not tried\n", m->name);
+			golden_process_free(&run);
+			continue;
+		}
+		tried++;
+		if (run.exit_status != 0)
+			fail_msg("under %s, ./chapter3 exited %d: %s", m->name, run.exit_status,
+				 run.err);
+		assert_grid_columns_equal(run.out, "On this machine, malloc(n) for n = 1..128", 1, 2,
+					  m->name);
+		assert_grid_columns_equal(run.out, "On this machine, the deep size of x", 2, 3,
+					  m->name);
+		if (!strstr(run.out, "On this machine, the footprint column:\nmalloc is not glibc's"))
+			fail_msg("under %s, ./chapter3 does not say malloc is not glibc's", m->name);
+		golden_process_free(&run);
+	}
+	if (!tried) {
+		print_message("skipped: none of valgrind, jemalloc, mimalloc is installed\n");
+		skip();
 	}
 }
 
@@ -266,6 +361,7 @@ static void test_machine_blocks_hold_allocator_figures(void **state)
 	(void)state;
 	golden_check_machine_blocks(&chapter3,
 				    (const char *const[]){ "\nOn this machine, malloc(n) for n = 1..128",
+							   "\nOn this machine, the footprint column",
 							   "\nOn this machine, the deep size of x",
 							   NULL },
 				    (const char *const[]){ "deep usable", "footprint |", NULL });
@@ -293,8 +389,11 @@ static void test_data_file(void **state)
 			fail_msg("row %zu of %s does not read as four numbers", n, DATA_FILE);
 		assert_int_equal(requested, n);
 		assert_true(usable >= requested);
-		assert_true(footprint > usable);
-		struct malloc_cost cost = { requested, usable, footprint };
+		/* glibc's chunk header, or none where memstats knows of none */
+		const char *why;
+		assert_int_equal(footprint - usable, ms_test_glibc_malloc(&why) ? 8 : 0);
+		struct malloc_cost cost = { .requested = requested, .usable = usable,
+					    .footprint = footprint };
 		double expected = chapter3_overhead_percent(&cost);
 		/* One decimal is printed: the rounding is at most 0.05. */
 		assert_true(overhead > expected - 0.051 && overhead < expected + 0.051);
@@ -316,6 +415,8 @@ int main(void)
 		ms_test(test_untracked_pointer_reported),
 		ms_test(test_usable_at_least_requested),
 		ms_test(test_footprint_exceeds_usable),
+		ms_test(test_footprint_is_usable_off_glibc),
+		ms_test(test_other_mallocs_get_no_glibc_header),
 		ms_test(test_machine_blocks_hold_allocator_figures),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
