@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chapter.h"
 #include "lesson.h"
@@ -198,7 +199,8 @@ int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
 	if (ms_malloc_block_info(block, &info) != 0)
 		return -1;
 	free(block);
-	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc };
+	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc,
+				      info.mapped };
 	return 0;
 }
 
@@ -670,6 +672,88 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 	return 0;
 }
 
+/* One large block's grid row: its usable size, footprint and whether glibc mapped it. */
+static void large_malloc_row(struct lesson_grid_row *row, const char *which,
+			     const struct malloc_cost *cost)
+{
+	snprintf(row->cell[0], LESSON_CELL_SIZE, "%s", which);
+	snprintf(row->cell[1], LESSON_CELL_SIZE, "%zu", cost->usable);
+	snprintf(row->cell[2], LESSON_CELL_SIZE, "%zu", cost->footprint);
+	snprintf(row->cell[3], LESSON_CELL_SIZE, "%s",
+		 !cost->glibc ? "not known" : cost->mapped ? "yes" : "no");
+}
+
+/* What one large block was: "mapped on its own, N pages" or "a heap chunk". */
+static const char *large_malloc_kind(const struct malloc_cost *cost, char *buf, size_t cap)
+{
+	if (!cost->mapped)
+		return "a heap chunk";
+	snprintf(buf, cap, "mapped on its own, %zu pages",
+		 cost->footprint / (size_t)sysconf(_SC_PAGESIZE));
+	return buf;
+}
+
+/* What the two measurements of one large request show, said from what they were. */
+static void show_large_malloc_kinds(struct lesson *lesson, const struct malloc_cost cost[2])
+{
+	static const char what[] = "what the two show";
+	char first[64], second[64];
+	if (!cost[0].glibc)
+		lesson_machine_text(lesson, what,
+				    "malloc is not glibc's: memstats cannot tell whether it mapped\n"
+				    "either block, and counts each footprint as its usable size.\n");
+	else if (cost[0].mapped && !cost[1].mapped)
+		lesson_machine_text(lesson, what,
+				    "The first was %s. Freeing it raised the\n"
+				    "threshold, so the second came from the heap, in a chunk %zu\n"
+				    "bytes smaller.\n",
+				    large_malloc_kind(&cost[0], first, sizeof first),
+				    cost[0].footprint - cost[1].footprint);
+	else
+		lesson_machine_text(lesson, what, "The first was %s, the second %s.\n",
+				    large_malloc_kind(&cost[0], first, sizeof first),
+				    large_malloc_kind(&cost[1], second, sizeof second));
+}
+
+/* One request past the mmap threshold, made, freed and made again: 0, or -1 if malloc failed. */
+static int show_large_malloc(struct lesson *lesson)
+{
+	struct malloc_cost cost[2];
+	for (size_t i = 0; i < 2; i++)
+		if (chapter3_malloc_cost(CHAPTER3_LARGE_REQUEST, &cost[i]) != 0)
+			return -1;
+
+	lesson_subheading(lesson, "What a large malloc costs");
+	lesson_para(lesson,
+		    "glibc takes a request from a free chunk of its heap, or from the "
+		    "top of the heap, wherever one can hold it. Only when none can, and "
+		    "the request is at least the mmap threshold (128 KiB at first), does "
+		    "it map the block on its own: whole pages, with a 16-byte header in "
+		    "front. Freeing a mapped block raises the threshold to that block's "
+		    "size (up to 32 MiB), so the same request made again can come from "
+		    "the heap. This part asks malloc alone for %d bytes, frees the "
+		    "block, and asks again:",
+		    CHAPTER3_LARGE_REQUEST);
+	char code[256], title[64];
+	snprintf(code, sizeof code,
+		 "void *p = malloc(%d);   /* measured as above */\n"
+		 "free(p);\n"
+		 "p = malloc(%d);         /* and again */\n"
+		 "free(p);",
+		 CHAPTER3_LARGE_REQUEST, CHAPTER3_LARGE_REQUEST);
+	lesson_code(lesson, code);
+	struct lesson_grid_row rows[3] = { { { "malloc", "usable", "footprint", "mapped" } } };
+	large_malloc_row(&rows[1], "first", &cost[0]);
+	large_malloc_row(&rows[2], "second", &cost[1]);
+	snprintf(title, sizeof title, "malloc(%d) twice (bytes)", CHAPTER3_LARGE_REQUEST);
+	lesson_machine_grid(lesson, title, 4, 3, rows);
+	show_large_malloc_kinds(lesson, cost);
+	lesson_para(lesson,
+		    "So a large block's cost is not its size's alone: it depends on what "
+		    "the heap has free and on what the program freed before.");
+	return 0;
+}
+
 /* A struct's declaration as code, generated from its layout. */
 static void show_declaration(struct lesson *lesson, const struct struct_layout *layout)
 {
@@ -774,6 +858,8 @@ int chapter3_run(FILE *out, const struct chapter_opts *opts)
 		status = show_untracked(&lesson);
 	if (status == 0)
 		status = show_malloc_cost(&lesson, data);
+	if (status == 0)
+		status = show_large_malloc(&lesson);
 	if (status == 0)
 		show_padding(&lesson);
 	else

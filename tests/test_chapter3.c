@@ -351,6 +351,52 @@ static void test_other_mallocs_get_no_glibc_header(void **state)
 	}
 }
 
+/* The row of `grid` (a "first" or "second" line of the large-malloc grid) that starts with `which`. */
+static const char *large_row(const char *grid, const char *which)
+{
+	char start[32];
+	snprintf(start, sizeof start, "\n%*s |", 8, which);
+	const char *row = strstr(grid, start);
+	if (!row)
+		fail_msg("the large-malloc grid has no row \"%s\"", which);
+	return row + 1;
+}
+
+/*
+ * In a process of its own, on glibc with nothing set in the environment,
+ * the chapter's 256 KiB request is mapped the first time, whole pages with
+ * a 16-byte header, and comes from the heap the second, once freeing the
+ * first has raised the mmap threshold; and the chapter says so.
+ */
+static void test_large_request_mapped_then_from_the_heap(void **state)
+{
+	(void)state;
+	if (access("./chapter3", X_OK) != 0) {
+		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
+		skip();
+	}
+	struct golden_process run;
+	golden_exec((char *[]){ "/usr/bin/env", "-i", "./chapter3", NULL }, &run);
+	assert_int_equal(run.exit_status, 0);
+	char title[64];
+	snprintf(title, sizeof title, "On this machine, malloc(%d) twice (bytes):\n",
+		 CHAPTER3_LARGE_REQUEST);
+	const char *grid = strstr(run.out, title);
+	if (!grid)
+		fail_msg("./chapter3 prints no \"%s\"", title);
+	const char *first = large_row(grid, "first"), *second = large_row(grid, "second");
+	long long page = sysconf(_SC_PAGESIZE);
+	assert_i64_equal(grid_cell(first, 2) % page, 0);
+	assert_i64_equal(grid_cell(first, 2) - grid_cell(first, 1), 16);
+	assert_i64_equal(grid_cell(second, 2), (CHAPTER3_LARGE_REQUEST + 8 + 15) / 16 * 16);
+	assert_i64_equal(grid_cell(second, 2) - grid_cell(second, 1), 8);
+	assert_non_null(strstr(first, "|      yes\n"));
+	assert_non_null(strstr(second, "|       no\n"));
+	assert_non_null(strstr(grid, "Freeing it raised the\nthreshold, so the second came from the "
+				     "heap"));
+	golden_process_free(&run);
+}
+
 /* ------------------------------------------------------------------ */
 /* The lesson's output                                                 */
 /* ------------------------------------------------------------------ */
@@ -362,6 +408,8 @@ static void test_machine_blocks_hold_allocator_figures(void **state)
 	golden_check_machine_blocks(&chapter3,
 				    (const char *const[]){ "\nOn this machine, malloc(n) for n = 1..128",
 							   "\nOn this machine, the footprint column",
+							   "\nOn this machine, malloc(262144) twice",
+							   "\nOn this machine, what the two show",
 							   "\nOn this machine, the deep size of x",
 							   NULL },
 				    (const char *const[]){ "deep usable", "footprint |", NULL });
@@ -417,6 +465,7 @@ int main(void)
 		ms_test(test_footprint_exceeds_usable),
 		ms_test(test_footprint_is_usable_off_glibc),
 		ms_test(test_other_mallocs_get_no_glibc_header),
+		ms_test(test_large_request_mapped_then_from_the_heap),
 		ms_test(test_machine_blocks_hold_allocator_figures),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
