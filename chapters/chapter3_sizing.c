@@ -301,10 +301,11 @@ static int show_graph(struct lesson *lesson)
 	struct lesson_grid_row rows[1 + GRAPH_NODES] = {
 		{ { "node", "flat", "deep", "blocks", "already counted" } }
 	};
+	int64_t deep[GRAPH_NODES];
 	for (size_t i = 0; i < GRAPH_NODES; i++) {
 		struct ms_deep found;
-		int64_t deep = deep_requested(node[i], &found);
-		if (deep < 0) {
+		deep[i] = deep_requested(node[i], &found);
+		if (deep[i] < 0) {
 			ms_sized_free(tree);
 			chapter3_graph_free(root);
 			return -1;
@@ -312,7 +313,7 @@ static int show_graph(struct lesson *lesson)
 		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", graph_labels[i]);
 		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64,
 			 ms_sizeof_flat(node[i], MS_REQUESTED));
-		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep);
+		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep[i]);
 		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%" PRId64, found.blocks);
 		snprintf(rows[i + 1].cell[4], LESSON_CELL_SIZE, "%" PRId64, found.shared);
 	}
@@ -334,6 +335,17 @@ static int show_graph(struct lesson *lesson)
 		    "deep sizes are equal.",
 		    sizeof(struct graph_node), stats.all.blocks.current,
 		    stats.all.bytes[MS_REQUESTED].current);
+	int64_t root_own = ms_sizeof_flat(root, MS_REQUESTED) +
+			   ms_sizeof_flat(root->label, MS_REQUESTED);
+	lesson_para(lesson,
+		    "Sized one at a time, a and b come to %" PRId64 " + %" PRId64 " = "
+		    "%" PRId64 " bytes, more than the %" PRId64 " root reaches beyond its "
+		    "own %" PRId64 ": c and b are in both. Pympler adds up the same way: "
+		    "for two lists that share a string, asizeof(l1) + asizeof(l2) is 304 "
+		    "bytes, where asizeof(l1, l2) sizes both in one walk, each object once, "
+		    "216, and asizesof(l1, l2) shares that walk's bytes out between them, "
+		    "152 and 64.",
+		    deep[A], deep[B], deep[A] + deep[B], deep[ROOT] - root_own, root_own);
 	lesson_para(lesson,
 		    "ms_sized(root, 3, MS_REQUESTED) keeps the same walk as a tree three "
 		    "levels deep, Pympler's asized(root, detail=3). A node's size is what "
