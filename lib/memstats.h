@@ -659,7 +659,11 @@ struct ms_malloc_block {
 	int mapped;         /* glibc mapped the block on its own */
 };
 
-/* Fill `info` for the live malloc block `block`: 0, or -1 with errno = EINVAL if either is NULL. */
+/*
+ * Fill `info` for the live malloc block `block`: 0, or -1 with errno =
+ * EINVAL if either is NULL. `block` is not const, as malloc_usable_size's
+ * is not: gcc warns when a block not yet written is passed as const.
+ */
 int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
 
 /* ------------------------------------------------------------------ */

@@ -270,6 +270,15 @@ static void test_footprint_is_usable_off_glibc(void **state)
 	}
 }
 
+/* Skip the calling test, saying why, unless ./chapter3 is built to be run. */
+static void require_built_chapter3(void)
+{
+	if (access("./chapter3", X_OK) != 0) {
+		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
+		skip();
+	}
+}
+
 /* A malloc other than glibc's, which ./chapter3 can be run on where it is installed. */
 struct other_malloc {
 	const char *name;
@@ -319,10 +328,7 @@ static void assert_grid_columns_equal(const char *text, const char *what, int a,
 static void test_other_mallocs_get_no_glibc_header(void **state)
 {
 	(void)state;
-	if (access("./chapter3", X_OK) != 0) {
-		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
-		skip();
-	}
+	require_built_chapter3();
 	int tried = 0;
 	for (size_t i = 0; i < sizeof other_mallocs / sizeof other_mallocs[0]; i++) {
 		const struct other_malloc *m = &other_mallocs[i];
@@ -371,10 +377,7 @@ static const char *large_row(const char *grid, const char *which)
 static void test_large_request_mapped_then_from_the_heap(void **state)
 {
 	(void)state;
-	if (access("./chapter3", X_OK) != 0) {
-		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
-		skip();
-	}
+	require_built_chapter3();
 	struct golden_process run;
 	golden_exec((char *[]){ "/usr/bin/env", "-i", "./chapter3", NULL }, &run);
 	assert_int_equal(run.exit_status, 0);
