@@ -2,10 +2,10 @@
 #include "chapter3_sizing.h"
 
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chapter.h"
 #include "lesson.h"
@@ -195,15 +195,12 @@ struct todo *chapter3_literal_todo_build(void)
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
 {
 	void *block = malloc(requested);
-	if (!block)
+	struct ms_malloc_block info;
+	if (ms_malloc_block_info(block, &info) != 0)
 		return -1;
-	size_t usable = malloc_usable_size(block);
 	free(block);
-	/*
-	 * glibc's chunk header is 8 bytes for a heap chunk and 16 for an
-	 * mmapped one; their usable sizes are 8 and 0 modulo 16.
-	 */
-	*cost = (struct malloc_cost){ requested, usable, usable + (usable % 16 == 8 ? 8 : 16) };
+	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc,
+				      info.mapped };
 	return 0;
 }
 
@@ -304,10 +301,11 @@ static int show_graph(struct lesson *lesson)
 	struct lesson_grid_row rows[1 + GRAPH_NODES] = {
 		{ { "node", "flat", "deep", "blocks", "already counted" } }
 	};
+	int64_t deep[GRAPH_NODES];
 	for (size_t i = 0; i < GRAPH_NODES; i++) {
 		struct ms_deep found;
-		int64_t deep = deep_requested(node[i], &found);
-		if (deep < 0) {
+		deep[i] = deep_requested(node[i], &found);
+		if (deep[i] < 0) {
 			ms_sized_free(tree);
 			chapter3_graph_free(root);
 			return -1;
@@ -315,7 +313,7 @@ static int show_graph(struct lesson *lesson)
 		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", graph_labels[i]);
 		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64,
 			 ms_sizeof_flat(node[i], MS_REQUESTED));
-		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep);
+		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep[i]);
 		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%" PRId64, found.blocks);
 		snprintf(rows[i + 1].cell[4], LESSON_CELL_SIZE, "%" PRId64, found.shared);
 	}
@@ -337,6 +335,17 @@ static int show_graph(struct lesson *lesson)
 		    "deep sizes are equal.",
 		    sizeof(struct graph_node), stats.all.blocks.current,
 		    stats.all.bytes[MS_REQUESTED].current);
+	int64_t root_own = ms_sizeof_flat(root, MS_REQUESTED) +
+			   ms_sizeof_flat(root->label, MS_REQUESTED);
+	lesson_para(lesson,
+		    "Sized one at a time, a and b come to %" PRId64 " + %" PRId64 " = "
+		    "%" PRId64 " bytes, more than the %" PRId64 " root reaches beyond its "
+		    "own %" PRId64 ": c and b are in both. Pympler adds up the same way: "
+		    "for two lists that share a string, asizeof(l1) + asizeof(l2) is 304 "
+		    "bytes, where asizeof(l1, l2) sizes both in one walk, each object once, "
+		    "216, and asizesof(l1, l2) shares that walk's bytes out between them, "
+		    "152 and 64.",
+		    deep[A], deep[B], deep[A] + deep[B], deep[ROOT] - root_own, root_own);
 	lesson_para(lesson,
 		    "ms_sized(root, 3, MS_REQUESTED) keeps the same walk as a tree three "
 		    "levels deep, Pympler's asized(root, detail=3). A node's size is what "
@@ -598,6 +607,35 @@ static size_t malloc_cost_rows(const struct malloc_cost *costs, size_t count,
 	return row_count;
 }
 
+/*
+ * Which rule the footprint column followed, from the costs measured: a
+ * chunk header where malloc is glibc's, none anywhere else.
+ */
+static void show_footprint_rule(struct lesson *lesson, const struct malloc_cost *costs,
+				size_t count)
+{
+	size_t least = SIZE_MAX, most = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t header = costs[i].footprint - costs[i].usable;
+		least = header < least ? header : least;
+		most = header > most ? header : most;
+	}
+	if (!costs[0].glibc)
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is not glibc's, and memstats knows of no chunk header\n"
+				    "in front of its blocks: each footprint is the usable size.\n");
+	else if (least == most)
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is glibc's: each footprint is the usable size and the\n"
+				    "%zu-byte header in front of its chunk.\n",
+				    least);
+	else
+		lesson_machine_text(lesson, "the footprint column",
+				    "malloc is glibc's: each footprint is the usable size and the\n"
+				    "header in front of its chunk, %zu to %zu bytes.\n",
+				    least, most);
+}
+
 /* What malloc(1..128) is granted and takes, measured; written to `data` too if set. */
 static int show_malloc_cost(struct lesson *lesson, FILE *data)
 {
@@ -614,22 +652,26 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 		    CHAPTER3_LARGEST_REQUEST);
 	lesson_code(lesson,
 		    "void *p = malloc(n);\n"
-		    "size_t usable = malloc_usable_size(p);\n"
-		    "size_t footprint = usable + 8;   /* the chunk header */\n"
+		    "struct ms_malloc_block b;      /* as memstats counts a block */\n"
+		    "ms_malloc_block_info(p, &b);   /* b.usable, b.footprint */\n"
 		    "free(p);");
 	struct lesson_grid_row rows[1 + CHAPTER3_LARGEST_REQUEST] = {
 		{ { "requested", "usable", "footprint", "overhead" } }
 	};
 	size_t row_count = malloc_cost_rows(costs, CHAPTER3_LARGEST_REQUEST, rows + 1);
 	lesson_machine_grid(lesson, "malloc(n) for n = 1..128 (bytes)", 4, 1 + row_count, rows);
+	show_footprint_rule(lesson, costs, CHAPTER3_LARGEST_REQUEST);
 	lesson_para(lesson,
 		    "Overhead is what the block takes beyond the request, in percent of "
 		    "the request. On glibc x86_64 the smallest chunk is 32 bytes, 24 of "
 		    "them usable, so malloc(1) takes 32 bytes of heap. Above that, "
 		    "chunks grow in steps of 16 bytes, and every chunk starts with an "
 		    "8-byte header holding its size. Small requests pay the most: a few "
-		    "bytes asked for cost a whole chunk. Under ASan or valgrind malloc is "
-		    "replaced, and usable is just what was asked for.");
+		    "bytes asked for cost a whole chunk. Another malloc has rules of its "
+		    "own: ASan and valgrind grant just what was asked for, jemalloc and "
+		    "mimalloc round up to size classes of their own. memstats knows no "
+		    "chunk header but glibc's, so under them it counts the footprint as "
+		    "the usable size.");
 
 	if (data) {
 		lesson_data_begin(data, "chapter 3: what malloc(n) costs on this machine",
@@ -639,6 +681,88 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 				costs[i].footprint, chapter3_overhead_percent(&costs[i]));
 		lesson_data_end(data);
 	}
+	return 0;
+}
+
+/* One large block's grid row: its usable size, footprint and whether glibc mapped it. */
+static void large_malloc_row(struct lesson_grid_row *row, const char *which,
+			     const struct malloc_cost *cost)
+{
+	snprintf(row->cell[0], LESSON_CELL_SIZE, "%s", which);
+	snprintf(row->cell[1], LESSON_CELL_SIZE, "%zu", cost->usable);
+	snprintf(row->cell[2], LESSON_CELL_SIZE, "%zu", cost->footprint);
+	snprintf(row->cell[3], LESSON_CELL_SIZE, "%s",
+		 !cost->glibc ? "not known" : cost->mapped ? "yes" : "no");
+}
+
+/* What one large block was: "mapped on its own, N pages" or "a heap chunk". */
+static const char *large_malloc_kind(const struct malloc_cost *cost, char *buf, size_t cap)
+{
+	if (!cost->mapped)
+		return "a heap chunk";
+	snprintf(buf, cap, "mapped on its own, %zu pages",
+		 cost->footprint / (size_t)sysconf(_SC_PAGESIZE));
+	return buf;
+}
+
+/* What the two measurements of one large request show, said from what they were. */
+static void show_large_malloc_kinds(struct lesson *lesson, const struct malloc_cost cost[2])
+{
+	static const char what[] = "what the two show";
+	char first[64], second[64];
+	if (!cost[0].glibc)
+		lesson_machine_text(lesson, what,
+				    "malloc is not glibc's: memstats cannot tell whether it mapped\n"
+				    "either block, and counts each footprint as its usable size.\n");
+	else if (cost[0].mapped && !cost[1].mapped)
+		lesson_machine_text(lesson, what,
+				    "The first was %s. Freeing it raised the\n"
+				    "threshold, so the second came from the heap, in a chunk %zu\n"
+				    "bytes smaller.\n",
+				    large_malloc_kind(&cost[0], first, sizeof first),
+				    cost[0].footprint - cost[1].footprint);
+	else
+		lesson_machine_text(lesson, what, "The first was %s, the second %s.\n",
+				    large_malloc_kind(&cost[0], first, sizeof first),
+				    large_malloc_kind(&cost[1], second, sizeof second));
+}
+
+/* One request past the mmap threshold, made, freed and made again: 0, or -1 if malloc failed. */
+static int show_large_malloc(struct lesson *lesson)
+{
+	struct malloc_cost cost[2];
+	for (size_t i = 0; i < 2; i++)
+		if (chapter3_malloc_cost(CHAPTER3_LARGE_REQUEST, &cost[i]) != 0)
+			return -1;
+
+	lesson_subheading(lesson, "What a large malloc costs");
+	lesson_para(lesson,
+		    "glibc takes a request from a free chunk of its heap, or from the "
+		    "top of the heap, wherever one can hold it. Only when none can, and "
+		    "the request is at least the mmap threshold (128 KiB at first), does "
+		    "it map the block on its own: whole pages, with a 16-byte header in "
+		    "front. Freeing a mapped block raises the threshold to that block's "
+		    "size (up to 32 MiB), so the same request made again can come from "
+		    "the heap. This part asks malloc alone for %d bytes, frees the "
+		    "block, and asks again:",
+		    CHAPTER3_LARGE_REQUEST);
+	char code[256], title[64];
+	snprintf(code, sizeof code,
+		 "void *p = malloc(%d);   /* measured as above */\n"
+		 "free(p);\n"
+		 "p = malloc(%d);         /* and again */\n"
+		 "free(p);",
+		 CHAPTER3_LARGE_REQUEST, CHAPTER3_LARGE_REQUEST);
+	lesson_code(lesson, code);
+	struct lesson_grid_row rows[3] = { { { "malloc", "usable", "footprint", "mapped" } } };
+	large_malloc_row(&rows[1], "first", &cost[0]);
+	large_malloc_row(&rows[2], "second", &cost[1]);
+	snprintf(title, sizeof title, "malloc(%d) twice (bytes)", CHAPTER3_LARGE_REQUEST);
+	lesson_machine_grid(lesson, title, 4, 3, rows);
+	show_large_malloc_kinds(lesson, cost);
+	lesson_para(lesson,
+		    "So a large block's cost is not its size's alone: it depends on what "
+		    "the heap has free and on what the program freed before.");
 	return 0;
 }
 
@@ -746,6 +870,8 @@ int chapter3_run(FILE *out, const struct chapter_opts *opts)
 		status = show_untracked(&lesson);
 	if (status == 0)
 		status = show_malloc_cost(&lesson, data);
+	if (status == 0)
+		status = show_large_malloc(&lesson);
 	if (status == 0)
 		show_padding(&lesson);
 	else

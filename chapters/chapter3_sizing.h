@@ -11,6 +11,9 @@
 /* The largest request the malloc cost table measures; it starts at 1. */
 #define CHAPTER3_LARGEST_REQUEST 128
 
+/* The request made twice past glibc's first mmap threshold (128 KiB): 256 KiB. */
+#define CHAPTER3_LARGE_REQUEST 262144
+
 /*
  * The small graph: nodes root, a, b and c, each with a label of its own;
  * root points at a and b, both point at c, and c points back at b. NULL
@@ -47,12 +50,14 @@ struct todo *chapter3_literal_todo_build(void);
 struct malloc_cost {
 	size_t requested;
 	size_t usable;      /* malloc_usable_size */
-	size_t footprint;   /* usable plus the chunk header */
+	size_t footprint;   /* usable plus glibc's chunk header; usable under another malloc */
+	bool glibc;         /* malloc is glibc's, so the footprint has its chunk header */
+	bool mapped;        /* glibc mapped the block on its own */
 };
 
 /*
- * Measure malloc(requested) on malloc itself, not through memstats: 0, or
- * -1 if malloc failed.
+ * Measure malloc(requested) on malloc itself, not through memstats, by
+ * memstats' rules (ms_malloc_block_info): 0, or -1 if malloc failed.
  */
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/single_threaded.h>
+#include <unistd.h>
 
 /* An interior pointer is looked for this far below the bad pointer. */
 #define INTERIOR_SEARCH ((size_t)1 << 30)
@@ -18,7 +19,9 @@ _Atomic uint64_t ms_malloc_facts;
 
 uint64_t ms_measure_malloc_facts(void)
 {
-	uint64_t facts = MS_FACTS_MEASURED;
+	uint64_t facts = MS_FACTS_MEASURED |
+			 (uint64_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE))
+				 << MS_FACTS_PAGE_SHIFT_AT;
 	void *small = malloc(1);
 	size_t min_usable = small ? malloc_usable_size(small) : 1;
 	facts |= min_usable;
@@ -37,7 +40,7 @@ uint64_t ms_measure_malloc_facts(void)
 	if (small && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24) {
 		void *large = malloc((size_t)64 << 20);
 		if (large && ms_chunk_usable(large, &overhead) == malloc_usable_size(large) &&
-		    overhead == 16)
+		    overhead == MS_MAPPED_CHUNK_HEADER)
 			facts |= MS_FACTS_GLIBC_CHUNKS;
 		free(large);
 	}
@@ -51,6 +54,37 @@ MS_HOT size_t malloc_request(size_t requested, uint64_t f)
 {
 	size_t min = MS_FACTS_MIN_USABLE(f);
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
+}
+
+/* What a block glibc mapped must hold: the usable size it reports (block.h) and the header. */
+static size_t mapped_request(uint64_t requested, uint64_t f)
+{
+	return ms_mapped_footprint(requested, f) - MS_MAPPED_CHUNK_HEADER + MS_HEADER_SIZE;
+}
+
+/*
+ * Ask again for what the block glibc just mapped must hold. realloc grows
+ * a mapped chunk with mremap and keeps it mapped; a free and a new malloc
+ * would raise glibc's mmap threshold on the way. If the page count stays,
+ * glibc returns the block as it is, so this always asks, and the block's
+ * malloc_bytes is that request. On failure the block stays as it was.
+ */
+MS_COLD unsigned char *fit_mapping(unsigned char *block, size_t requested, uint64_t f)
+{
+	unsigned char *grown = ms_raw_realloc(block, mapped_request(requested, f));
+	return grown ? grown : block;
+}
+
+/* True if glibc mapped the malloc block `block` on its own. */
+MS_HOT bool chunk_mapped(const void *block, uint64_t f)
+{
+	return (f & MS_FACTS_GLIBC_CHUNKS) && (ms_chunk_size_field(block) & MS_CHUNK_MAPPED);
+}
+
+/* `block`, just made by malloc or realloc for `requested` bytes, fitted if glibc mapped it. */
+MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, uint64_t f)
+{
+	return chunk_mapped(block, f) ? fit_mapping(block, requested, f) : block;
 }
 
 MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
@@ -127,12 +161,14 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	unsigned char *block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
 	if (!block)
 		return no_memory("malloc failed", requested, function, file, line);
+	block = fitted(block, requested, f);
 	void *p = block + MS_HEADER_SIZE;
+	/* Read while fitted's load of glibc's size word is at hand. */
+	struct ms_block_sizes sizes = ms_sizes_of(p, requested, f);
 	/* The header first: once the bit is set, a misuse diagnosis may read it. */
 	write_header(p, self, row, requested, file, line, f);
 	if (!ms_pagemap_set(p))
 		return unmarkable(p, requested, f, function, file, line);
-	struct ms_block_sizes sizes = ms_sizes_of(p, requested, f);
 	ms_count_in(gauges, &self->all, &sizes);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
@@ -405,6 +441,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		return NULL;
 	}
 	ms_count_out(gauges, &self->all, &old_sizes);
+	moved = fitted(moved, bytes, f);
 	void *q = moved + MS_HEADER_SIZE;
 	if ((uintptr_t)q != old_address)
 		remember_freed(self, old_address, file, line, h.row);
@@ -438,12 +475,15 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		errno = EINVAL;
 		return -1;
 	}
+	uint64_t f = ms_facts();
 	const struct ms_row_info *row = ms_row_get(h.row);
 	*info = (struct ms_block_info){
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)h.requested / row->element_size,
-		.malloc_bytes = malloc_request(h.requested, ms_facts()),
+		.malloc_bytes = chunk_mapped(ms_block_start((void *)p), f)
+					? mapped_request(h.requested, f)
+					: malloc_request(h.requested, f),
 		.seq = h.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
 		.file = h.file,

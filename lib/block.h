@@ -15,12 +15,15 @@
  *   to it, so a tracked block's usable size is what malloc(n) alone
  *   would have granted;
  * - whether glibc's chunk header is there to read (see ms_chunk_usable);
- * - whether valgrind is watching (checkers.h).
+ * - whether valgrind is watching (checkers.h);
+ * - the page size, as a shift: glibc maps a large block in whole pages.
  */
 #define MS_FACTS_MEASURED (UINT64_C(1) << 63)
 #define MS_FACTS_GLIBC_CHUNKS (UINT64_C(1) << 62)
 #define MS_FACTS_VALGRIND (UINT64_C(1) << 61)
 #define MS_FACTS_MIN_USABLE(f) ((size_t)((f) & 0xffffffffu))
+#define MS_FACTS_PAGE_SHIFT_AT 32
+#define MS_FACTS_PAGE_MASK(f) ((((size_t)1) << (((f) >> MS_FACTS_PAGE_SHIFT_AT) & 63)) - 1)
 
 extern _Atomic uint64_t ms_malloc_facts;
 /* Measure them (alloc.c); racing first calls measure the same facts, so no lock is needed. */
@@ -28,12 +31,18 @@ uint64_t ms_measure_malloc_facts(void);
 
 /*
  * glibc keeps each chunk's size in the 8 bytes before the block, with
- * flags in its low 3 bits (2: the chunk is mmapped); a heap chunk's
- * usable size is its size less 8, an mmapped one's less 16. That is what
- * malloc_usable_size computes, but it also reads the next chunk's header,
- * at the far end of the block: a cache line free and malloc never touch.
- * So memstats reads the size itself, where the probes show glibc's layout.
+ * flags in its low 3 bits (MS_CHUNK_MAPPED: glibc mapped the chunk on its
+ * own); a heap chunk's usable size is its size less 8, a mapped one's less
+ * 16. That is what malloc_usable_size computes, but it also reads the next
+ * chunk's header, at the far end of the block: a cache line free and
+ * malloc never touch. So memstats reads the size itself, where the probes
+ * show glibc's layout.
  */
+#define MS_CHUNK_MAPPED 2
+#define MS_CHUNK_FLAGS ((size_t)7)
+#define MS_HEAP_CHUNK_HEADER 8     /* the size word */
+#define MS_MAPPED_CHUNK_HEADER 16  /* the size word and the one before it */
+
 MS_HOT size_t ms_chunk_size_field(const void *block)
 {
 	/* through an integer: to the compiler, the word is outside the block */
@@ -44,8 +53,43 @@ MS_HOT size_t ms_chunk_size_field(const void *block)
 MS_HOT size_t ms_chunk_usable(const void *block, size_t *overhead)
 {
 	size_t size = ms_chunk_size_field(block);
-	*overhead = 8 + (size & 2) * 4;   /* the mmapped flag is 2: 8 more for those */
-	return (size & ~(size_t)7) - *overhead;
+	*overhead = size & MS_CHUNK_MAPPED ? MS_MAPPED_CHUNK_HEADER : MS_HEAP_CHUNK_HEADER;
+	return (size & ~MS_CHUNK_FLAGS) - *overhead;
+}
+
+/*
+ * The mapping glibc makes for malloc(requested) alone: the heap chunk the
+ * request needs (at least malloc's minimum, with the chunk's 8-byte size
+ * word, rounded up to 16), 8 bytes more for a mapped chunk's own header,
+ * rounded up to whole pages, as glibc's sysmalloc does.
+ */
+MS_HOT size_t ms_mapped_footprint(uint64_t requested, uint64_t f)
+{
+	size_t min = MS_FACTS_MIN_USABLE(f);
+	size_t chunk = ((requested > min ? requested : min) + MS_HEAP_CHUNK_HEADER + 15) &
+		       ~(size_t)15;
+	size_t mapped = chunk + MS_MAPPED_CHUNK_HEADER - MS_HEAP_CHUNK_HEADER;
+	return (mapped + MS_FACTS_PAGE_MASK(f)) & ~MS_FACTS_PAGE_MASK(f);
+}
+
+/*
+ * The sizes of a tracked block glibc mapped on its own, whose chunk size
+ * word is `size`. A mapped chunk's usable size is its size less its
+ * 16-byte header. The header makes memstats' request 32 bytes larger than
+ * malloc(n)'s, which the rounding to pages mostly swallows: reported as
+ * the rest of the mapping, a tracked block would be 32 bytes short of
+ * what malloc(n) alone is granted, and its footprint no whole number of
+ * pages. So it reports malloc(n)'s mapping, and alloc.c makes the mapping
+ * a page longer (fit_mapping) so the program can use all of it. Only where
+ * that failed is the block held to the bytes its mapping has.
+ */
+MS_HOT struct ms_block_sizes ms_mapped_sizes(size_t size, uint64_t requested, uint64_t f)
+{
+	int64_t header = MS_MAPPED_CHUNK_HEADER;
+	int64_t footprint = (int64_t)ms_mapped_footprint(requested, f);
+	int64_t room = (int64_t)((size & ~MS_CHUNK_FLAGS) - MS_HEADER_SIZE) - header;
+	int64_t usable = footprint - header < room ? footprint - header : room;
+	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
 
 MS_HOT uint64_t ms_facts(void)
@@ -65,24 +109,29 @@ MS_HOT struct ms_header *ms_header_of(void *p)
 }
 
 /*
- * The program's sizes of block `p`: its malloc block's usable size less
- * the header, and that plus malloc's own chunk header (8 bytes for a
- * glibc heap chunk, 16 for an mmapped one, which malloc_usable_size % 16
- * tells apart; none where malloc is replaced and grants exactly what is
- * asked).
+ * The program's sizes of block `p`. In a glibc heap chunk: the chunk's
+ * usable size less the header, which is what malloc(requested) alone
+ * would be granted, since the header is two of the chunk's 16-byte steps;
+ * and that plus the chunk's 8-byte header. A mapped chunk is rounded to
+ * pages instead, so its figures are worked out (ms_mapped_sizes). Under
+ * any other malloc (ASan, valgrind, jemalloc...) there is no chunk header
+ * memstats knows of: the usable size is malloc_usable_size's less the
+ * header, and the footprint is the usable size. glibc's rule of 8 bytes
+ * for a size % 16 of 8 would invent one for them.
  */
 MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
 {
 	void *block = ms_block_start(p);
-	size_t raw, overhead;
-	if (f & MS_FACTS_GLIBC_CHUNKS) {
-		raw = ms_chunk_usable(block, &overhead);
-	} else {
-		raw = malloc_usable_size(block);
-		overhead = MS_FACTS_MIN_USABLE(f) == 1 ? 0 : raw % 16 == 8 ? 8 : 16;
+	if (!(f & MS_FACTS_GLIBC_CHUNKS)) {
+		int64_t usable = (int64_t)(malloc_usable_size(block) - MS_HEADER_SIZE);
+		return (struct ms_block_sizes){ { (int64_t)requested, usable, usable } };
 	}
-	int64_t usable = (int64_t)(raw - MS_HEADER_SIZE);
-	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + (int64_t)overhead } };
+	size_t size = ms_chunk_size_field(block);
+	if (size & MS_CHUNK_MAPPED)
+		return ms_mapped_sizes(size, requested, f);
+	int64_t header = MS_HEAP_CHUNK_HEADER;
+	int64_t usable = (int64_t)((size & ~MS_CHUNK_FLAGS) - MS_HEADER_SIZE) - header;
+	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
 
 MS_HOT struct ms_header ms_read_header(void *p, uint64_t f)

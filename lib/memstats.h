@@ -219,7 +219,9 @@ struct ms_block_info {
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
 	size_t malloc_bytes;       /* what memstats asked malloc for: the request, padded
-				      to malloc's minimum, and the 32-byte header */
+				      to malloc's minimum, and the 32-byte header; for a
+				      block glibc mapped on its own, its usable size and
+				      the header */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site */
@@ -641,6 +643,28 @@ struct ms_process {
  * Under ASan or valgrind malloc is replaced and the mallinfo2 figures are 0.
  */
 int ms_process_read(struct ms_process *p);
+
+/*
+ * How memstats counts a block that malloc, calloc or realloc handed out
+ * directly, not through memstats: a program can measure malloc itself by
+ * the rules memstats counts its own blocks by.
+ */
+struct ms_malloc_block {
+	size_t usable;      /* malloc_usable_size */
+	size_t footprint;   /* usable and glibc's chunk header: 8 bytes for a heap
+			       chunk, 16 for one mapped on its own (whole pages);
+			       usable alone under any other malloc (ASan, valgrind,
+			       jemalloc...), whose own cost memstats cannot see */
+	int glibc;          /* malloc is glibc's: memstats found its chunk headers */
+	int mapped;         /* glibc mapped the block on its own */
+};
+
+/*
+ * Fill `info` for the live malloc block `block`: 0, or -1 with errno =
+ * EINVAL if either is NULL. `block` is not const, as malloc_usable_size's
+ * is not: gcc warns when a block not yet written is passed as const.
+ */
+int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
 
 /* ------------------------------------------------------------------ */
 /* Misuse                                                              */

@@ -1,6 +1,6 @@
 /* process.c: what the kernel and the allocator say, to set beside what memstats counts. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "block.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,4 +57,19 @@ int ms_process_threads(void)
 	for (int field = 3; at && field <= 20; field++)
 		at = strchr(at + 1, ' ');
 	return at ? (int)strtol(at + 1, NULL, 10) : -1;
+}
+
+int ms_malloc_block_info(void *block, struct ms_malloc_block *info)
+{
+	if (!block || !info) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the same rule as a tracked block's (block.h): a chunk header only where it is glibc's */
+	size_t header = 0;
+	size_t usable = ms_facts() & MS_FACTS_GLIBC_CHUNKS ? ms_chunk_usable(block, &header)
+							   : malloc_usable_size(block);
+	*info = (struct ms_malloc_block){ usable, usable + header, header != 0,
+					  header == MS_MAPPED_CHUNK_HEADER };
+	return 0;
 }

@@ -23,18 +23,24 @@ set termoption noenhanced
 set title "What malloc(n) really costs on this machine"
 set xlabel "requested size n (bytes)"
 set ylabel "bytes"
-set y2label "overhead: footprint beyond the request (% of the request, log scale)"
 # Ticks every 8 bytes, so glibc's 16-byte steps (at 24, 40, 56, ...) fall on grid lines.
 set xrange [0:128]
 set xtics 8
 set yrange [0:*]
 set ytics nomirror
 set y2tics
-set logscale y2
+# Off glibc memstats knows no chunk header, so an overhead can be 0, which a log scale cannot show.
+stats datafile using 4 nooutput
+if (STATS_min > 0) {
+    set logscale y2
+    set y2label "overhead: footprint beyond the request (% of the request, log scale)"
+} else {
+    set y2label "overhead: footprint beyond the request (% of the request)"
+}
 set grid xtics ytics
 set key bottom right box opaque
 
-plot datafile using 1:3 with steps linewidth 2 title "footprint (bytes): usable + chunk header", \
+plot datafile using 1:3 with steps linewidth 2 title "footprint (bytes): usable + glibc's chunk header", \
      ''       using 1:2 with steps linewidth 2 title "usable (bytes): malloc_usable_size", \
      ''       using 1:1 with lines dashtype 2 title "requested (bytes)", \
      ''       using 1:4 axes x1y2 with lines linewidth 2 title "overhead (%, right axis)"

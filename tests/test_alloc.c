@@ -3,6 +3,8 @@
 #include "test_util.h"
 
 #include <malloc.h>
+#include <stdbool.h>
+#include <unistd.h>
 
 struct ta_rec {
 	int a;
@@ -333,56 +335,145 @@ static void test_sizes_relations(void **state)
 		ms_free(p[i]);
 }
 
-/*
- * On glibc a tracked block's usable size is what malloc(n) alone grants,
- * and its footprint adds the 8-byte chunk header of a heap chunk.
- */
-static void test_usable_matches_raw_malloc(void **state)
+/* glibc's heap chunk for malloc(n): n and its 8-byte size word, rounded up to 16, at least 32. */
+static int64_t glibc_heap_chunk(size_t n)
 {
-	(void)state;
-	ms_test_require_glibc_malloc();
-	static const size_t sizes[] = { 0, 1, 8, 16, 23, 24, 25, 40, 41, 56, 57, 100, 1000,
-					1024, 4000, 4096, 10000, 65536 };
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-		size_t n = sizes[i];
-		void *raw = malloc(n);
-		assert_non_null(raw);
-		size_t raw_usable = malloc_usable_size(raw);
-		free(raw);
+	size_t chunk = (n + 8 + 15) & ~(size_t)15;
+	return chunk < 32 ? 32 : (int64_t)chunk;
+}
 
-		void *p = ms_alloc_bytes(n, "ta raw");
-		assert_non_null(p);
-		struct ms_block_info info;
-		assert_int_equal(ms_block_info(p, &info), 0);
-		if (info.bytes[MS_USABLE] != (int64_t)raw_usable)
-			print_error("n = %zu\n", n);
-		assert_i64_equal(info.bytes[MS_USABLE], raw_usable);
-		/* a heap chunk: usable % 16 == 8 and an 8-byte header */
-		assert_int_equal(raw_usable % 16, 8);
-		assert_i64_equal(info.bytes[MS_FOOTPRINT], info.bytes[MS_USABLE] + 8);
-		ms_free(p);
-	}
+/* glibc's mapping for malloc(n) on its own: that chunk and 8 bytes more, in whole pages. */
+static int64_t glibc_mapping(size_t n)
+{
+	int64_t page = sysconf(_SC_PAGESIZE);
+	return (glibc_heap_chunk(n) + 8 + page - 1) / page * page;
+}
+
+/* A block's kind and sizes, as malloc_usable_size and glibc's chunk headers give them. */
+struct chunk_figures {
+	bool mapped;
+	int64_t usable;
+	int64_t footprint;
+};
+
+/* What malloc(n) alone is granted and takes in a heap chunk, or mapped on its own. */
+static struct chunk_figures malloc_alone(size_t n, bool mapped)
+{
+	int64_t footprint = mapped ? glibc_mapping(n) : glibc_heap_chunk(n);
+	return (struct chunk_figures){ mapped, footprint - (mapped ? 16 : 8), footprint };
+}
+
+/* A plain malloc block's figures: its usable size is 8 modulo 16 in a heap chunk, 0 in a mapped one. */
+static struct chunk_figures raw_figures(void *raw)
+{
+	int64_t usable = (int64_t)malloc_usable_size(raw);
+	bool mapped = usable % 16 == 0;
+	return (struct chunk_figures){ mapped, usable, usable + (mapped ? 16 : 8) };
+}
+
+/* A tracked block's figures: a heap chunk's header is 8 bytes, a mapped one's 16. */
+static struct chunk_figures tracked_figures(const void *p, struct ms_block_info *info)
+{
+	assert_int_equal(ms_block_info(p, info), 0);
+	int64_t usable = info->bytes[MS_USABLE], footprint = info->bytes[MS_FOOTPRINT];
+	return (struct chunk_figures){ footprint - usable == 16, usable, footprint };
+}
+
+/* Fail, naming n and the two figures, unless `got` is `want`. */
+static void assert_figures(size_t n, const char *what, struct chunk_figures got,
+			   struct chunk_figures want)
+{
+	if (got.mapped != want.mapped || got.usable != want.usable ||
+	    got.footprint != want.footprint)
+		fail_msg("n = %zu: %s: %s chunk, usable %" PRId64 ", footprint %" PRId64
+			 "; expected %s chunk, usable %" PRId64 ", footprint %" PRId64,
+			 n, what, got.mapped ? "mapped" : "heap", got.usable, got.footprint,
+			 want.mapped ? "mapped" : "heap", want.usable, want.footprint);
 }
 
 /*
- * A block past glibc's largest mmap threshold (32 MiB) is mmapped, with a
- * 16-byte chunk header: memstats reads that from the chunk's size word as
- * malloc_usable_size would, less its own 32-byte header.
+ * ms_alloc_bytes(n) and a plain malloc(n) beside it, both live at once
+ * (freeing a mapped block raises glibc's mmap threshold before the other
+ * is made). Where both got the same kind of chunk they report the same
+ * usable size and footprint. The kinds can differ: the first of the two
+ * may take the top of the heap that the second then lacks, and the
+ * header tips a request just under the threshold over it. Either way
+ * each is what malloc(n) alone gets in its kind, the tracked block can
+ * use every byte it reports, and a mapped footprint is whole pages.
  */
-static void test_usable_of_mmapped_block(void **state)
+static void assert_matches_malloc_beside(size_t n)
+{
+	char *raw = malloc(n);
+	char *p = ms_alloc_bytes(n, "ta beside");
+	assert_non_null(raw);
+	assert_non_null(p);
+	struct ms_block_info info;
+	struct chunk_figures plain = raw_figures(raw), tracked = tracked_figures(p, &info);
+	if (tracked.mapped == plain.mapped)
+		assert_figures(n, "tracked beside plain", tracked, plain);
+	assert_figures(n, "plain malloc", plain, malloc_alone(n, plain.mapped));
+	assert_figures(n, "tracked", tracked, malloc_alone(n, tracked.mapped));
+	if (tracked.mapped)
+		assert_i64_equal(tracked.footprint % sysconf(_SC_PAGESIZE), 0);
+	/* memstats got what it asked for, and the header and every usable byte fit in it */
+	assert_i64_ge(malloc_usable_size(p - 32), info.malloc_bytes);
+	assert_i64_ge(malloc_usable_size(p - 32), tracked.usable + 32);
+	p[0] = p[tracked.usable - 1] = 1;
+	ms_free(p);
+	free(raw);
+}
+
+/* On glibc a tracked block of n bytes is granted and takes what malloc(n) alone does, for small n. */
+static void test_small_sizes_match_malloc_beside(void **state)
 {
 	(void)state;
 	ms_test_require_glibc_malloc();
-	size_t n = (size_t)64 << 20;
-	unsigned char *p = ms_alloc_bytes(n, "ta mmapped");
+	for (size_t n = 0; n <= 4096; n++)
+		assert_matches_malloc_beside(n);
+}
+
+/*
+ * The same on both sides of the mmap threshold (128 KiB at first, raised
+ * by each mapped block freed, up to 32 MiB): around it, past it, and for
+ * every offset into a page beyond 32 MiB, where glibc always maps.
+ */
+static void test_large_sizes_match_malloc_beside(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	static const size_t sizes[] = { 126976, 131000, 131016, 131024, 131032, 131040, 131048,
+					131056, 131064, 131072, 131073, 135120, 135152, 135168,
+					200000, 262144, 262145, 266208, 266224, 266240, 300000,
+					1048576, 1052656, 2097152, 4194304 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		assert_matches_malloc_beside(sizes[i]);
+	for (size_t n = (size_t)32 << 20; n <= ((size_t)32 << 20) + 4096; n += 8)
+		assert_matches_malloc_beside(n);
+}
+
+/*
+ * A block grown past the threshold by ms_realloc is mapped like malloc(n)
+ * alone, and keeps its contents; shrunk again, glibc keeps it mapped, in
+ * the pages the smaller request needs.
+ */
+static void test_realloc_into_a_mapping(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc();
+	size_t large = (size_t)40 << 20, small = 100000;
+	char *p = ms_alloc_bytes(64, "ta remapped");
 	assert_non_null(p);
+	memset(p, 7, 64);
 	struct ms_block_info info;
-	assert_int_equal(ms_block_info(p, &info), 0);
-	size_t malloc_usable = malloc_usable_size(p - 32);
-	assert_int_equal(malloc_usable % 16, 0);            /* mmapped, not a heap chunk */
-	assert_i64_equal(info.bytes[MS_USABLE], (int64_t)malloc_usable - 32);
-	assert_i64_equal(info.bytes[MS_FOOTPRINT], info.bytes[MS_USABLE] + 16);
-	assert_true(info.bytes[MS_USABLE] >= (int64_t)n);
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = i == 0 ? large : small;
+		p = ms_realloc(p, n);
+		assert_non_null(p);
+		struct chunk_figures tracked = tracked_figures(p, &info);
+		assert_figures(n, "realloc'd", tracked, malloc_alone(n, true));
+		assert_true(p[0] == 7 && p[63] == 7);
+		p[tracked.usable - 1] = 1;
+	}
 	ms_free(p);
 }
 
@@ -390,7 +481,7 @@ static void test_usable_of_mmapped_block(void **state)
 static void test_usable_under_replaced_malloc(void **state)
 {
 	(void)state;
-	ms_test_require_replaced_malloc("test_usable_matches_raw_malloc");
+	ms_test_require_replaced_malloc("test_small_sizes_match_malloc_beside");
 	static const size_t sizes[] = { 0, 1, 7, 24, 25, 100, 4097 };
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		void *p = ms_alloc_bytes(sizes[i], "ta replaced");
@@ -525,8 +616,9 @@ int main(void)
 		ms_test(test_realloc_keeps_contents_and_type),
 		ms_test(test_zero_size_requests),
 		ms_test(test_sizes_relations),
-		ms_test(test_usable_matches_raw_malloc),
-		ms_test(test_usable_of_mmapped_block),
+		ms_test(test_small_sizes_match_malloc_beside),
+		ms_test(test_large_sizes_match_malloc_beside),
+		ms_test(test_realloc_into_a_mapping),
 		ms_test(test_header_poisoned_under_asan),
 		ms_test(test_usable_under_replaced_malloc),
 		ms_test(test_sequence_numbers),

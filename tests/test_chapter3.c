@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "chapter3_sizing.h"
 #include "golden.h"
@@ -247,6 +248,7 @@ static void test_footprint_exceeds_usable(void **state)
 	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
 		struct malloc_cost cost;
 		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_true(cost.glibc);
 		assert_true(cost.footprint > cost.usable);
 		assert_int_equal(cost.footprint, cost.usable + 8);
 		assert_int_equal(cost.footprint % 16, 0);
@@ -254,6 +256,148 @@ static void test_footprint_exceeds_usable(void **state)
 		/* The smallest chunk that holds n bytes: the minimum, or one step less would not. */
 		assert_true(cost.usable == 24 || cost.usable - 16 < n);
 	}
+}
+
+/* Where ASan or valgrind replaced malloc, memstats knows no chunk header: the footprint is usable. */
+static void test_footprint_is_usable_off_glibc(void **state)
+{
+	(void)state;
+	ms_test_require_replaced_malloc("test_footprint_exceeds_usable");
+	for (size_t n = 1; n <= CHAPTER3_LARGEST_REQUEST; n++) {
+		struct malloc_cost cost;
+		assert_int_equal(chapter3_malloc_cost(n, &cost), 0);
+		assert_int_equal(cost.footprint, cost.usable);
+	}
+}
+
+/* Skip the calling test, saying why, unless ./chapter3 is built to be run. */
+static void require_built_chapter3(void)
+{
+	if (access("./chapter3", X_OK) != 0) {
+		print_message("skipped: ./chapter3 is not built (make chapter3 builds it)\n");
+		skip();
+	}
+}
+
+/* A malloc other than glibc's, which ./chapter3 can be run on where it is installed. */
+struct other_malloc {
+	const char *name;
+	const char *command;   /* for /bin/sh -c; exit 77 says it is not installed */
+};
+static const struct other_malloc other_mallocs[] = {
+	{ "valgrind", "command -v valgrind > /dev/null || exit 77; exec valgrind --quiet ./chapter3" },
+	{ "jemalloc", "LD_PRELOAD=libjemalloc.so.2 exec ./chapter3" },
+	{ "mimalloc", "LD_PRELOAD=libmimalloc.so.2 exec ./chapter3" },
+};
+
+/* The number in the `column`-th cell (from 0) of a grid row: the text after that many '|'. */
+static long long grid_cell(const char *row, int column)
+{
+	for (int i = 0; i < column; i++)
+		row = strchr(row, '|') + 1;
+	return strtoll(row, NULL, 10);
+}
+
+/*
+ * The "On this machine, <what>" grid in `text` has rows, and in each the
+ * numbers in columns `a` and `b` are equal.
+ */
+static void assert_grid_columns_equal(const char *text, const char *what, int a, int b,
+				      const char *malloc_name)
+{
+	const char *at = strstr(text, what);
+	if (!at)
+		fail_msg("under %s, ./chapter3 prints no \"%s\"", malloc_name, what);
+	for (int skip = 0; skip < 3; skip++)   /* its line, the header and the rule */
+		at = strchr(at, '\n') + 1;
+	int rows = 0;
+	for (; *at && *at != '\n'; at = strchr(at, '\n') + 1, rows++)
+		if (grid_cell(at, a) != grid_cell(at, b))
+			fail_msg("under %s, a row of %s has %lld and %lld: \"%.*s\"", malloc_name,
+				 what, grid_cell(at, a), grid_cell(at, b),
+				 (int)strcspn(at, "\n"), at);
+	assert_true(rows > 0);
+}
+
+/*
+ * On any malloc but glibc's the chapter prints no glibc chunk header:
+ * not for malloc itself (footprint is usable in its table, and the text
+ * says why), nor for memstats' own blocks (x's deep footprint is its
+ * deep usable size). Run under each such malloc that is installed.
+ */
+static void test_other_mallocs_get_no_glibc_header(void **state)
+{
+	(void)state;
+	require_built_chapter3();
+	int tried = 0;
+	for (size_t i = 0; i < sizeof other_mallocs / sizeof other_mallocs[0]; i++) {
+		const struct other_malloc *m = &other_mallocs[i];
+		struct golden_process run;
+		golden_exec((char *[]){ "/bin/sh", "-c", (char *)m->command, NULL }, &run);
+		if (run.exit_status == 77 || strstr(run.err, "cannot be preloaded")) {
+			print_message("%s is not installed: not tried\n", m->name);
+			golden_process_free(&run);
+			continue;
+		}
+		tried++;
+		if (run.exit_status != 0)
+			fail_msg("under %s, ./chapter3 exited %d: %s", m->name, run.exit_status,
+				 run.err);
+		assert_grid_columns_equal(run.out, "On this machine, malloc(n) for n = 1..128", 1, 2,
+					  m->name);
+		assert_grid_columns_equal(run.out, "On this machine, the deep size of x", 2, 3,
+					  m->name);
+		if (!strstr(run.out, "On this machine, the footprint column:\nmalloc is not glibc's"))
+			fail_msg("under %s, ./chapter3 does not say malloc is not glibc's", m->name);
+		golden_process_free(&run);
+	}
+	if (!tried) {
+		print_message("skipped: none of valgrind, jemalloc, mimalloc is installed\n");
+		skip();
+	}
+}
+
+/* The row of `grid` (a "first" or "second" line of the large-malloc grid) that starts with `which`. */
+static const char *large_row(const char *grid, const char *which)
+{
+	char start[32];
+	snprintf(start, sizeof start, "\n%*s |", 8, which);
+	const char *row = strstr(grid, start);
+	if (!row)
+		fail_msg("the large-malloc grid has no row \"%s\"", which);
+	return row + 1;
+}
+
+/*
+ * In a process of its own, on glibc with nothing set in the environment,
+ * the chapter's 256 KiB request is mapped the first time, whole pages with
+ * a 16-byte header, and comes from the heap the second, once freeing the
+ * first has raised the mmap threshold; and the chapter says so.
+ */
+static void test_large_request_mapped_then_from_the_heap(void **state)
+{
+	(void)state;
+	require_built_chapter3();
+	struct golden_process run;
+	golden_exec((char *[]){ "/usr/bin/env", "-i", "./chapter3", NULL }, &run);
+	assert_int_equal(run.exit_status, 0);
+	char title[64];
+	snprintf(title, sizeof title, "On this machine, malloc(%d) twice (bytes):\n",
+		 CHAPTER3_LARGE_REQUEST);
+	const char *grid = strstr(run.out, title);
+	if (!grid)
+		fail_msg("./chapter3 prints no \"%s\"", title);
+	const char *first = large_row(grid, "first"), *second = large_row(grid, "second");
+	long long page = sysconf(_SC_PAGESIZE);
+	assert_i64_equal(grid_cell(first, 2) % page, 0);
+	assert_i64_equal(grid_cell(first, 2) - grid_cell(first, 1), 16);
+	assert_i64_equal(grid_cell(second, 2), (CHAPTER3_LARGE_REQUEST + 8 + 15) / 16 * 16);
+	assert_i64_equal(grid_cell(second, 2) - grid_cell(second, 1), 8);
+	assert_non_null(strstr(first, "|      yes\n"));
+	assert_non_null(strstr(second, "|       no\n"));
+	assert_non_null(strstr(grid, "Freeing it raised the\nthreshold, so the second came from the "
+				     "heap"));
+	golden_process_free(&run);
 }
 
 /* ------------------------------------------------------------------ */
@@ -266,6 +410,9 @@ static void test_machine_blocks_hold_allocator_figures(void **state)
 	(void)state;
 	golden_check_machine_blocks(&chapter3,
 				    (const char *const[]){ "\nOn this machine, malloc(n) for n = 1..128",
+							   "\nOn this machine, the footprint column",
+							   "\nOn this machine, malloc(262144) twice",
+							   "\nOn this machine, what the two show",
 							   "\nOn this machine, the deep size of x",
 							   NULL },
 				    (const char *const[]){ "deep usable", "footprint |", NULL });
@@ -293,8 +440,11 @@ static void test_data_file(void **state)
 			fail_msg("row %zu of %s does not read as four numbers", n, DATA_FILE);
 		assert_int_equal(requested, n);
 		assert_true(usable >= requested);
-		assert_true(footprint > usable);
-		struct malloc_cost cost = { requested, usable, footprint };
+		/* glibc's chunk header, or none where memstats knows of none */
+		const char *why;
+		assert_int_equal(footprint - usable, ms_test_glibc_malloc(&why) ? 8 : 0);
+		struct malloc_cost cost = { .requested = requested, .usable = usable,
+					    .footprint = footprint };
 		double expected = chapter3_overhead_percent(&cost);
 		/* One decimal is printed: the rounding is at most 0.05. */
 		assert_true(overhead > expected - 0.051 && overhead < expected + 0.051);
@@ -316,6 +466,9 @@ int main(void)
 		ms_test(test_untracked_pointer_reported),
 		ms_test(test_usable_at_least_requested),
 		ms_test(test_footprint_exceeds_usable),
+		ms_test(test_footprint_is_usable_off_glibc),
+		ms_test(test_other_mallocs_get_no_glibc_header),
+		ms_test(test_large_request_mapped_then_from_the_heap),
 		ms_test(test_machine_blocks_hold_allocator_figures),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
