@@ -178,6 +178,8 @@ check: need-cmocka
 	@$(MAKE) --no-print-directory build/plain/tests/checkers_probe
 	@sh tests/valgrind-check.sh build/plain/tests/checkers_probe
 	@$(MAKE) --no-print-directory check-fault check-tsan check-fuzz
+	@! grep -rniE 'issu[e] [0-9]|sessio[n] [0-9]' --exclude-dir=.git --exclude-dir=build . || \
+	   { echo "make check: the lines above speak of the work's history; git log keeps it"; exit 1; }
 	@echo "make check: clean"
 
 # ---------------------------------------------------------------------------
@@ -212,7 +214,7 @@ bless: need-cmocka
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
-# Benchmark (issue 8): bench/bench.c and bench/churn_run.c are the mains,
+# Benchmark: bench/bench.c and bench/churn_run.c are the mains,
 # the other bench/*.c the cases they share, with the lesson kit for the data
 # file and the chapters' messages. The plot is drawn quietly after the run,
 # so the churn ratio stays the last line printed.
@@ -245,7 +247,7 @@ bench-tools: build/bench/memstats-churn
 	@sh bench/tools.sh build/bench/memstats-churn $(BENCH_TOOLS_PAIRS) build/bench/tools
 
 # ---------------------------------------------------------------------------
-# Exercises (issue 7). exercises/NN_<topic>/ holds exercise.c (the
+# Exercises. exercises/NN_<topic>/ holds exercise.c (the
 # learner's), solution.c (the reference), test.c, and any other .c the two
 # share; test.c is linked with each side: test-exercise and test-solution.
 # exercises/*.c: the strategy baseline and traces every exercise shares,
@@ -357,7 +359,7 @@ solutions: need-cmocka
 	@sh tests/run-all.sh "" $(plain_EXERCISE_CHECKS)
 
 # ---------------------------------------------------------------------------
-# Fault injection (issue 9): tests/fault/test_*.c are cmocka programs linked
+# Fault injection: tests/fault/test_*.c are cmocka programs linked
 # against build/fault, where ms_fault_fail_at(k) makes the library's k-th
 # allocation fail.
 FAULT_TESTS := $(patsubst tests/fault/%.c,build/fault/tests/fault/%,$(sort $(wildcard tests/fault/test_*.c)))
@@ -375,7 +377,7 @@ check-fault: need-cmocka
 	@$(SAN_ENV) sh tests/run-all.sh "" $(FAULT_TESTS)
 
 # ---------------------------------------------------------------------------
-# ThreadSanitizer (issue 9): the tests that run threads, built in build/tsan.
+# ThreadSanitizer: the tests that run threads, built in build/tsan.
 TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
 
 .PHONY: check-tsan
@@ -384,7 +386,7 @@ check-tsan: need-cmocka
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh tests/run-all.sh "" $(TSAN_TESTS)
 
 # ---------------------------------------------------------------------------
-# Fuzzing (issue 9): tests/fuzz/fuzz_registry.c is a libFuzzer target, linked
+# Fuzzing: tests/fuzz/fuzz_registry.c is a libFuzzer target, linked
 # against the library built by clang into build/fuzz. It starts from the
 # committed seeds and keeps what it finds in build/fuzz/corpus.
 FUZZ_CC      := clang

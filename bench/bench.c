@@ -9,7 +9,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: memstats-bench [--data DIR]\n"
-	      "  Measures memstats against raw malloc (issue 8's cases) and prints a table;\n"
+	      "  Measures memstats against raw malloc, case by case, and prints a table;\n"
 	      "  the last line is the churn ratio. --data DIR also writes DIR/bench.dat.\n",
 	      out);
 }

@@ -60,7 +60,7 @@ void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long o
  * bytes, the program's bytes after it. A free reads the header from the
  * cache line where malloc keeps its own chunk header, which free reads
  * anyway; a trailer at the block's far end cost a second, cold line on
- * every alloc and every free (README, design notes). The header is read
+ * every alloc and every free (docs/design.md). The header is read
  * only after the page map has said the pointer starts a live block, so
  * memstats never reads foreign memory. 32 bytes is two of glibc's 16-byte
  * chunk steps, which keeps a tracked block's usable size equal to what

@@ -68,7 +68,7 @@ char *golden_run_for_data(const struct chapter *chapter);
 char *golden_run_for_data_file(const struct chapter *chapter, const char *file);
 
 /*
- * The plot test of DESIGN.md: run `chapter` with --data into a fresh
+ * The plot test: run `chapter` with --data into a fresh
  * temporary directory, render `script` (plots/NAME.gp) from DIR/`data_file`
  * with gnuplot, and check that a PNG came out; the directory is removed
  * again. Skips the test, saying why, where gnuplot is not installed.

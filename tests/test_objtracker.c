@@ -359,7 +359,7 @@ static void test_growth_adds_the_new_blocks(void **state)
 			assert_i64_equal(s->deep[n], first->flat[n] + arrays[i + 1][n]);
 			assert_i64_equal(s->deep[n] - before->deep[n], arrays[i + 1][n] - arrays[i][n]);
 		}
-		/* the relation, exact here: requested grows by 3 * n ints over no arrays */
+		/* exact here: requested grows by 3 * n ints over no arrays */
 		assert_i64_equal(s->deep[MS_REQUESTED] - first->deep[MS_REQUESTED],
 				 3 * (int64_t)ns[i] * INT_SIZE);
 	}
