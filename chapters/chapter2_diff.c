@@ -6,23 +6,34 @@
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
+/* lesson code: x_constants */
 /* The ten 2s of x = [2] * 10. */
 #define X_LENGTH 10
 #define X_VALUE 2
+/* end lesson code */
 /* Enough small blocks for the come-and-go experiment to be plain to see. */
 #define CHURN_BLOCKS 100
 
+/* A variant's diff, the requested bytes and then on this machine all three columns. */
+static void show_diff(struct lesson *lesson, const ms_summary *diff)
+{
+	lesson_table(lesson, diff);
+	lesson_machine_table(lesson, "the same diff with the allocator's columns", diff);
+}
 
 /* (a) One block holding the ten values themselves. */
 static void *build_value_array(void)
 {
+	/* lesson code: value_array */
 	int *x = ms_alloc(&ms_type_int, X_LENGTH);
 	if (x)
 		for (int i = 0; i < X_LENGTH; i++)
 			x[i] = X_VALUE;
 	return x;
+	/* end lesson code */
 }
 
 static void release_value_array(void *x)
@@ -30,9 +41,20 @@ static void release_value_array(void *x)
 	ms_free(x);
 }
 
+static void show_value_array(struct lesson *lesson, const ms_summary *diff)
+{
+	lesson_code(lesson, LESSON_CODE_value_array);
+	show_diff(lesson, diff);
+	lesson_para(lesson,
+		    "This is what C means by an array of ten ints: one block of 40 bytes "
+		    "that holds the values themselves, with no pointer and no object per "
+		    "element.");
+}
+
 /* (b) Ten pointers, all to one int: what Python's list repetition builds. */
 static void *build_shared_pointers(void)
 {
+	/* lesson code: shared_pointers */
 	int *two = ms_alloc(&ms_type_int, 1);
 	int **x = two ? ms_alloc(&lesson_int_pointer_type, X_LENGTH) : NULL;
 	if (!x) {
@@ -43,6 +65,7 @@ static void *build_shared_pointers(void)
 	for (int i = 0; i < X_LENGTH; i++)
 		x[i] = two;
 	return x;
+	/* end lesson code */
 }
 
 static void release_shared_pointers(void *pointers)
@@ -53,9 +76,24 @@ static void release_shared_pointers(void *pointers)
 	ms_free(x);
 }
 
+static void show_shared_pointers(struct lesson *lesson, const ms_summary *diff)
+{
+	lesson_para(lesson,
+		    "lesson_int_pointer_type describes a block of int * to memstats "
+		    "(MS_TYPE_POINTER, each element pointing at an int), so it counts "
+		    "in the row \"int *\":");
+	lesson_code(lesson, LESSON_CODE_shared_pointers);
+	show_diff(lesson, diff);
+	lesson_para(lesson,
+		    "This is what Python builds for [2] * 10: one block of ten references, "
+		    "all to the same int, and nothing else. Two blocks in all: *two = 3 "
+		    "would change what all ten see.");
+}
+
 /* (c) Ten pointers, each to an int of its own. */
 static void *build_own_pointers(void)
 {
+	/* lesson code: own_pointers */
 	int **x = ms_alloc(&lesson_int_pointer_type, X_LENGTH);
 	if (!x)
 		return NULL;
@@ -70,6 +108,7 @@ static void *build_own_pointers(void)
 		*x[i] = X_VALUE;
 	}
 	return x;
+	/* end lesson code */
 }
 
 static void release_own_pointers(void *pointers)
@@ -80,36 +119,24 @@ static void release_own_pointers(void *pointers)
 	ms_free(x);
 }
 
+static void show_own_pointers(struct lesson *lesson, const ms_summary *diff)
+{
+	lesson_code(lesson, LESSON_CODE_own_pointers);
+	show_diff(lesson, diff);
+	lesson_para(lesson,
+		    "Eleven blocks: ten ints of 4 bytes and the block of pointers. The "
+		    "requested bytes say 40 for the ints, but every small block is a chunk "
+		    "of its own with the allocator's rounding and header: compare the "
+		    "footprint of the int row here and in (a) on this machine.");
+}
+
 const struct chapter2_variant chapter2_variants[CHAPTER2_VARIANT_COUNT] = {
 	{ "(a) A value array: ten ints in one block",
-	  "int *x = ms_alloc(&ms_type_int, 10);\n"
-	  "for (int i = 0; i < 10; i++)\n"
-	  "    x[i] = 2;",
-	  "This is what C means by an array of ten ints: one block of 40 bytes "
-	  "that holds the values themselves, with no pointer and no object per "
-	  "element.",
-	  build_value_array, release_value_array },
+	  build_value_array, release_value_array, show_value_array },
 	{ "(b) Ten pointers to one shared int",
-	  "int *two = ms_alloc(&ms_type_int, 1);\n"
-	  "*two = 2;\n"
-	  "int **x = ms_alloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++)\n"
-	  "    x[i] = two;",
-	  "This is what Python builds for [2] * 10: one block of ten references, "
-	  "all to the same int, and nothing else. Two blocks in all: *two = 3 "
-	  "would change what all ten see.",
-	  build_shared_pointers, release_shared_pointers },
+	  build_shared_pointers, release_shared_pointers, show_shared_pointers },
 	{ "(c) Ten pointers to ten ints of their own",
-	  "int **x = ms_alloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++) {\n"
-	  "    x[i] = ms_alloc(&ms_type_int, 1);\n"
-	  "    *x[i] = 2;\n"
-	  "}",
-	  "Eleven blocks: ten ints of 4 bytes and the block of pointers. The "
-	  "requested bytes say 40 for the ints, but every small block is a chunk "
-	  "of its own with the allocator's rounding and header: compare the "
-	  "footprint of the int row here and in (a) on this machine.",
-	  build_own_pointers, release_own_pointers },
+	  build_own_pointers, release_own_pointers, show_own_pointers },
 };
 
 /* What changed since `before`: its diff with a fresh summary; NULL if out of memory. */
@@ -184,14 +211,25 @@ static int show_variant(struct lesson *lesson, FILE *data, const struct chapter2
 	if (!diff)
 		return -1;
 	lesson_subheading(lesson, variant->title);
-	lesson_code(lesson, variant->code);
-	lesson_table(lesson, diff);
-	lesson_machine_table(lesson, "the same diff with the allocator's columns", diff);
-	lesson_para(lesson, "%s", variant->meaning);
+	variant->show(lesson, diff);
 	if (data)
 		lesson_data_table(data, variant->title, diff);
 	ms_summary_free(diff);
 	return 0;
+}
+
+/* The heading, what the lesson does, and the constants its code builds x from. */
+static void print_intro(struct lesson *lesson)
+{
+	lesson_heading(lesson, &chapter2);
+	lesson_para(lesson,
+		    "A diff subtracts one summary from another and keeps only the rows "
+		    "that changed. The tutorial takes a summary, runs x = [2] * 10 and "
+		    "prints the diff. Here the same ten 2s are built three ways in C, "
+		    "each between two summaries by a function that returns x, or NULL "
+		    "with nothing left live if memory runs out. In their code the ten "
+		    "2s are two constants:");
+	lesson_code(lesson, LESSON_CODE_x_constants);
 }
 
 /* The tutorial's claim about [2] * 10, put right. */
@@ -223,12 +261,7 @@ int chapter2_run(FILE *out, const struct chapter_opts *opts)
 		return 1;
 
 	struct lesson lesson = LESSON_INIT(out);
-	lesson_heading(&lesson, &chapter2);
-	lesson_para(&lesson,
-		    "A diff subtracts one summary from another and keeps only the rows "
-		    "that changed. The tutorial takes a summary, runs x = [2] * 10 and "
-		    "prints the diff. Here the same ten 2s are built three ways in C, "
-		    "each between two summaries.");
+	print_intro(&lesson);
 	int status = show_quiet_diff(&lesson);
 	if (status == 0)
 		status = show_churn_diff(&lesson);

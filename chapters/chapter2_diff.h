@@ -4,13 +4,16 @@
 
 #include <stddef.h>
 
+#include "lesson.h"
+#include "memstats.h"
+
 /* One way to write the tutorial's x = [2] * 10 in C. */
 struct chapter2_variant {
 	const char *title;       /* "(a) A value array: ten ints in one block" */
-	const char *code;        /* the C it runs, as the lesson prints it */
-	const char *meaning;     /* what its diff shows, one paragraph */
 	void *(*build)(void);    /* make x; NULL (nothing left live) if out of memory */
 	void (*release)(void *x);/* free every block `build` made */
+	/* Print the code `build` runs, then `diff` (what it added) and what that shows. */
+	void (*show)(struct lesson *lesson, const ms_summary *diff);
 };
 
 #define CHAPTER2_VARIANT_COUNT 3

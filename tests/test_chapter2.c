@@ -135,6 +135,13 @@ static void test_machine_blocks_hold_allocator_columns(void **state)
 	free(text);
 }
 
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter2_diff.c");
+}
+
 /* --data writes one data set per variant, each the diff's deterministic columns. */
 static void test_data_file_has_each_diff(void **state)
 {
@@ -166,6 +173,7 @@ int main(void)
 		ms_test(test_variant_diffs),
 		ms_test(test_small_blocks_cost_more),
 		ms_test(test_machine_blocks_hold_allocator_columns),
+		ms_test(test_code_shown_is_code_run),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
 		golden_test(golden_test_lesson_block, &golden),
