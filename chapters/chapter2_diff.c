@@ -1,28 +1,101 @@
 /* chapter2_diff.c: lesson 2, the diff of two summaries, over the tutorial's x = [2] * 10 done three ways in C. */
 #include "chapter2_diff.h"
 
+#include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
+/* lesson code: x_constants */
 /* The ten 2s of x = [2] * 10. */
 #define X_LENGTH 10
 #define X_VALUE 2
+/* end lesson code */
 /* Enough small blocks for the come-and-go experiment to be plain to see. */
 #define CHURN_BLOCKS 100
 
+/*
+ * A count as the prose says it. A struct, so that say() can return one:
+ * the array in a returned struct lives to the end of the full expression,
+ * the call that prints it.
+ */
+struct said {
+	char text[24];
+};
+
+/* `n` in words up to twelve, else its digits; capitalised to begin a sentence. */
+static struct said say(int64_t n, bool capital)
+{
+	static const char *const words[] = {
+		"no", "one", "two", "three", "four", "five", "six",
+		"seven", "eight", "nine", "ten", "eleven", "twelve",
+	};
+	struct said said;
+	if (n >= 0 && n < (int64_t)(sizeof words / sizeof *words))
+		snprintf(said.text, sizeof said.text, "%s", words[n]);
+	else
+		snprintf(said.text, sizeof said.text, "%" PRId64, n);
+	if (capital)
+		said.text[0] = (char)toupper((unsigned char)said.text[0]);
+	return said;
+}
+
+/* The "s" of a plural noun. */
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* What a diff holds in one row, as the prose tells it. */
+struct row_figures {
+	int64_t blocks;
+	int64_t bytes;      /* requested */
+	int64_t elements;   /* bytes over the size of one */
+};
+
+/* What a variant's diff holds, for its paragraph to say. */
+struct chapter2_figures {
+	int64_t blocks;                /* in all rows */
+	struct row_figures ints;       /* the row of ms_type_int */
+	struct row_figures pointers;   /* the row of lesson_int_pointer_type */
+};
+
+/* The figures of `diff`'s row of `type`; all zero if it has none. */
+static struct row_figures row_figures(const ms_summary *diff, const ms_type *type)
+{
+	const struct ms_summary_row *row = ms_summary_find(diff, type->name);
+	if (!row)
+		return (struct row_figures){ 0, 0, 0 };
+	int64_t bytes = row->g.bytes[MS_REQUESTED].current;
+	return (struct row_figures){ row->g.blocks.current, bytes, bytes / (int64_t)type->size };
+}
+
+/* The figures of `diff`, a diff around one variant's build. */
+static struct chapter2_figures figures_of(const ms_summary *diff)
+{
+	struct chapter2_figures f = { 0, row_figures(diff, &ms_type_int),
+				      row_figures(diff, &lesson_int_pointer_type) };
+	for (size_t i = 0; i < ms_summary_count(diff); i++)
+		f.blocks += ms_summary_row(diff, i)->g.blocks.current;
+	return f;
+}
 
 /* (a) One block holding the ten values themselves. */
 static void *build_value_array(void)
 {
+	/* lesson code: value_array */
 	int *x = ms_alloc(&ms_type_int, X_LENGTH);
 	if (x)
 		for (int i = 0; i < X_LENGTH; i++)
 			x[i] = X_VALUE;
 	return x;
+	/* end lesson code */
 }
 
 static void release_value_array(void *x)
@@ -30,9 +103,25 @@ static void release_value_array(void *x)
 	ms_free(x);
 }
 
+static void show_value_array_code(struct lesson *lesson)
+{
+	lesson_code(lesson, LESSON_CODE_value_array);
+}
+
+static void explain_value_array(struct lesson *lesson, const struct chapter2_figures *f)
+{
+	lesson_para(lesson,
+		    "This is what C means by an array of %s ints: %s block%s of %" PRId64
+		    " bytes that hold%s the values themselves, with no pointer and no "
+		    "object per element.",
+		    say(f->ints.elements, false).text, say(f->ints.blocks, false).text,
+		    plural(f->ints.blocks), f->ints.bytes, f->ints.blocks == 1 ? "s" : "");
+}
+
 /* (b) Ten pointers, all to one int: what Python's list repetition builds. */
 static void *build_shared_pointers(void)
 {
+	/* lesson code: shared_pointers */
 	int *two = ms_alloc(&ms_type_int, 1);
 	int **x = two ? ms_alloc(&lesson_int_pointer_type, X_LENGTH) : NULL;
 	if (!x) {
@@ -43,19 +132,47 @@ static void *build_shared_pointers(void)
 	for (int i = 0; i < X_LENGTH; i++)
 		x[i] = two;
 	return x;
+	/* end lesson code */
 }
 
 static void release_shared_pointers(void *pointers)
 {
 	int **x = pointers;
+#ifdef BREAK_FREE_SHARED_TEN_TIMES
+	/* As (c) frees: every x[i], so the one shared int ten times. */
+	for (int i = 0; i < X_LENGTH; i++)
+		ms_free(x[i]);
+#else
 	/* The one int is shared: free it once, through any of the ten. */
 	ms_free(x[0]);
+#endif
 	ms_free(x);
+}
+
+static void show_shared_pointers_code(struct lesson *lesson)
+{
+	lesson_para(lesson,
+		    "lesson_int_pointer_type describes a block of int * to memstats "
+		    "(MS_TYPE_POINTER, each element pointing at an int), so it counts "
+		    "in the row \"int *\":");
+	lesson_code(lesson, LESSON_CODE_shared_pointers);
+}
+
+static void explain_shared_pointers(struct lesson *lesson, const struct chapter2_figures *f)
+{
+	lesson_para(lesson,
+		    "This is what Python builds for [2] * 10: %s block%s of %s references, "
+		    "all to the same int, and nothing else. %s block%s in all: *two = 3 "
+		    "would change what all %s see.",
+		    say(f->pointers.blocks, false).text, plural(f->pointers.blocks),
+		    say(f->pointers.elements, false).text, say(f->blocks, true).text,
+		    plural(f->blocks), say(f->pointers.elements, false).text);
 }
 
 /* (c) Ten pointers, each to an int of its own. */
 static void *build_own_pointers(void)
 {
+	/* lesson code: own_pointers */
 	int **x = ms_alloc(&lesson_int_pointer_type, X_LENGTH);
 	if (!x)
 		return NULL;
@@ -70,6 +187,7 @@ static void *build_own_pointers(void)
 		*x[i] = X_VALUE;
 	}
 	return x;
+	/* end lesson code */
 }
 
 static void release_own_pointers(void *pointers)
@@ -80,36 +198,30 @@ static void release_own_pointers(void *pointers)
 	ms_free(x);
 }
 
+static void show_own_pointers_code(struct lesson *lesson)
+{
+	lesson_code(lesson, LESSON_CODE_own_pointers);
+}
+
+static void explain_own_pointers(struct lesson *lesson, const struct chapter2_figures *f)
+{
+	lesson_para(lesson,
+		    "%s block%s: %s ints of %zu bytes and the block of pointers. The "
+		    "requested bytes say %" PRId64 " for the ints, but every small block "
+		    "is a chunk of its own with the allocator's rounding and header: "
+		    "compare the footprint of the int row here and in (a) on this machine.",
+		    say(f->blocks, true).text, plural(f->blocks), say(f->ints.blocks, false).text,
+		    ms_type_int.size, f->ints.bytes);
+}
+
 const struct chapter2_variant chapter2_variants[CHAPTER2_VARIANT_COUNT] = {
 	{ "(a) A value array: ten ints in one block",
-	  "int *x = ms_alloc(&ms_type_int, 10);\n"
-	  "for (int i = 0; i < 10; i++)\n"
-	  "    x[i] = 2;",
-	  "This is what C means by an array of ten ints: one block of 40 bytes "
-	  "that holds the values themselves, with no pointer and no object per "
-	  "element.",
-	  build_value_array, release_value_array },
+	  build_value_array, release_value_array, show_value_array_code, explain_value_array },
 	{ "(b) Ten pointers to one shared int",
-	  "int *two = ms_alloc(&ms_type_int, 1);\n"
-	  "*two = 2;\n"
-	  "int **x = ms_alloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++)\n"
-	  "    x[i] = two;",
-	  "This is what Python builds for [2] * 10: one block of ten references, "
-	  "all to the same int, and nothing else. Two blocks in all: *two = 3 "
-	  "would change what all ten see.",
-	  build_shared_pointers, release_shared_pointers },
+	  build_shared_pointers, release_shared_pointers, show_shared_pointers_code,
+	  explain_shared_pointers },
 	{ "(c) Ten pointers to ten ints of their own",
-	  "int **x = ms_alloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++) {\n"
-	  "    x[i] = ms_alloc(&ms_type_int, 1);\n"
-	  "    *x[i] = 2;\n"
-	  "}",
-	  "Eleven blocks: ten ints of 4 bytes and the block of pointers. The "
-	  "requested bytes say 40 for the ints, but every small block is a chunk "
-	  "of its own with the allocator's rounding and header: compare the "
-	  "footprint of the int row here and in (a) on this machine.",
-	  build_own_pointers, release_own_pointers },
+	  build_own_pointers, release_own_pointers, show_own_pointers_code, explain_own_pointers },
 };
 
 /* What changed since `before`: its diff with a fresh summary; NULL if out of memory. */
@@ -172,30 +284,69 @@ static int show_churn_diff(struct lesson *lesson)
 	return 0;
 }
 
-/* One variant between two summaries, and its diff; written to `data` too if set. */
-static int show_variant(struct lesson *lesson, FILE *data, const struct chapter2_variant *variant)
+/*
+ * One variant between two summaries, and its diff; written to `data` too
+ * if set, and counted in `*empty_diffs` if it came out empty.
+ */
+static int show_variant(struct lesson *lesson, FILE *data, const struct chapter2_variant *variant,
+			size_t *empty_diffs)
 {
 	ms_summary *before = ms_summarize();
 	void *x = before ? variant->build() : NULL;
-	ms_summary *diff = x ? diff_since(before) : NULL;
-	ms_summary_free(before);
-	if (x)
+	ms_summary *diff = NULL;
+	if (x) {
+#ifdef BREAK_RELEASE_BEFORE_DIFF
+		/* freed before the second summary: live at neither point */
 		variant->release(x);
+		diff = diff_since(before);
+#else
+		diff = diff_since(before);
+		variant->release(x);
+#endif
+	}
+	ms_summary_free(before);
 	if (!diff)
 		return -1;
 	lesson_subheading(lesson, variant->title);
-	lesson_code(lesson, variant->code);
+	variant->show_code(lesson);
 	lesson_table(lesson, diff);
 	lesson_machine_table(lesson, "the same diff with the allocator's columns", diff);
-	lesson_para(lesson, "%s", variant->meaning);
+	if (ms_summary_count(diff) > 0) {
+		struct chapter2_figures figures = figures_of(diff);
+		variant->explain(lesson, &figures);
+	} else {
+		/* the variant's paragraph would read rows that are not there */
+		lesson_para(lesson,
+			    "The diff is empty, though x was built between the two summaries: "
+			    "none of its blocks was still live at the second one, and a diff "
+			    "sees only what is live at its two points.");
+		(*empty_diffs)++;
+	}
 	if (data)
 		lesson_data_table(data, variant->title, diff);
 	ms_summary_free(diff);
 	return 0;
 }
 
-/* The tutorial's claim about [2] * 10, put right. */
-static void print_what_python_does(struct lesson *lesson)
+/* The heading, what the lesson does, and the constants its code builds x from. */
+static void print_intro(struct lesson *lesson)
+{
+	lesson_heading(lesson, &chapter2);
+	lesson_para(lesson,
+		    "A diff subtracts one summary from another and keeps only the rows "
+		    "that changed. The tutorial takes a summary, runs x = [2] * 10 and "
+		    "prints the diff. Here the same ten 2s are built three ways in C, "
+		    "each between two summaries by a function that returns x, or NULL "
+		    "with nothing left live if memory runs out. In their code the ten "
+		    "2s are two constants:");
+	lesson_code(lesson, LESSON_CODE_x_constants);
+}
+
+/*
+ * The tutorial's claim about [2] * 10, put right, and what the diffs
+ * showed of the three variants, `empty_diffs` of them empty.
+ */
+static void print_what_python_does(struct lesson *lesson, size_t empty_diffs)
 {
 	lesson_subheading(lesson, "What Python really does");
 	lesson_para(lesson,
@@ -209,10 +360,17 @@ static void print_what_python_does(struct lesson *lesson)
 		    "Python makes no new int object at all. asizeof counts a shared "
 		    "object once: its 168 bytes are the list (56 + 10 x 8 = 136) plus one "
 		    "int (32), and the other nine references print as size=0.");
+	char empty[160] = ".";
+	if (empty_diffs > 0)
+		snprintf(empty, sizeof empty,
+			 " only while x is still live at its second summary: here %s of the %s "
+			 "diffs came out empty.",
+			 say((int64_t)empty_diffs, false).text,
+			 say(CHAPTER2_VARIANT_COUNT, false).text);
 	lesson_para(lesson,
 		    "C makes the choice visible: (a) copies values, (b) shares one object, "
 		    "(c) gives each element its own. A diff shows what each costs in blocks "
-		    "and bytes.");
+		    "and bytes%s", empty);
 }
 
 int chapter2_run(FILE *out, const struct chapter_opts *opts)
@@ -223,19 +381,15 @@ int chapter2_run(FILE *out, const struct chapter_opts *opts)
 		return 1;
 
 	struct lesson lesson = LESSON_INIT(out);
-	lesson_heading(&lesson, &chapter2);
-	lesson_para(&lesson,
-		    "A diff subtracts one summary from another and keeps only the rows "
-		    "that changed. The tutorial takes a summary, runs x = [2] * 10 and "
-		    "prints the diff. Here the same ten 2s are built three ways in C, "
-		    "each between two summaries.");
+	print_intro(&lesson);
 	int status = show_quiet_diff(&lesson);
 	if (status == 0)
 		status = show_churn_diff(&lesson);
+	size_t empty_diffs = 0;
 	for (size_t i = 0; status == 0 && i < CHAPTER2_VARIANT_COUNT; i++)
-		status = show_variant(&lesson, data, &chapter2_variants[i]);
+		status = show_variant(&lesson, data, &chapter2_variants[i], &empty_diffs);
 	if (status == 0)
-		print_what_python_does(&lesson);
+		print_what_python_does(&lesson, empty_diffs);
 	else
 		fprintf(stderr, "chapter2: out of memory\n");
 

@@ -1,4 +1,4 @@
-/* test_chapter2.c: chapter 2 (diffs around x = [2] * 10) leaves nothing behind, prints its expected lesson and measures sense. */
+/* test_chapter2.c: chapter 2 (diffs around x = [2] * 10) leaves nothing behind, prints its expected lesson, shows the code it runs and says what each diff holds, in its Break it builds too. */
 #define _GNU_SOURCE
 #include "test_util.h"
 
@@ -135,6 +135,13 @@ static void test_machine_blocks_hold_allocator_columns(void **state)
 	free(text);
 }
 
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter2_diff.c");
+}
+
 /* --data writes one data set per variant, each the diff's deterministic columns. */
 static void test_data_file_has_each_diff(void **state)
 {
@@ -157,6 +164,238 @@ static void test_data_file_has_each_diff(void **state)
 	free(data);
 }
 
+/* ------------------------------------------------------------------ */
+/* What the lesson says against the diffs it prints                     */
+/* ------------------------------------------------------------------ */
+
+/* The most rows a variant's diff may print before the reading gives up. */
+#define SECTION_ROWS 4
+
+/* A row of a diff as printed. */
+struct printed_row {
+	char name[16];
+	int64_t blocks;
+	int64_t requested;
+};
+
+/* One variant's section as printed: its diff's rows and the paragraph under them. */
+struct section {
+	size_t rows;
+	struct printed_row row[SECTION_ROWS];
+	int64_t blocks;      /* in all rows */
+	char para[1024];     /* the paragraph after the table, lines joined */
+};
+
+/* The paragraph that begins at `at`, its lines joined by spaces, into `para`. */
+static void read_para(const char *at, char *para, size_t size)
+{
+	size_t n = 0;
+	for (; at[n] && !(at[n] == '\n' && (at[n + 1] == '\n' || !at[n + 1])) && n + 1 < size;
+	     n++)
+		para[n] = at[n] == '\n' ? ' ' : at[n];
+	para[n] = '\0';
+}
+
+/*
+ * Variant `v`'s section of `stripped` (the lesson without its "On this
+ * machine" blocks): the rows of its table and the paragraph after it.
+ */
+static struct section read_section(const char *stripped, size_t v)
+{
+	struct section s = { .rows = 0 };
+	const char *at = strstr(stripped, chapter2_variants[v].title);
+	assert_non_null(at);
+	at = strstr(at, "\n=");
+	assert_non_null(at);
+	for (at = strchr(at + 1, '\n') + 1; *at != '\n'; at = strchr(at, '\n') + 1) {
+		assert_true(s.rows < SECTION_ROWS);
+		struct printed_row *row = &s.row[s.rows++];
+		if (sscanf(at, " %15[^|]| %" SCNd64 " | %" SCNd64 " B", row->name, &row->blocks,
+			   &row->requested) != 3)
+			fail_msg("a row of %s reads: %.60s", chapter2_variants[v].title, at);
+		row->name[strlen(row->name) - 1] = '\0';  /* the space before the bar */
+		s.blocks += row->blocks;
+	}
+	read_para(at + 1, s.para, sizeof s.para);
+	return s;
+}
+
+/* Section `s`'s row named `name`; a row of no blocks if the diff has none. */
+static struct printed_row section_row(const struct section *s, const char *name)
+{
+	for (size_t i = 0; i < s->rows; i++)
+		if (strcmp(s->row[i].name, name) == 0)
+			return s->row[i];
+	return (struct printed_row){ "", 0, 0 };
+}
+
+/* A count as the lesson writes it, "one" to "twelve" (capitalised or not); -1 if none. */
+static int64_t count_of(const char *word)
+{
+	static const char *const words[] = {
+		"no", "one", "two", "three", "four", "five", "six",
+		"seven", "eight", "nine", "ten", "eleven", "twelve",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strcasecmp(word, words[i]) == 0)
+			return (int64_t)i;
+	return -1;
+}
+
+/* (a)'s paragraph names its int row: "an array of ten ints: one block of 40 bytes". */
+static void assert_value_array_agrees(const struct section *s)
+{
+	char ints[16], blocks[16];
+	int64_t bytes = 0;
+	if (sscanf(s->para, "This is what C means by an array of %15s ints: %15s %*s of %" SCNd64
+			    " bytes that holds the values themselves",
+		   ints, blocks, &bytes) != 3)
+		fail_msg("(a) says: %s", s->para);
+	struct printed_row row = section_row(s, "int");
+	assert_i64_equal(count_of(ints), row.requested / (int64_t)sizeof(int));
+	assert_i64_equal(count_of(blocks), row.blocks);
+	assert_i64_equal(bytes, row.requested);
+}
+
+/* (b)'s: one block of ten references, all to one int and nothing else, two blocks in all. */
+static void assert_shared_pointers_agrees(const struct section *s)
+{
+	char blocks[16], references[16], in_all[16], all[16];
+	if (sscanf(s->para, "This is what Python builds for [2] * 10: %15s %*s of %15s references, "
+			    "all to the same int, and nothing else. %15s %*s in all: *two = 3 would "
+			    "change what all %15[a-z] see.",
+		   blocks, references, in_all, all) != 4)
+		fail_msg("(b) says: %s", s->para);
+	struct printed_row pointers = section_row(s, "int *");
+	assert_i64_equal(count_of(blocks), pointers.blocks);
+	assert_i64_equal(count_of(references), pointers.requested / (int64_t)sizeof(int *));
+	assert_i64_equal(count_of(all), count_of(references));
+	assert_i64_equal(section_row(s, "int").blocks, 1);
+	assert_int_equal(s->rows, 2);
+	assert_i64_equal(count_of(in_all), s->blocks);
+}
+
+/* (c)'s: eleven blocks, ten ints of 4 bytes, 40 bytes for the ints, one block of pointers. */
+static void assert_own_pointers_agrees(const struct section *s)
+{
+	char in_all[16], ints[16];
+	int64_t each = 0, bytes = 0;
+	if (sscanf(s->para, "%15s %*s %15s ints of %" SCNd64 " bytes and the block of pointers. "
+			    "The requested bytes say %" SCNd64 " for the ints",
+		   in_all, ints, &each, &bytes) != 4)
+		fail_msg("(c) says: %s", s->para);
+	struct printed_row values = section_row(s, "int");
+	assert_i64_equal(count_of(in_all), s->blocks);
+	assert_i64_equal(count_of(ints), values.blocks);
+	assert_i64_equal(each * values.blocks, values.requested);
+	assert_i64_equal(bytes, values.requested);
+	assert_i64_equal(section_row(s, "int *").blocks, 1);
+}
+
+/*
+ * Each variant's paragraph says what its diff printed, an empty diff
+ * included, and the closing paragraph how many diffs were empty. Returns
+ * that number.
+ */
+static size_t assert_lesson_agrees(const char *out)
+{
+	static void (*const agrees[CHAPTER2_VARIANT_COUNT])(const struct section *) = {
+		assert_value_array_agrees, assert_shared_pointers_agrees, assert_own_pointers_agrees,
+	};
+	static const char empty_says[] = "The diff is empty, though x was built";
+	char *stripped = golden_strip_machine_blocks(out);
+	size_t empty = 0;
+	for (size_t v = 0; v < CHAPTER2_VARIANT_COUNT; v++) {
+		struct section s = read_section(stripped, v);
+		if (s.rows > 0) {
+			agrees[v](&s);
+		} else {
+			empty++;
+			if (strncmp(s.para, empty_says, strlen(empty_says)) != 0)
+				fail_msg("%s printed an empty diff and says: %s",
+					 chapter2_variants[v].title, s.para);
+		}
+	}
+	char closing[512];
+	const char *at = strstr(stripped, "C makes the choice visible");
+	assert_non_null(at);
+	read_para(at, closing, sizeof closing);
+	const char *costs = "A diff shows what each costs in blocks and bytes";
+	at = strstr(closing, costs);
+	assert_non_null(at);
+	at += strlen(costs);
+	if (empty == 0) {
+		assert_string_equal(at, ".");
+	} else {
+		char how_many[16];
+		char of[16];
+		if (sscanf(at, " only while x is still live at its second summary: here %15s of the "
+			       "%15s diffs came out empty.", how_many, of) != 2)
+			fail_msg("the closing paragraph says: %s", closing);
+		assert_i64_equal(count_of(how_many), empty);
+		assert_i64_equal(count_of(of), CHAPTER2_VARIANT_COUNT);
+	}
+	free(stripped);
+	return empty;
+}
+
+/* As built, every diff shows its x, and each paragraph says so with the table's figures. */
+static void test_lesson_agrees_as_built(void **state)
+{
+	(void)state;
+	char *out = golden_run(&chapter2, NULL);
+	assert_int_equal(assert_lesson_agrees(out), 0);
+	free(out);
+}
+
+/*
+ * BREAK=release-before-diff: x is freed before the second summary, so
+ * every diff is empty, and the lesson says so.
+ */
+static void test_break_release_before_diff(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter2, "release-before-diff");
+	assert_int_equal(assert_lesson_agrees(out), CHAPTER2_VARIANT_COUNT);
+	free(out);
+}
+
+/*
+ * BREAK=free-shared-ten-times: (b) frees its shared int through all ten
+ * pointers. The nine frees after the first are each reported on stderr as
+ * a double free at that one line and ignored, so the lesson reads as it
+ * does unbroken and the program exits 0.
+ */
+static void test_break_free_shared_ten_times(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter2, "free-shared-ten-times");
+	assert_int_equal(assert_lesson_agrees(out), 0);
+	char *plain = golden_run(&chapter2, NULL);
+	char *a = golden_strip_machine_blocks(out), *b = golden_strip_machine_blocks(plain);
+	assert_string_equal(a, b);
+
+	struct golden_process broken;
+	golden_exec((char *[]){ "build/break/free-shared-ten-times/chapter2", NULL }, &broken);
+	assert_int_equal(broken.exit_status, 0);
+	size_t reports = 0;
+	for (const char *line = broken.err; *line; line = strchr(line, '\n') + 1, reports++) {
+		int at = 0, before = 0, end = 0;
+		if (sscanf(line, "memstats: chapter2_diff.c:%d: ms_free: double free: this block of "
+				 "'int' was already freed at chapter2_diff.c:%d%n",
+			   &at, &before, &end) != 2 || line[end] != '\n')
+			fail_msg("stderr reads: %s", line);
+		assert_int_equal(at, before);
+	}
+	/* ten pointers to one int: one free, then nine double frees */
+	assert_int_equal(reports, 10 - 1);
+	golden_process_free(&broken);
+	free(a);
+	free(b);
+	free(plain);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +405,7 @@ int main(void)
 		ms_test(test_variant_diffs),
 		ms_test(test_small_blocks_cost_more),
 		ms_test(test_machine_blocks_hold_allocator_columns),
+		ms_test(test_code_shown_is_code_run),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
 		golden_test(golden_test_lesson_block, &golden),
@@ -175,6 +415,10 @@ int main(void)
 		golden_test(golden_test_unwritable_data, &golden),
 		golden_test(golden_test_write_failures, &golden),
 		golden_test(golden_test_plot, &golden),
+		ms_test(test_lesson_agrees_as_built),
+		ms_test(test_break_release_before_diff),
+		ms_test(test_break_free_shared_ten_times),
+		golden_test(golden_test_breaks, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter2", tests, NULL, NULL);
 }
