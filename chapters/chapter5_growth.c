@@ -11,12 +11,20 @@
 #include "lesson_code.h"
 #include "memstats.h"
 
+#ifdef BREAK_CHAR_X
+/* x described as chars: its blocks are ints, so a deep walk refuses them. */
+static MS_TYPE(test_class_type, struct test_class,
+	       MS_ARRAY(struct test_class, x, len, &ms_type_char),
+	       MS_ARRAY(struct test_class, y, len, &ms_type_int),
+	       MS_ARRAY(struct test_class, z, len, &ms_type_int));
+#else
 /* lesson code: test_class_type */
 static MS_TYPE(test_class_type, struct test_class,
 	       MS_ARRAY(struct test_class, x, len, &ms_type_int),
 	       MS_ARRAY(struct test_class, y, len, &ms_type_int),
 	       MS_ARRAY(struct test_class, z, len, &ms_type_int));
 /* end lesson code */
+#endif
 
 /* x, y and z, and the class's value for each, in that order. */
 #define FIELDS 3
@@ -31,6 +39,28 @@ struct test_class *chapter5_test_class_new(void)
 	return ms_calloc(&test_class_type, 1);
 }
 
+#ifdef BREAK_FREE_FIRST
+/*
+ * Each old array freed before its new one is made, and then read for the
+ * value to copy: a read of freed memory, undefined behaviour.
+ */
+int chapter5_multiply(struct test_class *obj, size_t n)
+{
+	int **field[FIELDS] = { &obj->x, &obj->y, &obj->z };
+	for (size_t f = 0; f < FIELDS; f++) {
+		ms_free(*field[f]);
+		int *copy = ms_alloc(&ms_type_int, n);
+		if (!copy)
+			return -1;
+		int value = obj->len ? (*field[f])[0] : class_values[f];
+		for (size_t i = 0; i < n; i++)
+			copy[i] = value;
+		*field[f] = copy;
+	}
+	obj->len = n;
+	return 0;
+}
+#else
 /* lesson code: multiply */
 int chapter5_multiply(struct test_class *obj, size_t n)
 {
@@ -58,6 +88,7 @@ int chapter5_multiply(struct test_class *obj, size_t n)
 	return 0;
 }
 /* end lesson code */
+#endif
 
 void chapter5_test_class_free(struct test_class *obj)
 {
@@ -272,8 +303,16 @@ static int show_growth(struct lesson *lesson, FILE *data)
 {
 	struct test_class *obj = chapter5_test_class_new();
 	ms_objtracker *tracker = ms_objtracker_new();
+#ifdef BREAK_TRACK_X
+	/* x after one multiply, instead of obj: the next multiply frees that block. */
+	int ok = obj && tracker && chapter5_multiply(obj, 1) == 0 &&
+		 ms_objtracker_track(tracker, obj->x, "obj") >= 0;
+#else
 	/* lesson code: growth */
 	int ok = obj && tracker && ms_objtracker_track(tracker, obj, "obj") >= 0;
+	/* end lesson code */
+#endif
+	/* lesson code: growth_loop */
 	for (size_t step = 0; ok && step < CHAPTER5_GROWTH_STEPS; step++) {
 		char label[32];
 		snprintf(label, sizeof label, "n=%zu", CHAPTER5_GROWTH_N(step));
@@ -295,7 +334,7 @@ static int show_growth(struct lesson *lesson, FILE *data)
 		    "copies x[0], so the values stay %d, %d and %d:",
 		    CHAPTER5_GROWTH_N(last), CHAPTER5_CLASS_X, CHAPTER5_CLASS_Y,
 		    CHAPTER5_CLASS_Z);
-	lesson_code(lesson, LESSON_CODE_growth);
+	lesson_code(lesson, LESSON_CODE_growth "\n" LESSON_CODE_growth_loop);
 	lesson_para(lesson,
 		    "ms_objtracker_totals(tracker, i) gives each snapshot's flat and deep "
 		    "sizes. In requested bytes:");
