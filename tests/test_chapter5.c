@@ -658,6 +658,66 @@ static void test_prose_follows_tables(void **state)
  * test may rely on; its test runs it under valgrind instead.
  */
 
+/*
+ * The breaks chapter 5's source marks (#ifdef BREAK_<NAME>), as make
+ * names them: each has a test below, and the lesson's Break it section
+ * names each.
+ */
+static const char *const breaks[] = { "char-x", "free-first", "track-x" };
+#define BREAK_COUNT (sizeof breaks / sizeof breaks[0])
+
+/* The index of `name` in breaks[]; fails if it is not there. */
+static size_t break_index(const char *name, const char *where)
+{
+	for (size_t i = 0; i < BREAK_COUNT; i++)
+		if (strcmp(name, breaks[i]) == 0)
+			return i;
+	fail_msg("%s has a break \"%s\" the tests do not know", where, name);
+	return BREAK_COUNT;
+}
+
+/* The source marks the breaks this test knows, the lesson names them: each, and no other. */
+static void test_breaks_are_named(void **state)
+{
+	(void)state;
+	bool marked[BREAK_COUNT] = { false }, named[BREAK_COUNT] = { false };
+	char *source = golden_read_file("chapters/chapter5_growth.c");
+	assert_non_null(source);
+	/* as the Makefile finds them: a line starting #if that names BREAK_<NAME> */
+	for (const char *line = source; *line; line = after_line(line)) {
+		const char *mark = strstr(line, "BREAK_");
+		if (strncmp(line, "#if", 3) != 0 || !mark || mark > strchr(line, '\n'))
+			continue;
+		char name[32];
+		size_t length = strspn(mark + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		assert_true(length > 0 && length < sizeof name);
+		for (size_t i = 0; i < length; i++)
+			name[i] = mark[6 + i] == '_' ? '-' : (char)(mark[6 + i] - 'A' + 'a');
+		name[length] = '\0';
+		marked[break_index(name, "chapters/chapter5_growth.c")] = true;
+	}
+	char *lesson = golden_read_file("chapters/chapter5_growth.md");
+	assert_non_null(lesson);
+	char *section = strstr(lesson, "\n## Break it\n");
+	assert_non_null(section);
+	char *end = strstr(section + 1, "\n## ");
+	if (end)
+		*end = '\0';
+	for (const char *bullet = section; (bullet = strstr(bullet, "\n- `BREAK=")); bullet++) {
+		char name[32];
+		assert_int_equal(sscanf(bullet, "\n- `BREAK=%31[a-z0-9-]`", name), 1);
+		named[break_index(name, "the Break it section")] = true;
+	}
+	for (size_t i = 0; i < BREAK_COUNT; i++) {
+		if (!marked[i])
+			fail_msg("the source marks no break %s", breaks[i]);
+		if (!named[i])
+			fail_msg("the Break it section names no BREAK=%s", breaks[i]);
+	}
+	free(lesson);
+	free(source);
+}
+
 /* Break `name`, run as make built it: its prose agrees with its tables, and it says `says`. */
 static void assert_break_says(const char *name, const char *says)
 {
@@ -798,6 +858,7 @@ int main(void)
 		ms_test(test_data_file),
 		golden_test(golden_test_plot, &golden),
 		ms_test(test_prose_follows_tables),
+		ms_test(test_breaks_are_named),
 		ms_test(test_break_char_x),
 		ms_test(test_break_track_x),
 		ms_test(test_break_free_first),
