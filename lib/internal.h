@@ -474,7 +474,7 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count);
 
 /*
  * Every lock of the library, each beside what it guards (types.c,
- * peaks.c, tables.c). fork.c holds them all across a fork.
+ * peaks.c, bookkeeping.c). fork.c holds them all across a fork.
  */
 extern pthread_mutex_t ms_rows_lock;
 extern pthread_mutex_t ms_peak_lock;
@@ -495,16 +495,16 @@ void ms_lock(pthread_mutex_t *lock);
 /* ------------------------------------------------------------------ */
 
 /*
- * memstats' own memory (tables.c): permanent, zeroed, taken from mappings
+ * memstats' own memory (bookkeeping.c): a table, permanent, zeroed, taken from mappings
  * of its own rather than malloc, so valgrind and LeakSanitizer never list
  * it as still reachable and mallinfo2 shows only the program's blocks.
  * NULL when the system has no memory left.
  */
-void *ms_table_alloc(size_t size);
-/* Count `delta` more bytes of library memory held elsewhere (summaries). */
-void ms_table_bytes_add(int64_t delta);
-/* Library memory in use: tables plus live summaries. */
-int64_t ms_table_bytes(void);
+void *ms_bookkeeping_alloc(size_t size);
+/* Count `delta` more bytes of memstats' own held in malloc blocks (summaries, trackers). */
+void ms_bookkeeping_add(int64_t delta);
+/* memstats' own memory in use, ms_stats' table_bytes: tables plus what ms_bookkeeping_add counted. */
+int64_t ms_bookkeeping_table_bytes(void);
 
 
 /*

@@ -13,7 +13,7 @@ struct ms_stats ms_stats(void)
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		s.all.bytes[n].peak = peak[n + 1];
 	s.header_bytes = s.all.blocks.current * (int64_t)MS_HEADER_SIZE;
-	s.table_bytes = ms_table_bytes();
+	s.table_bytes = ms_bookkeeping_table_bytes();
 	s.bookkeeping_bytes = s.header_bytes + s.table_bytes;
 	s.misuse_count = ms_misuse_total();
 	s.rows = ms_row_count();

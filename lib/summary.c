@@ -34,7 +34,7 @@ static ms_summary *new_summary(size_t capacity)
 	s->bytes = bytes;
 	s->count = 0;
 	s->held = 0;
-	ms_table_bytes_add((int64_t)bytes);
+	ms_bookkeeping_add((int64_t)bytes);
 	return s;
 }
 
@@ -42,7 +42,7 @@ void ms_summary_free(ms_summary *s)
 {
 	if (!s)
 		return;
-	ms_table_bytes_add(-(int64_t)s->bytes);
+	ms_bookkeeping_add(-(int64_t)s->bytes);
 	free(s);
 }
 

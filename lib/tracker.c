@@ -32,7 +32,7 @@ static uint64_t *take_marks(size_t *count)
 
 static void count_bookkeeping(const ms_tracker *t, int sign)
 {
-	ms_table_bytes_add(sign * (int64_t)(sizeof *t + t->mark_count * sizeof *t->marks));
+	ms_bookkeeping_add(sign * (int64_t)(sizeof *t + t->mark_count * sizeof *t->marks));
 }
 
 /* Move the checkpoint to now; false (nothing changed) if memory ran out. */

@@ -63,7 +63,7 @@ static uint32_t add_row(const char *name, const ms_type *type, size_t element_si
 		return UINT32_MAX;
 	}
 	size_t len = strlen(name) + 1;
-	char *copy = ms_table_alloc(len);
+	char *copy = ms_bookkeeping_alloc(len);
 	if (!copy) {
 		*kind = MS_MISUSE_NO_MEMORY;
 		*why = "no memory for a new row";
