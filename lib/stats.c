@@ -1,4 +1,4 @@
-/* registry.c: the program-wide view: gauges, bookkeeping, peaks and the test reset. */
+/* stats.c: the registry seen whole: ms_stats and ms_live_blocks read every owner's counts, ms_reset restarts them. */
 #include "internal.h"
 
 #include <errno.h>
@@ -42,23 +42,4 @@ int ms_reset(void)
 	ms_peaks_zero();
 	ms_misuse_total_reset();
 	return 0;
-}
-
-/* Each notion's short name and column header, from the one X-macro. */
-static const struct {
-	const char *name, *header;
-} notions[] = {
-#define MS_NOTION_TEXT_(id, short_name, header) { short_name, header },
-	MS_NOTIONS(MS_NOTION_TEXT_)
-#undef MS_NOTION_TEXT_
-};
-
-const char *ms_notion_header(enum ms_notion notion)
-{
-	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].header : NULL;
-}
-
-const char *ms_notion_name(enum ms_notion notion)
-{
-	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].name : NULL;
 }
