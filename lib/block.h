@@ -26,7 +26,7 @@
 #define MS_FACTS_PAGE_MASK(f) ((((size_t)1) << (((f) >> MS_FACTS_PAGE_SHIFT_AT) & 63)) - 1)
 
 extern _Atomic uint64_t ms_malloc_facts;
-/* Measure them (alloc.c); racing first calls measure the same facts, so no lock is needed. */
+/* Measure them (block.c); racing first calls measure the same facts, so no lock is needed. */
 uint64_t ms_measure_malloc_facts(void);
 
 /*

@@ -47,7 +47,7 @@
  * and a call: a client request's argument array inline gave ms_alloc and
  * ms_free a larger stack frame and spilled registers on every call.
  */
-/* Is valgrind there? alloc.c asks once, with malloc's other facts, and passes the answer on. */
+/* Is valgrind there? block.c asks once, with malloc's other facts, and passes the answer on. */
 bool ms_valgrind_running(void);
 void ms_valgrind_header_access(void *h, size_t size, bool open);
 void ms_valgrind_block_made(void *p, size_t size, size_t defined);
