@@ -1,7 +1,16 @@
 /* alloc.c: the allocation calls, each one malloc call plus a header, a bit and a few counters. */
 #define _GNU_SOURCE
-#include "block.h"
+#include "memstats.h"
+/* What ms_free goes through, from the pointer down: its bit, its header and sizes, the counters. */
 #include "pagemap.h"
+#include "block.h"
+#include "gauges.h"
+
+#include "checkers.h"
+#include "fault.h"
+#include "hot.h"
+#include "misuse.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -130,7 +139,7 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	write_header(p, self, row, requested, file, line, f);
 	if (!ms_pagemap_set(p))
 		return unmarkable(p, requested, f, function, file, line);
-	ms_count_in(gauges, &self->all, &sizes);
+	ms_count_in(gauges, &self->all, sizes.bytes);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
 }
@@ -285,7 +294,7 @@ void ms_free_at(void *p, const char *file, int line)
 		kept_unfreed(p, self, file, line);
 		return;
 	}
-	ms_count_out(gauges, &self->all, &sizes);
+	ms_count_out(gauges, &self->all, sizes.bytes);
 	remember_freed(self, (uintptr_t)p, file, line, h.row);
 	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
 	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
@@ -347,7 +356,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		errno = ENOMEM;
 		return NULL;
 	}
-	ms_count_out(gauges, &self->all, &old_sizes);
+	ms_count_out(gauges, &self->all, old_sizes.bytes);
 	moved = fitted(moved, bytes, f);
 	void *q = moved + MS_HEADER_SIZE;
 	if ((uintptr_t)q != old_address)
@@ -365,7 +374,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 		return q;
 	}
 	struct ms_block_sizes sizes = ms_sizes_of(q, bytes, f);
-	ms_count_in(gauges, &self->all, &sizes);
+	ms_count_in(gauges, &self->all, sizes.bytes);
 	return q;
 }
 

@@ -1,7 +1,13 @@
 /* block.c: malloc's facts, measured once, and a tracked block found from a pointer, or why a pointer is not one. */
 #define _GNU_SOURCE
 #include "block.h"
+#include "checkers.h"
+#include "gauges.h"
+#include "misuse.h"
 #include "pagemap.h"
+#include "process.h"
+#include "text.h"
+#include "types.h"
 
 #include <malloc.h>
 #include <stdlib.h>

@@ -1,8 +1,11 @@
 /* bookkeeping.c: memstats' own memory: tables kept in mappings of its own and never freed, and the count of all of it. */
 #define _DEFAULT_SOURCE
-#include "internal.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "fork.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 
 /*

@@ -1,9 +1,10 @@
-/* checkers.h: telling ASan and valgrind where a tracked block's program bytes are, so they judge it as a plain malloc block. */
+/* checkers.h: telling ASan and valgrind where a tracked block's program bytes are, and hiding memstats' copies of its address, so they judge it as a plain malloc block (checkers.c talks to valgrind). */
 #ifndef MS_CHECKERS_H
 #define MS_CHECKERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A tracked block is a malloc block with memstats' header in front, so the
@@ -28,6 +29,15 @@
  * LeakSanitizer counts a pointer into a block as holding it, so it needs
  * nothing: it reports a lost block with the bytes memstats asked malloc for.
  */
+
+/*
+ * A copy of a block's address that a leak checker does not take for a
+ * pointer: memstats keeps addresses a while (the last blocks a thread
+ * freed, tag addresses, an object tracker's objects), and a plain copy
+ * would keep a leaked block "reachable" once its address is reused. XOR
+ * with a constant, so the same macro undoes it.
+ */
+#define MS_HIDE_ADDRESS(p) ((uintptr_t)(p) ^ (uintptr_t)0xa5a5a5a5a5a5a5a5u)
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

@@ -1,5 +1,8 @@
 /* gauges.c: per-thread counters of blocks and bytes, summed when someone asks. */
-#include "internal.h"
+#include "gauges.h"
+#include "bookkeeping.h"
+#include "fork.h"
+#include "types.h"
 
 #include <pthread.h>
 

@@ -1,5 +1,13 @@
 /* objtracker.c: chosen objects sized at each snapshot, Pympler's ClassTracker. */
-#include "internal.h"
+#include "objtracker.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "checkers.h"
+#include "fault.h"
+#include "misuse.h"
+#include "sizeof.h"
+#include "table.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* pagemap.c: one bit per 16-byte granule of address space, set where a live block starts: making nodes, and the walks. */
 #include "pagemap.h"
+#include "bookkeeping.h"
 
 _Atomic(void *) ms_pagemap_root[1u << MS_ROOT_BITS];
 

@@ -1,6 +1,12 @@
 /* sites.c: live blocks allocated since a checkpoint, grouped by the line that allocated them. */
+#include "sites.h"
 #include "block.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
 #include "pagemap.h"
+#include "table.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,13 @@
 /* sizeof.c: how big a block is, alone or with everything its described fields reach. */
-#include "internal.h"
+#include "sizeof.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "misuse.h"
 #include "pagemap.h"
+#include "table.h"
+#include "text.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,12 @@
 /* stats.c: the registry seen whole: ms_stats and ms_live_blocks read every owner's counts, ms_reset restarts them. */
-#include "internal.h"
+#include "memstats.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "gauges.h"
+#include "misuse.h"
+#include "objtracker.h"
+#include "peaks.h"
+#include "types.h"
 
 #include <errno.h>
 

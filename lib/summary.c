@@ -1,5 +1,10 @@
 /* summary.c: snapshots of live memory by row, their differences, and their tables. */
-#include "internal.h"
+#include "memstats.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
+#include "table.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /* table.c: text tables in Pympler's shape, its way of writing a size, the notions' names and column headers, and the flush every printer ends with. */
-#include "internal.h"
+#include "table.h"
+#include "fault.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,11 @@
 /* tracker.c: checkpoints, Pympler's SummaryTracker: what changed, where it came from, how high it went. */
-#include "internal.h"
+#include "memstats.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
+#include "peaks.h"
+#include "sites.h"
+#include "table.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,12 @@
 /* types.c: rows, the identities summaries count by: described types and byte tags. */
-#include "internal.h"
+#include "types.h"
+#include "bookkeeping.h"
+#include "checkers.h"
+#include "fork.h"
+#include "hot.h"
+#include "misuse.h"
+#include "readonly.h"
+#include "text.h"
 
 #include <pthread.h>
 #include <string.h>
