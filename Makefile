@@ -46,7 +46,8 @@ help:
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
 	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
 	@echo "make test         every cmocka test"
-	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the three below"
+	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the four below"
+	@echo "make check-headers  lib's headers: each names its owning .c, and their includes form no cycle"
 	@echo "make check-fault  every chapter and call with each of its allocations failing in turn"
 	@echo "make check-tsan   the threaded tests under ThreadSanitizer"
 	@echo "make check-fuzz   the fuzz target, a bounded run from the committed seeds"
@@ -165,7 +166,7 @@ test: need-cmocka
 	   $(plain_STARTERS) strategies
 	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
-check: need-cmocka
+check: need-cmocka check-headers
 	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(asan_EXERCISE_CHECKS) $(asan_STARTERS) strategies
 	@$(SAN_ENV) sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
 	@for c in $(filter-out $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
@@ -181,6 +182,11 @@ check: need-cmocka
 	@! grep -rniE 'issu[e] [0-9]|sessio[n] [0-9]' --exclude-dir=.git --exclude-dir=build . || \
 	   { echo "make check: the lines above speak of the work's history; git log keeps it"; exit 1; }
 	@echo "make check: clean"
+
+# lib's headers: each opens naming the .c that owns it, and no include comes back round.
+.PHONY: check-headers
+check-headers:
+	@sh tests/lib-headers.sh lib
 
 # ---------------------------------------------------------------------------
 # Plots: a script plots/NAME.gp with a line "# chapter: chapterN" is drawn

@@ -1,11 +1,44 @@
-/* block.h: how a tracked block sits in its malloc block, and how its header and sizes are read, inline for the paths that read one per block. */
+/* block.h: how a tracked block sits in its malloc block, its header and sizes read inline for the paths that read one per block; block.c measures malloc and finds a block from a pointer. */
 #ifndef MS_BLOCK_H
 #define MS_BLOCK_H
 
 #include "checkers.h"
-#include "internal.h"
+#include "hot.h"
+#include "memstats.h"
+#include "types.h"
 
 #include <malloc.h>
+#include <stdbool.h>
+
+/*
+ * Every tracked block is one malloc block: this header in its first 32
+ * bytes, the program's bytes after it. A free reads the header from the
+ * cache line where malloc keeps its own chunk header, which free reads
+ * anyway; a trailer at the block's far end cost a second, cold line on
+ * every alloc and every free (docs/design.md). The header is read
+ * only after the page map has said the pointer starts a live block, so
+ * memstats never reads foreign memory. 32 bytes is two of glibc's 16-byte
+ * chunk steps, which keeps a tracked block's usable size equal to what
+ * malloc(n) alone would grant, and the program's pointer 16-byte aligned.
+ * checkers.h tells valgrind and ASan where the program's bytes are.
+ */
+struct ms_header {
+	uint64_t seq;          /* the block's number (MS_SEQ_BITS, gauges.h) */
+	const char *file;      /* allocation site */
+	uint64_t requested;    /* bytes the program asked for */
+	uint16_t row;          /* the block's row */
+	uint16_t check;        /* a hash of the rest and the block's address */
+	uint32_t line;
+};
+
+#define MS_HEADER_SIZE ((size_t)sizeof(struct ms_header))
+_Static_assert(sizeof(struct ms_header) == 32,
+	       "two of glibc's 16-byte steps: usable sizes match plain malloc, pointers stay aligned");
+
+/* A block's place in the three notions. */
+struct ms_block_sizes {
+	int64_t bytes[MS_NOTION_COUNT];
+};
 
 /*
  * What memstats needs to know about the malloc it runs on, measured once
@@ -26,7 +59,7 @@
 #define MS_FACTS_PAGE_MASK(f) ((((size_t)1) << (((f) >> MS_FACTS_PAGE_SHIFT_AT) & 63)) - 1)
 
 extern _Atomic uint64_t ms_malloc_facts;
-/* Measure them (alloc.c); racing first calls measure the same facts, so no lock is needed. */
+/* Measure them (block.c); racing first calls measure the same facts, so no lock is needed. */
 uint64_t ms_measure_malloc_facts(void);
 
 /*
@@ -182,5 +215,18 @@ MS_HOT bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_si
 	*sizes = ms_sizes_of((void *)p, h->requested, f);
 	return ms_header_intact(p, h, sizes);
 }
+
+/*
+ * Read the live block `p`'s header and sizes: false if `p` does not start
+ * a live block (or its header is overwritten). Reads only memory the page
+ * map says memstats owns.
+ */
+bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
+
+/*
+ * Report `p`, which is not a live block's start, as precisely as can be
+ * said: a double free, an interior pointer (and into what), or unknown.
+ */
+void ms_report_not_live(const void *p, const char *function, const char *file, int line);
 
 #endif

@@ -1,9 +1,10 @@
-/* checkers.h: telling ASan and valgrind where a tracked block's program bytes are, so they judge it as a plain malloc block. */
+/* checkers.h: telling ASan and valgrind where a tracked block's program bytes are, and hiding memstats' copies of its address, so they judge it as a plain malloc block (checkers.c talks to valgrind). */
 #ifndef MS_CHECKERS_H
 #define MS_CHECKERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A tracked block is a malloc block with memstats' header in front, so the
@@ -29,6 +30,15 @@
  * nothing: it reports a lost block with the bytes memstats asked malloc for.
  */
 
+/*
+ * A copy of a block's address that a leak checker does not take for a
+ * pointer: memstats keeps addresses a while (the last blocks a thread
+ * freed, tag addresses, an object tracker's objects), and a plain copy
+ * would keep a leaked block "reachable" once its address is reused. XOR
+ * with a constant, so the same macro undoes it.
+ */
+#define MS_HIDE_ADDRESS(p) ((uintptr_t)(p) ^ (uintptr_t)0xa5a5a5a5a5a5a5a5u)
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define MS_ASAN 1
@@ -47,7 +57,7 @@
  * and a call: a client request's argument array inline gave ms_alloc and
  * ms_free a larger stack frame and spilled registers on every call.
  */
-/* Is valgrind there? alloc.c asks once, with malloc's other facts, and passes the answer on. */
+/* Is valgrind there? block.c asks once, with malloc's other facts, and passes the answer on. */
 bool ms_valgrind_running(void);
 void ms_valgrind_header_access(void *h, size_t size, bool open);
 void ms_valgrind_block_made(void *p, size_t size, size_t defined);

@@ -1,10 +1,10 @@
 /* fault.c: counted allocation calls for the fault-injection build, failing on request. */
-#include "internal.h"
-
-#ifdef MS_FAULT_INJECTION
 #include "fault.h"
 
+#ifdef MS_FAULT_INJECTION
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 

@@ -1,5 +1,9 @@
 /* fork.c: fork handlers that hold memstats' locks across fork(), so a child forked while other threads use the library can use it too. */
-#include "internal.h"
+#include "fork.h"
+#include "bookkeeping.h"
+#include "gauges.h"
+#include "peaks.h"
+#include "types.h"
 
 /*
  * fork() copies only the thread that calls it: a lock another thread held

@@ -1,5 +1,8 @@
 /* gauges.c: per-thread counters of blocks and bytes, summed when someone asks. */
-#include "internal.h"
+#include "gauges.h"
+#include "bookkeeping.h"
+#include "fork.h"
+#include "types.h"
 
 #include <pthread.h>
 
@@ -50,7 +53,7 @@ static struct ms_thread *new_state(void)
 	uint32_t slot = atomic_fetch_add_explicit(&slots_taken, 1, memory_order_relaxed);
 	if (slot >= MS_MAX_THREADS)
 		return NULL;
-	struct ms_thread *t = ms_table_alloc(sizeof *t);
+	struct ms_thread *t = ms_bookkeeping_alloc(sizeof *t);
 	if (!t)
 		return NULL;
 	t->slot = slot;
@@ -105,7 +108,7 @@ struct ms_thread *ms_thread_first(void)
 struct ms_gauge_row *ms_thread_row_slow(struct ms_thread *t, uint32_t row)
 {
 	/* Only the owning thread makes its chunks, so no race to install. */
-	struct ms_gauge_row *chunk = ms_table_alloc(MS_ROWS_PER_CHUNK * sizeof *chunk);
+	struct ms_gauge_row *chunk = ms_bookkeeping_alloc(MS_ROWS_PER_CHUNK * sizeof *chunk);
 	if (!chunk)
 		return NULL;
 	atomic_store_explicit(&t->chunks[row / MS_ROWS_PER_CHUNK], chunk, memory_order_release);

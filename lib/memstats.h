@@ -1,4 +1,4 @@
-/* memstats.h: the whole public API of libmemstats, heap allocation counted by type. */
+/* memstats.h: the whole public API of libmemstats, heap allocation counted by type; each section's banner names the .c that defines it. */
 #ifndef MEMSTATS_H
 #define MEMSTATS_H
 
@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 /* ------------------------------------------------------------------ */
-/* Size notions: the three ways a block is seen.                       */
+/* Size notions: the three ways a block is seen (named in table.c)     */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -35,7 +35,7 @@ enum ms_notion {
 const char *ms_notion_name(enum ms_notion notion);
 
 /* ------------------------------------------------------------------ */
-/* Printers                                                            */
+/* Printers (their tables: table.c)                                    */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -51,7 +51,7 @@ const char *ms_notion_name(enum ms_notion notion);
  */
 
 /* ------------------------------------------------------------------ */
-/* Type descriptors                                                    */
+/* Type descriptors (types.c)                                          */
 /* ------------------------------------------------------------------ */
 
 /* What a described field holds. */
@@ -149,7 +149,7 @@ extern ms_type ms_type_char;
 extern ms_type ms_type_bytes;
 
 /* ------------------------------------------------------------------ */
-/* Allocation                                                          */
+/* Allocation (alloc.c)                                                */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -235,7 +235,7 @@ struct ms_block_info {
 int ms_block_info(const void *ptr, struct ms_block_info *info);
 
 /* ------------------------------------------------------------------ */
-/* Sizing: one block, or everything reachable from it                  */
+/* Sizing: one block, or everything reachable from it (sizeof.c)       */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -320,7 +320,7 @@ char *ms_sized_path(const struct ms_sized *node);
 void ms_sized_free(struct ms_sized *tree);
 
 /* ------------------------------------------------------------------ */
-/* The registry: gauges, peaks, bookkeeping                            */
+/* The registry: gauges, peaks, bookkeeping (stats.c, peaks.c)         */
 /* ------------------------------------------------------------------ */
 
 /* A gauge: live now, the most live at once, everything ever added. */
@@ -376,7 +376,7 @@ void ms_peak_reset(void);
 int ms_reset(void);
 
 /* ------------------------------------------------------------------ */
-/* Summaries                                                           */
+/* Summaries (summary.c; ms_format_size: table.c)                      */
 /* ------------------------------------------------------------------ */
 
 typedef struct ms_summary ms_summary;
@@ -467,7 +467,7 @@ int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts 
 char *ms_format_size(int64_t bytes, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ */
-/* Checkpoint trackers                                                 */
+/* Checkpoint trackers (tracker.c, sites.c)                            */
 /* ------------------------------------------------------------------ */
 
 typedef struct ms_tracker ms_tracker;
@@ -544,7 +544,7 @@ int ms_tracker_print_diff(ms_tracker *t, FILE *out);
 void ms_tracker_free(ms_tracker *t);
 
 /* ------------------------------------------------------------------ */
-/* Object trackers                                                     */
+/* Object trackers (objtracker.c)                                      */
 /* ------------------------------------------------------------------ */
 
 typedef struct ms_objtracker ms_objtracker;
@@ -626,7 +626,7 @@ int ms_objtracker_write_data(const ms_objtracker *ot, FILE *out);
 void ms_objtracker_free(ms_objtracker *ot);
 
 /* ------------------------------------------------------------------ */
-/* The process's view                                                  */
+/* The process's view (process.c)                                      */
 /* ------------------------------------------------------------------ */
 
 /* What the allocator and the kernel say, beside what memstats counts. */
@@ -667,7 +667,7 @@ struct ms_malloc_block {
 int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
 
 /* ------------------------------------------------------------------ */
-/* Misuse                                                              */
+/* Misuse (misuse.c)                                                   */
 /* ------------------------------------------------------------------ */
 
 /* Every kind of bad call memstats reports. X(enum name, short description) */

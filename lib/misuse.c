@@ -1,5 +1,6 @@
 /* misuse.c: how a bad call is reported: one line naming its site, then the call is ignored. */
-#include "internal.h"
+#include "misuse.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

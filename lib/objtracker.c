@@ -1,5 +1,13 @@
 /* objtracker.c: chosen objects sized at each snapshot, Pympler's ClassTracker. */
-#include "internal.h"
+#include "objtracker.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "checkers.h"
+#include "fault.h"
+#include "misuse.h"
+#include "sizeof.h"
+#include "table.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,7 +52,7 @@ static char *copy_text(ms_objtracker *ot, const char *text)
 	if (copy) {
 		memcpy(copy, text, len);
 		ot->bytes += (int64_t)len;
-		ms_table_bytes_add((int64_t)len);
+		ms_bookkeeping_add((int64_t)len);
 	}
 	return copy;
 }
@@ -56,7 +64,7 @@ static void drop_text(ms_objtracker *ot, char *copy)
 		return;
 	int64_t len = (int64_t)strlen(copy) + 1;
 	ot->bytes -= len;
-	ms_table_bytes_add(-len);
+	ms_bookkeeping_add(-len);
 	free(copy);
 }
 
@@ -72,7 +80,7 @@ static bool make_room(ms_objtracker *ot, void **array, size_t count, size_t *cap
 		return false;
 	int64_t delta = (int64_t)((grown - *capacity) * element_size);
 	ot->bytes += delta;
-	ms_table_bytes_add(delta);
+	ms_bookkeeping_add(delta);
 	*array = bigger;
 	*capacity = grown;
 	return true;
@@ -86,7 +94,7 @@ ms_objtracker *ms_objtracker_new(void)
 		return NULL;
 	}
 	ot->bytes = sizeof *ot;
-	ms_table_bytes_add(ot->bytes);
+	ms_bookkeeping_add(ot->bytes);
 	atomic_fetch_add_explicit(&live_trackers, 1, memory_order_relaxed);
 	return ot;
 }
@@ -103,7 +111,7 @@ void ms_objtracker_free(ms_objtracker *ot)
 	}
 	free(ot->objects);
 	free(ot->snapshots);
-	ms_table_bytes_add(-ot->bytes);
+	ms_bookkeeping_add(-ot->bytes);
 	free(ot);
 	atomic_fetch_sub_explicit(&live_trackers, 1, memory_order_relaxed);
 }
@@ -192,7 +200,7 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 	}
 	int64_t sample_bytes = (int64_t)(n * sizeof *samples);
 	ot->bytes += sample_bytes;
-	ms_table_bytes_add(sample_bytes);
+	ms_bookkeeping_add(sample_bytes);
 	ot->snapshots[ot->snapshot_count++] = (struct snapshot){ totals, samples, n };
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* pagemap.c: one bit per 16-byte granule of address space, set where a live block starts: making nodes, and the walks. */
 #include "pagemap.h"
+#include "bookkeeping.h"
 
 _Atomic(void *) ms_pagemap_root[1u << MS_ROOT_BITS];
 
@@ -16,7 +17,7 @@ static bool fill_spare(_Atomic(void *) *spare, size_t size)
 {
 	if (atomic_load_explicit(spare, memory_order_acquire))
 		return true;
-	void *fresh = ms_table_alloc(size);
+	void *fresh = ms_bookkeeping_alloc(size);
 	void *none = NULL;
 	if (fresh && !atomic_compare_exchange_strong_explicit(spare, &none, fresh,
 							      memory_order_acq_rel,
@@ -40,7 +41,7 @@ static void *install(_Atomic(void *) *slot, size_t size, _Atomic(void *) *spare)
 	void *have = atomic_load_explicit(slot, memory_order_acquire);
 	if (have)
 		return have;
-	void *fresh = ms_table_alloc(size);
+	void *fresh = ms_bookkeeping_alloc(size);
 	if (!fresh)
 		fresh = atomic_exchange_explicit(spare, NULL, memory_order_acq_rel);
 	if (!fresh)

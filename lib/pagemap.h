@@ -2,8 +2,12 @@
 #ifndef MS_PAGEMAP_H
 #define MS_PAGEMAP_H
 
-#include "internal.h"
+#include "hot.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/single_threaded.h>
 
 /*

@@ -1,5 +1,7 @@
 /* peaks.c: peaks since a point in time, one per tracker and one for the program, from one set of counters. */
-#include "internal.h"
+#include "peaks.h"
+#include "fork.h"
+#include "gauges.h"
 
 #include <pthread.h>
 #include <string.h>

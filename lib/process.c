@@ -1,5 +1,6 @@
 /* process.c: what the kernel and the allocator say, to set beside what memstats counts. */
 #define _GNU_SOURCE
+#include "process.h"
 #include "block.h"
 
 #include <errno.h>

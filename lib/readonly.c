@@ -1,6 +1,6 @@
 /* readonly.c: whether an address lies in a read-only segment of the program itself, where bytes cannot change while it runs. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "readonly.h"
 
 #include <link.h>
 #include <pthread.h>

@@ -1,6 +1,12 @@
 /* sites.c: live blocks allocated since a checkpoint, grouped by the line that allocated them. */
+#include "sites.h"
 #include "block.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
 #include "pagemap.h"
+#include "table.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -210,7 +216,7 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 	}
 	s->count = kept;
 	qsort(s->rows, s->count, sizeof s->rows[0], by_size);
-	ms_table_bytes_add((int64_t)s->bytes);
+	ms_bookkeeping_add((int64_t)s->bytes);
 	return s;
 }
 
@@ -228,7 +234,7 @@ void ms_sites_free(ms_sites *s)
 {
 	if (!s)
 		return;
-	ms_table_bytes_add(-(int64_t)s->bytes);
+	ms_bookkeeping_add(-(int64_t)s->bytes);
 	free(s);
 }
 

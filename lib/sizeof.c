@@ -1,6 +1,13 @@
 /* sizeof.c: how big a block is, alone or with everything its described fields reach. */
-#include "internal.h"
+#include "sizeof.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "misuse.h"
 #include "pagemap.h"
+#include "table.h"
+#include "text.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -577,7 +584,7 @@ static struct ms_sized *finish_tree(struct tnode *root, size_t count, const stru
 	breadth_first(root, queue);      /* sorting reordered the children */
 	tree->count = count;
 	tree->bytes = bytes;
-	ms_table_bytes_add((int64_t)bytes);
+	ms_bookkeeping_add((int64_t)bytes);
 	for (size_t i = 0; i < count; i++)
 		queue[i]->final_index = i;
 	size_t first_child = 1;
@@ -609,7 +616,7 @@ void ms_sized_free(struct ms_sized *tree)
 		(struct tree_block *)((char *)tree - offsetof(struct tree_block, nodes));
 	for (size_t i = 0; i < block->count; i++)
 		free(block->nodes[i].name);
-	ms_table_bytes_add(-(int64_t)block->bytes);
+	ms_bookkeeping_add(-(int64_t)block->bytes);
 	free(block);
 }
 

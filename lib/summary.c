@@ -1,5 +1,10 @@
 /* summary.c: snapshots of live memory by row, their differences, and their tables. */
-#include "internal.h"
+#include "memstats.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
+#include "table.h"
+#include "types.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,7 +39,7 @@ static ms_summary *new_summary(size_t capacity)
 	s->bytes = bytes;
 	s->count = 0;
 	s->held = 0;
-	ms_table_bytes_add((int64_t)bytes);
+	ms_bookkeeping_add((int64_t)bytes);
 	return s;
 }
 
@@ -42,7 +47,7 @@ void ms_summary_free(ms_summary *s)
 {
 	if (!s)
 		return;
-	ms_table_bytes_add(-(int64_t)s->bytes);
+	ms_bookkeeping_add(-(int64_t)s->bytes);
 	free(s);
 }
 

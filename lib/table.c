@@ -1,5 +1,7 @@
-/* table.c: text tables in Pympler's shape, its way of writing a size, and the flush every printer ends with. */
-#include "internal.h"
+/* table.c: text tables in Pympler's shape, its way of writing a size, the notions' names and column headers, and the flush every printer ends with. */
+#include "table.h"
+#include "fault.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +28,25 @@ char *ms_format_size(int64_t bytes, char *buf, size_t cap)
 	}
 	snprintf(buf, cap, "%7.2f %s", bytes < 0 ? -value : value, units[unit]);
 	return buf;
+}
+
+/* Each notion's short name and column header, from the one X-macro. */
+static const struct {
+	const char *name, *header;
+} notions[] = {
+#define MS_NOTION_TEXT_(id, short_name, header) { short_name, header },
+	MS_NOTIONS(MS_NOTION_TEXT_)
+#undef MS_NOTION_TEXT_
+};
+
+const char *ms_notion_header(enum ms_notion notion)
+{
+	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].header : NULL;
+}
+
+const char *ms_notion_name(enum ms_notion notion)
+{
+	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].name : NULL;
 }
 
 int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells)

@@ -1,6 +1,7 @@
 /* text.c: names as memstats prints them: control bytes and invalid UTF-8 escaped, long names cut. */
-#include "internal.h"
+#include "text.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /*

@@ -1,5 +1,11 @@
 /* tracker.c: checkpoints, Pympler's SummaryTracker: what changed, where it came from, how high it went. */
-#include "internal.h"
+#include "memstats.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "gauges.h"
+#include "peaks.h"
+#include "sites.h"
+#include "table.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,7 +38,7 @@ static uint64_t *take_marks(size_t *count)
 
 static void count_bookkeeping(const ms_tracker *t, int sign)
 {
-	ms_table_bytes_add(sign * (int64_t)(sizeof *t + t->mark_count * sizeof *t->marks));
+	ms_bookkeeping_add(sign * (int64_t)(sizeof *t + t->mark_count * sizeof *t->marks));
 }
 
 /* Move the checkpoint to now; false (nothing changed) if memory ran out. */

@@ -1,5 +1,12 @@
 /* types.c: rows, the identities summaries count by: described types and byte tags. */
-#include "internal.h"
+#include "types.h"
+#include "bookkeeping.h"
+#include "checkers.h"
+#include "fork.h"
+#include "hot.h"
+#include "misuse.h"
+#include "readonly.h"
+#include "text.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -63,7 +70,7 @@ static uint32_t add_row(const char *name, const ms_type *type, size_t element_si
 		return UINT32_MAX;
 	}
 	size_t len = strlen(name) + 1;
-	char *copy = ms_table_alloc(len);
+	char *copy = ms_bookkeeping_alloc(len);
 	if (!copy) {
 		*kind = MS_MISUSE_NO_MEMORY;
 		*why = "no memory for a new row";

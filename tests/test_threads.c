@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
-#include "internal.h"   /* ms_process_threads */
+#include "process.h"   /* ms_process_threads */
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
-#include "internal.h"   /* ms_program_read_only */
+#include "readonly.h"   /* ms_program_read_only */
 
 #include <gnu/libc-version.h>
 

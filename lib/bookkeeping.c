@@ -1,8 +1,11 @@
-/* tables.c: memstats' own memory, kept in mappings of its own and never freed. */
+/* bookkeeping.c: memstats' own memory: tables kept in mappings of its own and never freed, and the count of all of it. */
 #define _DEFAULT_SOURCE
-#include "internal.h"
+#include "bookkeeping.h"
+#include "fault.h"
+#include "fork.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 
 /*
@@ -29,7 +32,7 @@ static void *map_zeroed(size_t size)
 	return p;
 }
 
-void *ms_table_alloc(size_t size)
+void *ms_bookkeeping_alloc(size_t size)
 {
 	/*
 	 * Every table starts on a cache line of its own: two threads' states
@@ -57,12 +60,12 @@ void *ms_table_alloc(size_t size)
 	return p;
 }
 
-void ms_table_bytes_add(int64_t delta)
+void ms_bookkeeping_add(int64_t delta)
 {
 	atomic_fetch_add_explicit(&table_bytes, delta, memory_order_relaxed);
 }
 
-int64_t ms_table_bytes(void)
+int64_t ms_bookkeeping_table_bytes(void)
 {
 	return atomic_load_explicit(&table_bytes, memory_order_relaxed);
 }

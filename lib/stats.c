@@ -1,5 +1,12 @@
-/* registry.c: the program-wide view: gauges, bookkeeping, peaks and the test reset. */
-#include "internal.h"
+/* stats.c: the registry seen whole: ms_stats and ms_live_blocks read every owner's counts, ms_reset restarts them. */
+#include "memstats.h"
+#include "block.h"
+#include "bookkeeping.h"
+#include "gauges.h"
+#include "misuse.h"
+#include "objtracker.h"
+#include "peaks.h"
+#include "types.h"
 
 #include <errno.h>
 
@@ -13,7 +20,7 @@ struct ms_stats ms_stats(void)
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		s.all.bytes[n].peak = peak[n + 1];
 	s.header_bytes = s.all.blocks.current * (int64_t)MS_HEADER_SIZE;
-	s.table_bytes = ms_table_bytes();
+	s.table_bytes = ms_bookkeeping_table_bytes();
 	s.bookkeeping_bytes = s.header_bytes + s.table_bytes;
 	s.misuse_count = ms_misuse_total();
 	s.rows = ms_row_count();
@@ -42,23 +49,4 @@ int ms_reset(void)
 	ms_peaks_zero();
 	ms_misuse_total_reset();
 	return 0;
-}
-
-/* Each notion's short name and column header, from the one X-macro. */
-static const struct {
-	const char *name, *header;
-} notions[] = {
-#define MS_NOTION_TEXT_(id, short_name, header) { short_name, header },
-	MS_NOTIONS(MS_NOTION_TEXT_)
-#undef MS_NOTION_TEXT_
-};
-
-const char *ms_notion_header(enum ms_notion notion)
-{
-	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].header : NULL;
-}
-
-const char *ms_notion_name(enum ms_notion notion)
-{
-	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].name : NULL;
 }

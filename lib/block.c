@@ -1,0 +1,112 @@
+/* block.c: malloc's facts, measured once, and a tracked block found from a pointer, or why a pointer is not one. */
+#define _GNU_SOURCE
+#include "block.h"
+#include "checkers.h"
+#include "gauges.h"
+#include "misuse.h"
+#include "pagemap.h"
+#include "process.h"
+#include "text.h"
+#include "types.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/single_threaded.h>
+#include <unistd.h>
+
+/* An interior pointer is looked for this far below the bad pointer. */
+#define INTERIOR_SEARCH ((size_t)1 << 30)
+
+_Atomic uint64_t ms_malloc_facts;
+
+uint64_t ms_measure_malloc_facts(void)
+{
+	uint64_t facts = MS_FACTS_MEASURED |
+			 (uint64_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE))
+				 << MS_FACTS_PAGE_SHIFT_AT;
+	void *small = malloc(1);
+	size_t min_usable = small ? malloc_usable_size(small) : 1;
+	facts |= min_usable;
+	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
+	if (min_usable == 1 && ms_valgrind_running())
+		facts |= MS_FACTS_VALGRIND;
+	/*
+	 * 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1,
+	 * 8 or 16. Only then is a large block asked for, to check an mmapped
+	 * chunk's size word too: 64 MiB, above glibc's largest mmap threshold
+	 * (32 MiB), so it is mmapped whatever the threshold has become and
+	 * freeing it leaves the threshold alone. It is never written: the
+	 * kernel hands out no pages for it.
+	 */
+	size_t overhead;
+	if (small && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24) {
+		void *large = malloc((size_t)64 << 20);
+		if (large && ms_chunk_usable(large, &overhead) == malloc_usable_size(large) &&
+		    overhead == MS_MAPPED_CHUNK_HEADER)
+			facts |= MS_FACTS_GLIBC_CHUNKS;
+		free(large);
+	}
+	free(small);
+	atomic_store_explicit(&ms_malloc_facts, facts, memory_order_relaxed);
+	return facts;
+}
+
+bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+{
+	return ms_pagemap_test(p) && ms_block_read(p, h, sizes);
+}
+
+/*
+ * True if the calling thread is the process's only one: then no other
+ * thread can free a block while this one reads its header, until this
+ * one makes a thread. glibc's flag says so at no cost, but once a thread
+ * has been made it stays false for good, joined or not; then the kernel
+ * is asked how many threads there are now (a misuse report can afford
+ * the read).
+ */
+static bool only_thread(void)
+{
+	return __libc_single_threaded || ms_process_threads() == 1;
+}
+
+/*
+ * Say why `p` is not a live block: freed already by this thread, inside a
+ * live block (and which), or unknown to memstats. Looking inside the block
+ * below reads its header, which another thread could free meanwhile, so
+ * that is done only while the process has a single thread.
+ */
+void ms_report_not_live(const void *p, const char *function, const char *file, int line)
+{
+	struct ms_thread *self = ms_thread_current;   /* none yet: nothing freed to name */
+	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
+		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
+		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
+			/* ms_free and ms_realloc free it again; sizing only reads it. */
+			bool freeing = strcmp(function, "ms_free") == 0 ||
+				       strcmp(function, "ms_realloc") == 0;
+			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
+				  file, line, "%sthis block of '%s' was already freed at %s:%u",
+				  freeing ? "double free: " : "use after free: ",
+				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
+			return;
+		}
+	}
+	const void *below = only_thread() ? ms_pagemap_find_below(p, INTERIOR_SEARCH) : NULL;
+	struct ms_header t;
+	struct ms_block_sizes sizes;
+	if (below && ms_block_lookup(below, &t, &sizes)) {
+		size_t offset = (size_t)((const char *)p - (const char *)below);
+		if (offset < (uint64_t)sizes.bytes[MS_USABLE]) {
+			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
+				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
+				  "allocated at %s:%u",
+				  offset, ms_show(ms_row_get(t.row)->name).text,
+				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
+			return;
+		}
+	}
+	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
+		  "pointer is not a live memstats block (never allocated by memstats, "
+		  "or already freed)");
+}

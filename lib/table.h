@@ -1,0 +1,60 @@
+/* table.h: the text tables every printer writes, in Pympler's shape, built cell by cell and printed by table.c. */
+#ifndef MS_TABLE_H
+#define MS_TABLE_H
+
+#include "memstats.h"
+
+#include <stdbool.h>
+
+/*
+ * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
+ * shape: each column right-aligned to its widest cell plus 2, " | "
+ * between columns, a rule of '=' under the header; cells are escaped
+ * names (ms_text_print), measured escaped. Ends with ms_print_end: 0, or
+ * -1 with errno set.
+ */
+int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
+
+/*
+ * The last step of every printer. stdio holds what was written in its
+ * buffer, so a full disk or a bad descriptor shows only once the buffer
+ * goes out: flush it now, so that the printer's result says whether its
+ * text arrived. `failed`: the printer has already failed (a write, or no
+ * memory). 0 if nothing failed and the stream holds no error; else -1,
+ * errno from the printer's own failure if there was one, else as the
+ * stream's write set it.
+ */
+int ms_print_end(FILE *out, bool failed);
+
+/*
+ * A table filled cell by cell, row by row (the header first): the
+ * printers of summaries and site tables build theirs with it. `opts`
+ * (NULL: MS_PRINT_DEFAULTS) says how many of `count` rows to show and
+ * which size columns follow the `fixed_columns` ones.
+ */
+#define MS_CELL 64   /* room for "file.c:LINE" or any number */
+struct ms_cells {
+	const struct ms_print_opts *opts;
+	size_t rows, columns, next;
+	const char **cells;
+	char (*text)[MS_CELL];
+};
+int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
+		   const struct ms_print_opts *opts);
+/* The next cell: a string that outlives the table. */
+void ms_cells_put(struct ms_cells *t, const char *text);
+/* The next cell, formatted into the table's own storage. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void ms_cells_printf(struct ms_cells *t, const char *fmt, ...);
+/* The headers of the size columns `opts` asks for. */
+void ms_cells_size_headers(struct ms_cells *t);
+/* The sizes of one row, in the columns `opts` asks for. */
+void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT]);
+/* Print the table and release it: 0, or -1 with errno set. */
+int ms_cells_finish(struct ms_cells *t, FILE *out);
+/* The column header of a notion ("requested size"). */
+const char *ms_notion_header(enum ms_notion notion);
+
+#endif
