@@ -9,6 +9,7 @@
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
 /* XOR-ed with this, an address reads as a number far above user space. */
@@ -21,15 +22,10 @@
 /* A parser that leaks on its error path                               */
 /* ------------------------------------------------------------------ */
 
-static MS_TYPE_LEAF(record_type, struct record);
-
-/* Note a lost record in `lost`; false if there is no room. */
-static bool note_lost(struct chapter4_lost *lost, const void *record)
+/* Note a lost record in `lost`, its address hidden; the import made room for it. */
+static void lost_note(struct chapter4_lost *lost, const void *record)
 {
-	if (lost->count == CHAPTER4_LOST_MAX)
-		return false;
 	lost->hidden[lost->count++] = (uintptr_t)record ^ HIDE_ADDRESS;
-	return true;
 }
 
 void *chapter4_lost_at(const struct chapter4_lost *lost, size_t i)
@@ -51,36 +47,51 @@ static void batch_line(size_t i, char *line, size_t cap)
 /* What record_parse made of a line. */
 enum parsed { PARSED, MALFORMED, FAILED };
 
+/* lesson code: chapter4_record_parse */
+static MS_TYPE_LEAF(record_type, struct record);
+
+/* The length of the key in "key=value"; 0 if it is malformed. */
+static size_t key_length(const char *line, size_t key_size)
+{
+	const char *equals = strchr(line, '=');
+	size_t length = equals ? (size_t)(equals - line) : 0;
+	return length < key_size ? length : 0;
+}
+
 /*
- * Parse "key=value" into a new record in *out. The record is allocated
- * before the line is checked; on a malformed line the leaking version
- * forgets it (noting the address in `lost`), the fixed one frees it.
- * FAILED if memory ran out or `lost` had no room (nothing left live).
+ * Parse "key=value" into a new record in *out. The record is made
+ * first; on a malformed line the fixed version frees it, the leaking
+ * one only notes where it was, hidden (not a pointer), for the count.
  */
-static enum parsed record_parse(const char *line, enum chapter4_version version,
-				struct chapter4_lost *lost, struct record **out)
+static enum parsed record_parse(const char *line,
+			        enum chapter4_version version,
+			        struct chapter4_lost *lost,
+			        struct record **out)
 {
 	struct record *r = ms_alloc(&record_type, 1);
 	if (!r)
 		return FAILED;
-	const char *equals = strchr(line, '=');
-	size_t key_length = equals ? (size_t)(equals - line) : 0;
-	if (!equals || key_length >= sizeof r->key) {
-		/* The error path: the leaking version returns without freeing r. */
-		if (version == CHAPTER4_LEAKING && note_lost(lost, r))
-			return MALFORMED;
-		ms_free(r);
-		return version == CHAPTER4_LEAKING ? FAILED : MALFORMED;
+	size_t length = key_length(line, sizeof r->key);
+	if (length == 0) {
+		if (version == CHAPTER4_FIXED)
+			ms_free(r);
+		else
+			lost_note(lost, r);    /* r is lost */
+		return MALFORMED;
 	}
-	memcpy(r->key, line, key_length);
-	r->key[key_length] = '\0';
-	r->value = strtoll(equals + 1, NULL, 10);
+	memcpy(r->key, line, length);
+	r->key[length] = '\0';
+	r->value = strtoll(line + length + 1, NULL, 10);
 	*out = r;
 	return PARSED;
 }
+/* end lesson code */
 
 int chapter4_import(enum chapter4_version version, struct chapter4_lost *lost)
 {
+	/* Any line may be lost: a batch starts only with room to note every one. */
+	if (version == CHAPTER4_LEAKING && CHAPTER4_LOST_MAX - lost->count < CHAPTER4_BATCH_LINES)
+		return -1;
 	struct record *good[CHAPTER4_BATCH_LINES];
 	size_t count = 0;
 	enum parsed parsed = PARSED;
@@ -108,19 +119,23 @@ void chapter4_lost_free(struct chapter4_lost *lost)
 /* Jobs that hold a buffer until they complete                         */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter4_jobs_submit */
 struct job {
 	struct job *next;
 	char *buffer;     /* `size` bytes, tagged JOB_BUFFER_TAG */
 	size_t size;
 	int id;
 };
-static MS_TYPE(job_type, struct job, MS_PTR(struct job, next, &job_type));
+static MS_TYPE(job_type, struct job,
+	       MS_PTR(struct job, next, &job_type));
 
 int chapter4_jobs_submit(struct chapter4_queue *queue)
 {
 	for (int id = 0; id < CHAPTER4_JOBS; id++) {
 		struct job *job = ms_calloc(&job_type, 1);
-		char *buffer = job ? ms_alloc_bytes(CHAPTER4_JOB_BUFFER, JOB_BUFFER_TAG) : NULL;
+		char *buffer = job ? ms_alloc_bytes(CHAPTER4_JOB_BUFFER,
+						    JOB_BUFFER_TAG)
+				   : NULL;
 		if (!buffer) {
 			ms_free(job);
 			return -1;
@@ -132,8 +147,10 @@ int chapter4_jobs_submit(struct chapter4_queue *queue)
 	}
 	return 0;
 }
+/* end lesson code */
 
-/* Take every job off the queue, doing its work first if `work`; the sum of the results. */
+/* lesson code: chapter4_drain */
+/* Take every job off the queue, doing its work first if `work`. */
 static uint64_t drain(struct chapter4_queue *queue, bool work)
 {
 	uint64_t sum = 0;
@@ -162,6 +179,7 @@ void chapter4_jobs_cancel(struct chapter4_queue *queue)
 {
 	drain(queue, false);
 }
+/* end lesson code */
 
 /* ------------------------------------------------------------------ */
 /* What the chapter leaves lost at exit                                */
@@ -186,46 +204,64 @@ struct chapter4_blocks chapter4_lost_blocks(const struct chapter4_lost *lost)
 	return sum;
 }
 
-int chapter4_ring_make(struct chapter4_ring *ring)
+void chapter4_queue_drop(struct chapter4_queue *queue, struct chapter4_dropped *dropped)
+{
+	dropped->hidden = queue->head ? (uintptr_t)queue->head ^ HIDE_ADDRESS : 0;
+	queue->head = NULL;
+	queue->tail = &queue->head;
+	queue->length = 0;
+}
+
+/* lesson code: chapter4_ring_make */
+int chapter4_ring_make(struct chapter4_dropped *ring)
 {
 	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
 	if (chapter4_jobs_submit(&queue) != 0) {
 		chapter4_jobs_cancel(&queue);
 		return -1;
 	}
-	/* The queue's tail is the last job's next: pointed back at the first, it closes the ring. */
+	/* The tail is the last job's next: the first closes the ring. */
 	*queue.tail = queue.head;
-	ring->hidden = (uintptr_t)queue.head ^ HIDE_ADDRESS;
+	chapter4_queue_drop(&queue, ring);
 	return 0;
 }
+/* end lesson code */
 
-void *chapter4_ring_job(const struct chapter4_ring *ring)
+void *chapter4_dropped_job(const struct chapter4_dropped *dropped)
 {
-	return ring->hidden ? (void *)(ring->hidden ^ HIDE_ADDRESS) : NULL;
+	return dropped->hidden ? (void *)(dropped->hidden ^ HIDE_ADDRESS) : NULL;
 }
 
-void chapter4_ring_blocks(const struct chapter4_ring *ring, struct chapter4_blocks *jobs,
-			  struct chapter4_blocks *buffers)
+/* The job after `job` in dropped jobs that start at `first`: NULL after the last. */
+static const struct job *next_dropped(const struct job *job, const struct job *first)
+{
+	return job->next == first ? NULL : job->next;
+}
+
+void chapter4_dropped_blocks(const struct chapter4_dropped *dropped,
+			     struct chapter4_blocks *jobs, struct chapter4_blocks *buffers)
 {
 	*jobs = *buffers = (struct chapter4_blocks){ 0, 0, 0 };
-	const struct job *first = chapter4_ring_job(ring);
-	for (const struct job *job = first; job; job = job->next == first ? NULL : job->next) {
+	const struct job *first = chapter4_dropped_job(dropped);
+	for (const struct job *job = first; job; job = next_dropped(job, first)) {
 		count_block(jobs, job);
 		count_block(buffers, job->buffer);
 	}
 }
 
-void chapter4_ring_free(struct chapter4_ring *ring)
+void chapter4_dropped_free(struct chapter4_dropped *dropped)
 {
-	struct job *first = chapter4_ring_job(ring);
+	struct job *first = chapter4_dropped_job(dropped);
 	if (!first)
 		return;
-	/* Cut after the kept job, and the ring is a queue again, that job last: cancel it. */
-	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
-	queue.head = first->next;
-	first->next = NULL;
+	/* Cut before the kept job (a ring's) and the jobs are a queue from it: cancel it. */
+	struct job *last = first;
+	while (next_dropped(last, first))
+		last = last->next;
+	last->next = NULL;
+	struct chapter4_queue queue = { first, &last->next, 0 };
 	chapter4_jobs_cancel(&queue);
-	ring->hidden = 0;
+	dropped->hidden = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -262,20 +298,25 @@ struct seen {
 	int64_t peak_blocks;       /* the most live at once, above the checkpoint before */
 	int64_t peak_requested;
 };
+#define SEEN_NONE { NULL, NULL, 0, 0 }
 
+/* Free what a checkpoint saw, and forget it: freeing it again does nothing. */
 static void seen_free(struct seen *seen)
 {
 	ms_summary_free(seen->diff);
 	ms_sites_free(seen->sites);
+	*seen = (struct seen)SEEN_NONE;
 }
 
-/* Read the sites, the peak and the diff, moving the checkpoint: 0, or -1 if out of memory. */
+/* lesson code: chapter4_checkpoint_take */
+/* What changed since the checkpoint; moves it to now. 0, or -1. */
 static int checkpoint_take(struct checkpoint *cp, struct seen *seen)
 {
-	/* The sites and the peak first: the diff moves the checkpoint they are measured from. */
+	/* Sites and peak first: the diff moves their checkpoint. */
 	struct ms_tracker_peak peak = ms_tracker_peak(cp->tracker);
 	seen->sites = ms_tracker_sites(cp->tracker);
 	seen->diff = seen->sites ? ms_tracker_diff(cp->tracker) : NULL;
+	/* cp holds what was live at the checkpoint */
 	seen->peak_blocks = peak.blocks - cp->blocks;
 	seen->peak_requested = peak.bytes[MS_REQUESTED] - cp->requested;
 	note_live(cp);
@@ -285,6 +326,7 @@ static int checkpoint_take(struct checkpoint *cp, struct seen *seen)
 	}
 	return 0;
 }
+/* end lesson code */
 
 /* Print what a checkpoint saw: the diff, the sites if any, the peak. */
 static void print_seen(struct lesson *lesson, const struct seen *seen)
@@ -303,37 +345,95 @@ static void print_seen(struct lesson *lesson, const struct seen *seen)
 		lesson_para(lesson, "Peak since the checkpoint: nothing above what was live at it.");
 }
 
-/* Take a checkpoint and print what it saw: 0, or -1 if out of memory. */
-static int show_checkpoint(struct lesson *lesson, struct checkpoint *cp)
+/* ------------------------------------------------------------------ */
+/* The experiments, as the lesson shows them                           */
+/* ------------------------------------------------------------------ */
+
+/* lesson code: chapter4_tutorial */
+/*
+ * The tutorial's script,
+ *
+ *     async def test_fxn():
+ *         import time
+ *         my_dict = {"x":0}
+ *         time.sleep(5)
+ *         return 0
+ *
+ *     tr = tracker.SummaryTracker()
+ *     tr.print_diff()
+ *     test_fxn()
+ *     tr.print_diff()
+ *
+ * in C:
+ */
+static int tutorial(struct seen *first, struct seen *second)
 {
-	struct seen seen;
-	if (checkpoint_take(cp, &seen) != 0)
-		return -1;
-	print_seen(lesson, &seen);
-	seen_free(&seen);
-	return 0;
+	struct checkpoint cp;
+	int status = checkpoint_start(&cp);     /* SummaryTracker() */
+	if (status == 0)
+		status = checkpoint_take(&cp, first);   /* print_diff() */
+	/* test_fxn() without await: nothing runs */
+	if (status == 0)
+		status = checkpoint_take(&cp, second);  /* print_diff() */
+	ms_tracker_free(cp.tracker);
+	return status;
 }
+/* end lesson code */
+
+/* One leaking import between two checkpoints, its lost records noted in `lost`. */
+static int leak_once(struct chapter4_lost *lost, struct seen *seen, int *good)
+{
+	struct checkpoint cp;
+	int status = checkpoint_start(&cp);
+	if (status == 0) {
+		*good = chapter4_import(CHAPTER4_LEAKING, lost);
+		status = *good < 0 ? -1 : checkpoint_take(&cp, seen);
+	}
+	ms_tracker_free(cp.tracker);
+	return status;
+}
+
+/* lesson code: chapter4_hold_jobs */
+/* Queue the jobs, read a checkpoint, cancel them, read the next. */
+static int hold_jobs(struct chapter4_queue *queue,
+		     struct checkpoint *cp,
+		     struct seen *held, struct seen *after)
+{
+	int status = chapter4_jobs_submit(queue);
+	if (status == 0)
+		status = checkpoint_take(cp, held);
+	chapter4_jobs_cancel(queue);
+	if (status == 0)
+		status = checkpoint_take(cp, after);
+	return status;
+}
+/* end lesson code */
+
+/* lesson code: chapter4_finish_jobs */
+/* The held work's fix: the jobs complete, and each frees itself. */
+static int finish_jobs(struct checkpoint *cp, struct seen *seen)
+{
+	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
+	int status = chapter4_jobs_submit(&queue);
+	chapter4_jobs_run(&queue);
+	return status == 0 ? checkpoint_take(cp, seen) : -1;
+}
+/* end lesson code */
 
 /* ------------------------------------------------------------------ */
 /* The lesson                                                          */
 /* ------------------------------------------------------------------ */
 
-/* (1) The tutorial's experiment, and the same nothing in C. */
-static int show_tutorial(struct lesson *lesson)
+/* (1) The tutorial's experiment, and the same nothing in C: what its two checkpoints saw. */
+static void print_tutorial(struct lesson *lesson, const struct seen *first,
+			   const struct seen *second)
 {
 	lesson_subheading(lesson, "What the tutorial measured");
-	lesson_para(lesson, "The tutorial simulates a leak with an async function that sleeps:");
-	lesson_code(lesson,
-		    "async def test_fxn():\n"
-		    "    import time\n"
-		    "    my_dict = {\"x\":0}\n"
-		    "    time.sleep(5)\n"
-		    "    return 0\n"
-		    "\n"
-		    "tr = tracker.SummaryTracker()\n"
-		    "tr.print_diff()\n"
-		    "test_fxn()\n"
-		    "tr.print_diff()");
+	lesson_para(lesson,
+		    "The tutorial simulates a leak with an async function that sleeps. "
+		    "Here is its script, in a comment over the same in C, which this "
+		    "chapter runs:");
+	lesson_code(lesson, LESSON_CODE_chapter4_tutorial);
 	lesson_para(lesson,
 		    "Calling an async def function without await does not run it: "
 		    "test_fxn() only makes a coroutine object, which is dropped at once. "
@@ -344,27 +444,14 @@ static int show_tutorial(struct lesson *lesson)
 		    "strings are that machinery. The first diff is the tracker's own "
 		    "first summary, thousands of lists and strings, and a third diff "
 		    "right after shows the tracker's own rows again. Nothing leaked.");
-	lesson_para(lesson, "The same nothing in C, with a memstats tracker:");
-	lesson_code(lesson,
-		    "ms_tracker *tr = ms_tracker_new();       /* tracker.SummaryTracker() */\n"
-		    "ms_summary *diff = ms_tracker_diff(tr);  /* the first print_diff() */\n"
-		    "ms_summary_print(diff, stdout, NULL);\n"
-		    "ms_summary_free(diff);\n"
-		    "/* test_fxn() without await: nothing runs */\n"
-		    "diff = ms_tracker_diff(tr);              /* the second */\n"
-		    "ms_summary_print(diff, stdout, NULL);");
-	struct checkpoint cp;
-	if (checkpoint_start(&cp) != 0)
-		return -1;
-	lesson_para(lesson, "The first diff:");
-	int status = show_checkpoint(lesson, &cp);
-	if (status == 0) {
-		lesson_para(lesson, "The second:");
-		status = show_checkpoint(lesson, &cp);
-	}
-	ms_tracker_free(cp.tracker);
-	if (status != 0)
-		return -1;
+	lesson_para(lesson,
+		    "In C, checkpoint_start makes a memstats tracker, as "
+		    "tracker.SummaryTracker() does, and each checkpoint_take is a "
+		    "print_diff(): it reads what changed since the checkpoint (shown "
+		    "with the leak, below), which the lesson prints. The first diff:");
+	print_seen(lesson, first);
+	lesson_para(lesson, "The second:");
+	print_seen(lesson, second);
 	lesson_para(lesson,
 		    "Both are empty. A tracker's checkpoint (a summary, and where each "
 		    "thread's allocation numbers stand) is memstats' bookkeeping, never "
@@ -374,67 +461,44 @@ static int show_tutorial(struct lesson *lesson)
 		    "without the warning and the tracker's own rows. ms_tracker_diff "
 		    "returns the diff and moves the checkpoint to now, as print_diff() "
 		    "does.");
-	return 0;
 }
 
-/* The parser as the lesson prints it: the leaking version's error path. */
-static const char record_parse_code[] =
-	"struct record {\n"
-	"    char key[24];\n"
-	"    int64_t value;\n"
-	"};\n"
-	"\n"
-	"struct record *record_parse(const char *line)\n"
-	"{\n"
-	"    struct record *r = ms_alloc(&record_type, 1);\n"
-	"    if (!r)\n"
-	"        return NULL;\n"
-	"    const char *equals = strchr(line, '=');\n"
-	"    size_t key_length = equals ? (size_t)(equals - line) : 0;\n"
-	"    if (!equals || key_length >= sizeof r->key)\n"
-	"        return NULL;                      /* r is lost */\n"
-	"    memcpy(r->key, line, key_length);\n"
-	"    r->key[key_length] = '\\0';\n"
-	"    r->value = strtoll(equals + 1, NULL, 10);\n"
-	"    return r;\n"
-	"}";
+static int show_tutorial(struct lesson *lesson)
+{
+	struct seen first = SEEN_NONE, second = SEEN_NONE;
+	int status = tutorial(&first, &second);
+	if (status == 0)
+		print_tutorial(lesson, &first, &second);
+	seen_free(&first);
+	seen_free(&second);
+	return status;
+}
 
-/* (2) A parser that loses a record on each malformed line. */
-static int show_leak(struct lesson *lesson, struct chapter4_lost *lost)
+/*
+ * (2) A parser that loses a record on each malformed line: what one
+ * leaking import of a batch with `good` good lines, which lost `lost`
+ * records, left at its checkpoint.
+ */
+static void print_leak(struct lesson *lesson, const struct seen *seen, int good, size_t lost)
 {
 	lesson_subheading(lesson, "A real leak");
 	lesson_para(lesson,
 		    "A real leak is memory the program can no longer free, because it "
 		    "holds no pointer to it. Here an import parses lines such as "
 		    "\"sensor07=59\" into records. The parser allocates the record first "
-		    "and checks the line after, and its error path forgets the record:");
-	lesson_code(lesson, record_parse_code);
+		    "and checks the line after, and its error path forgets the record "
+		    "unless it is the fixed version:");
+	lesson_code(lesson, LESSON_CODE_chapter4_record "\n\n" LESSON_CODE_chapter4_record_parse);
 	lesson_para(lesson,
 		    "One import parses a batch of %d lines, of which every %dth is "
 		    "malformed, uses the good records and frees them. Around it, a "
-		    "checkpoint. The site table and the peak are read before the diff, "
-		    "which moves the checkpoint:",
+		    "checkpoint. checkpoint_take reads the site table and the peak before "
+		    "the diff, which moves the checkpoint:",
 		    CHAPTER4_BATCH_LINES, CHAPTER4_BAD_EVERY);
-	lesson_code(lesson,
-		    "ms_tracker *tr = ms_tracker_new();\n"
-		    "import_batch();                                 /* 100 lines */\n"
-		    "ms_sites *sites = ms_tracker_sites(tr);         /* new and still live */\n"
-		    "struct ms_tracker_peak peak = ms_tracker_peak(tr);\n"
-		    "ms_summary *diff = ms_tracker_diff(tr);         /* moves the checkpoint */");
-
-	struct checkpoint cp;
-	if (checkpoint_start(&cp) != 0)
-		return -1;
-	size_t lost_before = lost->count;
-	int good = chapter4_import(CHAPTER4_LEAKING, lost);
-	struct seen seen = { NULL, NULL, 0, 0 };
-	int status = good < 0 ? -1 : checkpoint_take(&cp, &seen);
-	ms_tracker_free(cp.tracker);
-	if (status != 0)
-		return -1;
+	lesson_code(lesson, LESSON_CODE_chapter4_checkpoint_take);
 	/* The leak's one site; a parser that lost nothing would have none. */
-	const struct ms_site_row *site = ms_sites_row(seen.sites, 0);
-	print_seen(lesson, &seen);
+	const struct ms_site_row *site = ms_sites_row(seen->sites, 0);
+	print_seen(lesson, seen);
 	lesson_para(lesson,
 		    "The diff shows %zu records, one per malformed line: a leak grows with "
 		    "the work that triggers it. The site table names the line that "
@@ -445,14 +509,25 @@ static int show_leak(struct lesson *lesson, struct chapter4_lost *lost)
 		    "were freed. ms_tracker_print_diff(tr, out) prints the diff, the "
 		    "sites and the peak in one call, as Pympler's print_diff() prints its "
 		    "diff.",
-		    lost->count - lost_before, site ? site->file : "(no site)", site ? site->line : 0,
-		    seen.peak_blocks, good);
-	seen_free(&seen);
-	return 0;
+		    lost, site ? site->file : "(no site)", site ? site->line : 0,
+		    seen->peak_blocks, good);
 }
 
-/* (3) Jobs queued and never completed, then cancelled before the chapter ends. */
-static int show_held_work(struct lesson *lesson)
+static int show_leak(struct lesson *lesson, struct chapter4_lost *lost)
+{
+	size_t lost_before = lost->count;
+	int good = 0;
+	struct seen seen = SEEN_NONE;
+	int status = leak_once(lost, &seen, &good);
+	if (status == 0)
+		print_leak(lesson, &seen, good, lost->count - lost_before);
+	seen_free(&seen);
+	return status;
+}
+
+/* (3) Jobs queued and never completed: the checkpoint while they were held, and after. */
+static void print_held_work(struct lesson *lesson, const struct seen *held,
+			    const struct seen *after)
 {
 	lesson_subheading(lesson, "Memory held by work that never finishes");
 	lesson_para(lesson,
@@ -461,101 +536,100 @@ static int show_held_work(struct lesson *lesson)
 		    "jobs, each with a %d-byte buffer for its reply, and the replies "
 		    "never come:",
 		    CHAPTER4_JOBS, CHAPTER4_JOB_BUFFER);
-	lesson_code(lesson,
-		    "struct job {\n"
-		    "    struct job *next;\n"
-		    "    char *buffer;                  /* tagged \"job buffer\" */\n"
-		    "    size_t size;\n"
-		    "    int id;\n"
-		    "};\n"
-		    "\n"
-		    "for (int id = 0; id < 8; id++) {\n"
-		    "    struct job *job = ms_calloc(&job_type, 1);\n"
-		    "    job->buffer = ms_alloc_bytes(4096, \"job buffer\");\n"
-		    "    enqueue(&queue, job);\n"
-		    "}\n"
-		    "/* no job ever completes */");
+	lesson_code(lesson, LESSON_CODE_chapter4_jobs_submit);
+	print_seen(lesson, held);
+	lesson_para(lesson,
+		    "The tracker shows the growth, by type and by site, as it did for "
+		    "the leak. The difference is who still holds the memory. valgrind "
+		    "judges that at exit by reachability: it starts from the roots, "
+		    "the registers, the stacks and the globals, and follows pointers "
+		    "from block to block. Were the program to exit now, with the queue "
+		    "in hand, these blocks would be \"still reachable\": a chain of "
+		    "pointers to blocks' starts leads to each of them from a root, "
+		    "from the queue on the stack to the first job, from each job to "
+		    "the next and to its buffer. Nothing is lost; the work is only "
+		    "never finished.");
+	lesson_para(lesson,
+		    "That holds with memstats in between, though memstats keeps its "
+		    "bookkeeping in a header in front of the program's bytes, so the "
+		    "program's pointer points into the middle of a malloc block, and "
+		    "valgrind calls a block that the roots reach only through such "
+		    "interior pointers \"possibly lost\". memstats tells valgrind "
+		    "where the program's block starts. This chapter cancels the jobs "
+		    "before it goes on, so nothing is still reachable at its end "
+		    "either. hold_jobs read the checkpoint above while the jobs were "
+		    "queued; cancelling takes each job off the queue and frees it with "
+		    "its buffer, and then it reads the next:");
+	lesson_code(lesson, LESSON_CODE_chapter4_hold_jobs "\n\n" LESSON_CODE_chapter4_drain);
+	print_seen(lesson, after);
+}
 
+static int show_held_work(struct lesson *lesson)
+{
 	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
 	struct checkpoint cp;
-	if (checkpoint_start(&cp) != 0)
-		return -1;
-	int status = chapter4_jobs_submit(&queue);
+	struct seen held = SEEN_NONE, after = SEEN_NONE;
+	int status = checkpoint_start(&cp);
 	if (status == 0)
-		status = show_checkpoint(lesson, &cp);
-	if (status == 0) {
-		lesson_para(lesson,
-			    "The tracker shows the growth, by type and by site, as it did for "
-			    "the leak. The difference is who still holds the memory. valgrind "
-			    "judges that at exit by reachability: it starts from the roots, "
-			    "the registers, the stacks and the globals, and follows pointers "
-			    "from block to block. Were the program to exit now, with the queue "
-			    "in hand, these blocks would be \"still reachable\": a chain of "
-			    "pointers to blocks' starts leads to each of them from a root, "
-			    "from the queue on the stack to the first job, from each job to "
-			    "the next and to its buffer. Nothing is lost; the work is only "
-			    "never finished.");
-		lesson_para(lesson,
-			    "That holds with memstats in between, though memstats keeps its "
-			    "bookkeeping in a header in front of the program's bytes, so the "
-			    "program's pointer points into the middle of a malloc block, and "
-			    "valgrind calls a block that the roots reach only through such "
-			    "interior pointers \"possibly lost\". memstats tells valgrind "
-			    "where the program's block starts. This chapter cancels the jobs "
-			    "before it goes on, so nothing is still reachable at its end "
-			    "either:");
-		lesson_code(lesson, "cancel_jobs(&queue);             /* frees every job and buffer */");
-	}
-	chapter4_jobs_cancel(&queue);
-	if (status == 0)
-		status = show_checkpoint(lesson, &cp);
+		status = hold_jobs(&queue, &cp, &held, &after);
 	ms_tracker_free(cp.tracker);
+	if (status == 0)
+		print_held_work(lesson, &held, &after);
+	seen_free(&held);
+	seen_free(&after);
 	return status;
 }
 
-/* (4) The fixed parser and the jobs that complete, each between two checkpoints. */
-static int show_fixes(struct lesson *lesson)
+/*
+ * (4) The fixed parser and the jobs that complete, each between two
+ * checkpoints: what the fixed import of `good` good lines left, and what
+ * the finished jobs did.
+ */
+static void print_fixes(struct lesson *lesson, const struct seen *parsed, int good,
+			const struct seen *finished)
 {
 	lesson_subheading(lesson, "The fixes");
-	lesson_para(lesson, "The fixed parser frees the record on its error path:");
-	lesson_code(lesson,
-		    "if (!equals || key_length >= sizeof r->key) {\n"
-		    "    ms_free(r);\n"
-		    "    return NULL;\n"
-		    "}");
-	struct checkpoint cp;
-	if (checkpoint_start(&cp) != 0)
-		return -1;
-	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
-	int good = chapter4_import(CHAPTER4_FIXED, NULL);
-	int status = good < 0 ? -1 : show_checkpoint(lesson, &cp);
-	if (status == 0) {
-		lesson_para(lesson,
-			    "The diff is empty: nothing allocated since the checkpoint is "
-			    "still live, so there is no site table either. The peak still "
-			    "shows the work, the %d good records live at once and freed "
-			    "before the checkpoint was read.",
-			    good);
-		lesson_para(lesson, "The held work's fix is to finish it: each job completes "
-				    "and frees its buffer and itself.");
-		lesson_code(lesson,
-			    "submit_jobs(&queue);\n"
-			    "run_jobs(&queue);    /* each job does its work and frees itself */");
-		status = chapter4_jobs_submit(&queue);
-	}
-	chapter4_jobs_run(&queue);
-	if (status == 0)
-		status = show_checkpoint(lesson, &cp);
-	ms_tracker_free(cp.tracker);
-	if (status != 0)
-		return -1;
+	lesson_para(lesson,
+		    "The fixed parser is record_parse with CHAPTER4_FIXED: its error "
+		    "path frees the record, ms_free(r), before it returns. One import "
+		    "with it, between two checkpoints:");
+	print_seen(lesson, parsed);
+	lesson_para(lesson,
+		    "The diff is empty: nothing allocated since the checkpoint is "
+		    "still live, so there is no site table either. The peak still "
+		    "shows the work, the %d good records live at once and freed "
+		    "before the checkpoint was read.",
+		    good);
+	lesson_para(lesson, "The held work's fix is to finish it: each job completes "
+			    "and frees its buffer and itself (chapter4_jobs_run, above).");
+	lesson_code(lesson, LESSON_CODE_chapter4_finish_jobs);
+	print_seen(lesson, finished);
 	lesson_para(lesson,
 		    "Empty again, and the peak is the %d jobs with their buffers: all of "
 		    "it came and went between the two checkpoints. An empty diff says "
 		    "nothing is left over, not that nothing happened; the peak says how "
 		    "much did.",
 		    CHAPTER4_JOBS);
-	return 0;
+}
+
+static int show_fixes(struct lesson *lesson)
+{
+	struct checkpoint cp;
+	struct seen parsed = SEEN_NONE, finished = SEEN_NONE;
+	int good = 0;
+	int status = checkpoint_start(&cp);
+	if (status == 0) {
+		good = chapter4_import(CHAPTER4_FIXED, NULL);
+		status = good < 0 ? -1 : checkpoint_take(&cp, &parsed);
+	}
+	if (status == 0)
+		status = finish_jobs(&cp, &finished);
+	ms_tracker_free(cp.tracker);
+	if (status == 0)
+		print_fixes(lesson, &parsed, good, &finished);
+	seen_free(&parsed);
+	seen_free(&finished);
+	return status;
 }
 
 /* One version's live and peak requested bytes at each checkpoint, above the first. */
@@ -641,12 +715,31 @@ static struct chapter4_blocks blocks_plus(struct chapter4_blocks a, struct chapt
 					 a.malloc_bytes + b.malloc_bytes };
 }
 
+/* Row `row` of valgrind's figures: its line's name, bytes and blocks. */
+static void figure_row(struct lesson_grid_row *row, const char *line, const char *bytes,
+		       int64_t blocks)
+{
+	snprintf(row->cell[0], LESSON_CELL_SIZE, "%s", line);
+	snprintf(row->cell[1], LESSON_CELL_SIZE, "%s", bytes);
+	snprintf(row->cell[2], LESSON_CELL_SIZE, "%" PRId64, blocks);
+}
+
+/* The same with a count of bytes. */
+static void figure_row_bytes(struct lesson_grid_row *row, const char *line, int64_t bytes,
+			     int64_t blocks)
+{
+	char text[LESSON_CELL_SIZE];
+	snprintf(text, sizeof text, "%" PRId64, bytes);
+	figure_row(row, line, text, blocks);
+}
+
 /*
  * valgrind's HEAP SUMMARY of a run that leaves `left` allocated at exit
- * and began at `start`: malloc's blocks in use, and every allocation.
+ * and began at `start`, as the first two rows of `rows`: malloc's blocks
+ * in use, and every allocation.
  */
-static void show_heap_summary(struct lesson *lesson, struct chapter4_blocks left,
-			      const struct ms_stats *start)
+static void heap_summary(struct lesson *lesson, struct chapter4_blocks left,
+			 const struct ms_stats *start, struct lesson_grid_row *rows)
 {
 	struct ms_stats now = ms_stats();
 	int64_t made = now.all.blocks.total - start->all.blocks.total;
@@ -671,15 +764,13 @@ static void show_heap_summary(struct lesson *lesson, struct chapter4_blocks left
 		    " blocks, so valgrind's allocs exceed its frees by %" PRId64 ", the %" PRId64
 		    " in use and those %" PRId64 "; and its bytes allocated count their %" PRId64
 		    " requested bytes twice and their headers once, at least 2 x %" PRId64
-		    " + %" PRId64 " x %" PRId64 " = %" PRId64 ":",
+		    " + %" PRId64 " x %" PRId64 " = %" PRId64 ".",
 		    header, left.blocks, left.malloc_bytes, made, left.blocks + made,
 		    left.blocks, made, requested, requested, made, header, at_least);
-	char summary[160];
-	snprintf(summary, sizeof summary,
-		 "in use at exit: %" PRId64 " bytes in %" PRId64 " blocks\n"
-		 "total heap usage: allocs - frees = %" PRId64 ", bytes allocated >= %" PRId64,
-		 left.malloc_bytes, left.blocks, left.blocks + made, at_least);
-	lesson_code(lesson, summary);
+	figure_row_bytes(&rows[0], "in use at exit", left.malloc_bytes, left.blocks);
+	char bytes[LESSON_CELL_SIZE];
+	snprintf(bytes, sizeof bytes, ">= %" PRId64, at_least);
+	figure_row(&rows[1], "total heap usage", bytes, left.blocks + made);
 }
 
 /*
@@ -687,8 +778,10 @@ static void show_heap_summary(struct lesson *lesson, struct chapter4_blocks left
  * lost records and a lost ring of jobs, the run having begun at `start`.
  */
 static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost,
-			 struct chapter4_ring *ring, const struct ms_stats *start)
+			 struct chapter4_dropped *ring, const struct ms_stats *start)
 {
+	if (chapter4_ring_make(ring) != 0)
+		return -1;
 	lesson_subheading(lesson, "What valgrind will say");
 	lesson_para(lesson,
 		    "valgrind --leak-check=full sorts the blocks still allocated at exit "
@@ -708,10 +801,8 @@ static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost
 		    "so valgrind counts one block of the ring definitely lost and the "
 		    "rest indirectly lost. \"Definitely lost\" means that no pointer "
 		    "from a root is left, not that no pointer is.");
-	if (chapter4_ring_make(ring) != 0)
-		return -1;
 	struct chapter4_blocks records = chapter4_lost_blocks(lost), jobs, buffers;
-	chapter4_ring_blocks(ring, &jobs, &buffers);
+	chapter4_dropped_blocks(ring, &jobs, &buffers);
 	/* valgrind heads the ring with whichever job it meets first; they are all one size. */
 	int64_t one_job = jobs.blocks ? jobs.requested / jobs.blocks : 0;
 	lesson_para(lesson,
@@ -721,30 +812,34 @@ static int show_valgrind(struct lesson *lesson, const struct chapter4_lost *lost
 		    " bytes requested, with no pointer to any of them left. The other is "
 		    "a ring of %" PRId64 " jobs, each with its buffer: a queue whose last "
 		    "job points back at the first, dropped without being cancelled, so "
-		    "every job has a pointer to it, from the job before. valgrind counts "
-		    "the records definitely lost, and one job of the ring; the other %" PRId64
-		    " jobs and the %" PRId64 " buffers are indirectly lost, reachable only "
-		    "through it. The chapter kept each lost address XOR-ed with a "
-		    "constant, which no leak checker takes for a pointer.",
-		    records.blocks, records.requested, jobs.blocks, jobs.blocks - 1,
-		    buffers.blocks);
-	show_heap_summary(lesson, blocks_plus(records, blocks_plus(jobs, buffers)), start);
+		    "every job has a pointer to it, from the job before:",
+		    records.blocks, records.requested, jobs.blocks);
+	lesson_code(lesson, LESSON_CODE_chapter4_ring_make);
+	lesson_para(lesson,
+		    "valgrind counts the records definitely lost, and one job of the "
+		    "ring; the other %" PRId64 " jobs and the %" PRId64 " buffers are "
+		    "indirectly lost, reachable only through it. The chapter kept each "
+		    "lost address XOR-ed with a constant, which no leak checker takes "
+		    "for a pointer.",
+		    jobs.blocks - 1, buffers.blocks);
+	struct lesson_grid_row rows[7] = { { { "valgrind's line", "bytes", "blocks" } } };
+	heap_summary(lesson, blocks_plus(records, blocks_plus(jobs, buffers)), start, &rows[1]);
 	lesson_para(lesson,
 		    "The LEAK SUMMARY counts the pool's blocks, each as the program asked "
-		    "for it, on any machine:");
-	char summary[256];
-	snprintf(summary, sizeof summary,
-		 "definitely lost: %" PRId64 " bytes in %" PRId64 " blocks\n"
-		 "indirectly lost: %" PRId64 " bytes in %" PRId64 " blocks\n"
-		 "possibly lost: 0 bytes in 0 blocks\n"
-		 "still reachable: 0 bytes in 0 blocks",
-		 records.requested + one_job, records.blocks + 1,
-		 jobs.requested - one_job + buffers.requested, jobs.blocks - 1 + buffers.blocks);
-	lesson_code(lesson, summary);
+		    "for it, on any machine. Both summaries, then, line by line; for the "
+		    "total heap usage, the least its bytes allocated can be, and its "
+		    "allocs less its frees:");
+	figure_row_bytes(&rows[3], "definitely lost", records.requested + one_job,
+			 records.blocks + 1);
+	figure_row_bytes(&rows[4], "indirectly lost", jobs.requested - one_job + buffers.requested,
+			 jobs.blocks - 1 + buffers.blocks);
+	figure_row_bytes(&rows[5], "possibly lost", 0, 0);
+	figure_row_bytes(&rows[6], "still reachable", 0, 0);
+	lesson_grid(lesson, 3, 7, rows);
 	lesson_para(lesson,
 		    "make check runs valgrind on ./chapter4 and holds both summaries to "
-		    "these lines: nothing may be possibly lost or still reachable, since "
-		    "the held jobs were cancelled.");
+		    "these figures: nothing may be possibly lost or still reachable, "
+		    "since the held jobs were cancelled.");
 	return 0;
 }
 
@@ -758,7 +853,7 @@ int chapter4_run(FILE *out, const struct chapter_opts *opts)
 	/* valgrind's counts take in the whole run, so the chapter's start at its first line. */
 	const struct ms_stats start = ms_stats();
 	struct chapter4_lost lost = { { 0 }, 0 };
-	struct chapter4_ring ring = { 0 };
+	struct chapter4_dropped ring = { 0 };
 	struct lesson lesson = LESSON_INIT(out);
 	lesson_heading(&lesson, &chapter4);
 	lesson_para(&lesson,
@@ -784,7 +879,7 @@ int chapter4_run(FILE *out, const struct chapter_opts *opts)
 		fprintf(stderr, "chapter4: out of memory\n");
 	if (opts && opts->free_leaks) {
 		chapter4_lost_free(&lost);
-		chapter4_ring_free(&ring);
+		chapter4_dropped_free(&ring);
 	}
 
 	if (lesson_finish(&lesson, chapter4.name) != 0)
