@@ -17,11 +17,13 @@
 #define CHAPTER4_JOBS 8
 #define CHAPTER4_JOB_BUFFER 4096
 
+/* lesson code: chapter4_record */
 /* A parsed line; it owns no other block. */
 struct record {
 	char key[24];
 	int64_t value;
 };
+/* end lesson code */
 
 /* The two versions of each experiment. */
 enum chapter4_version { CHAPTER4_LEAKING, CHAPTER4_FIXED };
@@ -31,9 +33,10 @@ enum chapter4_version { CHAPTER4_LEAKING, CHAPTER4_FIXED };
  * a constant, as memstats keeps its own copies, so a leak checker does
  * not take them for pointers and still finds the blocks lost; only the
  * chapter's count and the tests' clean-up turn them back. The capacity
- * is what the chapter loses: one import, then one per round.
+ * is every line of what the chapter imports with the leaking parser: one
+ * import, then one per round.
  */
-#define CHAPTER4_LOST_MAX (CHAPTER4_BAD_LINES * (1 + CHAPTER4_ROUNDS))
+#define CHAPTER4_LOST_MAX (CHAPTER4_BATCH_LINES * (1 + CHAPTER4_ROUNDS))
 struct chapter4_lost {
 	uintptr_t hidden[CHAPTER4_LOST_MAX];
 	size_t count;
@@ -43,8 +46,9 @@ struct chapter4_lost {
  * Import one batch: parse every line into a record, use the good ones
  * and free them again. The leaking version loses the record of each
  * malformed line (noted in `lost`); the fixed one frees it (`lost` may
- * be NULL). Returns the good records, or -1 if memory ran out or `lost`
- * is full (then only the records noted in `lost` are left live).
+ * be NULL). Returns the good records, or -1 if memory ran out (then only
+ * the records noted in `lost` are left live) or if `lost` has no room
+ * for a whole batch's lines (then nothing is made).
  */
 int chapter4_import(enum chapter4_version version, struct chapter4_lost *lost);
 
@@ -89,27 +93,38 @@ uint64_t chapter4_jobs_run(struct chapter4_queue *queue);
 void chapter4_jobs_cancel(struct chapter4_queue *queue);
 
 /*
- * A ring of lost jobs: CHAPTER4_JOBS jobs queued as chapter4_jobs_submit
- * queues them, the last one's next pointing back at the first, and the
- * queue dropped. Every job has a pointer to it, from the job before, and
- * no root reaches any. One job's address is kept, hidden as the lost
- * records' are (0: no ring).
+ * Jobs dropped with no pointer to any of them from a root: a queue whose
+ * holder is gone, or a ring, the last job's next pointing back at the
+ * first. Each job but a queue's first has a pointer to it, from the job
+ * before. One job's address is kept, hidden as the lost records' are (0:
+ * none dropped).
  */
-struct chapter4_ring {
+struct chapter4_dropped {
 	uintptr_t hidden;
 };
 
-/* Make the ring: 0, or -1 if memory ran out (then nothing is left live). */
-int chapter4_ring_make(struct chapter4_ring *ring);
+/*
+ * Drop `queue`'s jobs, noting its first in `dropped` (0 if it is empty),
+ * and leave the queue empty: what is left when a queue's holder is gone.
+ */
+void chapter4_queue_drop(struct chapter4_queue *queue, struct chapter4_dropped *dropped);
 
-/* The ring's kept job, its address turned back (NULL if there is no ring). */
-void *chapter4_ring_job(const struct chapter4_ring *ring);
+/*
+ * A ring of lost jobs: CHAPTER4_JOBS jobs queued as chapter4_jobs_submit
+ * queues them, the last one's next pointing back at the first, and the
+ * queue dropped: every job has a pointer to it, and no root reaches any.
+ * 0, or -1 if memory ran out (then nothing is left live).
+ */
+int chapter4_ring_make(struct chapter4_dropped *ring);
 
-/* The ring's jobs and, apart, their buffers. */
-void chapter4_ring_blocks(const struct chapter4_ring *ring, struct chapter4_blocks *jobs,
-			  struct chapter4_blocks *buffers);
+/* The dropped jobs' kept job, its address turned back (NULL if none was dropped). */
+void *chapter4_dropped_job(const struct chapter4_dropped *dropped);
 
-/* Free every job of the ring and its buffer, and forget the ring. */
-void chapter4_ring_free(struct chapter4_ring *ring);
+/* The dropped jobs and, apart, their buffers. */
+void chapter4_dropped_blocks(const struct chapter4_dropped *dropped,
+			     struct chapter4_blocks *jobs, struct chapter4_blocks *buffers);
+
+/* Free every dropped job and its buffer, and forget them. */
+void chapter4_dropped_free(struct chapter4_dropped *dropped);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_chapter4.c: chapter 4 (leak checkpoints) keeps the tracker's invariants, frees its leak when asked, prints its expected lesson and measures sense. */
+/* test_chapter4.c: chapter 4 (leak checkpoints) keeps the tracker's invariants, frees its leak when asked, prints its expected lesson, and says what it measured in every Break it build. */
 #define _GNU_SOURCE
 #include "test_util.h"
 
@@ -14,6 +14,8 @@
 #define JOB ((int64_t)32)
 /* memstats' header in front of each block, part of what malloc is asked for. */
 #define HEADER ((int64_t)32)
+/* The records the chapter loses: its first import's, then each round's. */
+#define LOST ((1 + CHAPTER4_ROUNDS) * CHAPTER4_BAD_LINES)
 
 /*
  * Chapter 4 as its tests run it: with free_leaks set, so the records it
@@ -27,6 +29,8 @@ static int run_freeing_leaks(FILE *out, const struct chapter_opts *opts)
 }
 static const struct chapter chapter4_in_process = { "chapter4", "leak checkpoints",
 						    run_freeing_leaks };
+static const struct golden_case golden = { &chapter4_in_process, &chapter3, "chapter4.dat",
+					   "plots/leak.gp" };
 
 /* A tracker, failing the test if it cannot be made. */
 static ms_tracker *new_tracker(void)
@@ -269,16 +273,24 @@ static void test_leak_repeats_every_checkpoint(void **state)
 	ms_tracker_free(t);
 }
 
-/* With no room left to note a lost record, the import fails and leaves nothing new live. */
+/*
+ * A leaking import starts only with room to note every line it could
+ * lose; without, it fails and makes nothing.
+ */
 static void test_full_lost_list_fails_cleanly(void **state)
 {
 	(void)state;
 	struct chapter4_lost lost = { { 0 }, 0 };
-	while (lost.count < CHAPTER4_LOST_MAX)
+	while (CHAPTER4_LOST_MAX - lost.count >= CHAPTER4_BATCH_LINES)
 		assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), GOOD_LINES);
+	size_t noted = lost.count;
+	ms_tracker *t = new_tracker();
 	assert_int_equal(chapter4_import(CHAPTER4_LEAKING, &lost), -1);
-	assert_int_equal(lost.count, CHAPTER4_LOST_MAX);
-	assert_i64_equal(ms_live_blocks(), CHAPTER4_LOST_MAX);
+	assert_int_equal(lost.count, noted);
+	struct ms_tracker_peak peak = ms_tracker_peak(t);
+	assert_i64_equal(peak.blocks, (int64_t)noted);
+	assert_quiet(t);
+	ms_tracker_free(t);
 	chapter4_lost_free(&lost);
 }
 
@@ -315,13 +327,13 @@ static void test_held_jobs(void **state)
 static void test_ring_of_jobs(void **state)
 {
 	(void)state;
-	struct chapter4_ring ring = { 0 };
+	struct chapter4_dropped ring = { 0 };
 	assert_int_equal(chapter4_ring_make(&ring), 0);
 	assert_i64_equal(ms_live_blocks(), 2 * CHAPTER4_JOBS);
-	void *job = chapter4_ring_job(&ring);
+	void *job = chapter4_dropped_job(&ring);
 	assert_true(ring.hidden != (uintptr_t)job);
 	struct chapter4_blocks jobs, buffers;
-	chapter4_ring_blocks(&ring, &jobs, &buffers);
+	chapter4_dropped_blocks(&ring, &jobs, &buffers);
 	assert_i64_equal(jobs.blocks, CHAPTER4_JOBS);
 	assert_i64_equal(jobs.requested, CHAPTER4_JOBS * JOB);
 	assert_i64_equal(buffers.blocks, CHAPTER4_JOBS);
@@ -331,10 +343,34 @@ static void test_ring_of_jobs(void **state)
 	assert_i64_equal(ms_sizeof_deep_found(job, MS_REQUESTED, &found), CHAPTER4_JOBS * JOB);
 	assert_i64_equal(found.blocks, CHAPTER4_JOBS);
 	assert_i64_equal(found.shared, 1);
-	chapter4_ring_free(&ring);
-	assert_null(chapter4_ring_job(&ring));
+	chapter4_dropped_free(&ring);
+	assert_null(chapter4_dropped_job(&ring));
 	assert_i64_equal(ms_live_blocks(), 0);
-	chapter4_ring_free(&ring);
+	chapter4_dropped_free(&ring);
+}
+
+/* A queue dropped with its jobs in it: noted, counted as the ring is, freed to the last job. */
+static void test_dropped_queue(void **state)
+{
+	(void)state;
+	struct chapter4_queue queue = CHAPTER4_QUEUE_INIT(queue);
+	struct chapter4_dropped dropped = { 0 };
+	chapter4_queue_drop(&queue, &dropped);
+	assert_null(chapter4_dropped_job(&dropped));
+	assert_int_equal(chapter4_jobs_submit(&queue), 0);
+	void *first = queue.head;
+	chapter4_queue_drop(&queue, &dropped);
+	assert_null(queue.head);
+	assert_int_equal(queue.length, 0);
+	assert_ptr_equal(chapter4_dropped_job(&dropped), first);
+	assert_true(dropped.hidden != (uintptr_t)first);
+	struct chapter4_blocks jobs, buffers;
+	chapter4_dropped_blocks(&dropped, &jobs, &buffers);
+	assert_i64_equal(jobs.blocks, CHAPTER4_JOBS);
+	assert_i64_equal(buffers.requested, CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER);
+	chapter4_dropped_free(&dropped);
+	assert_null(chapter4_dropped_job(&dropped));
+	assert_i64_equal(ms_live_blocks(), 0);
 }
 
 static void test_nothing_left_live(void **state)
@@ -348,20 +384,43 @@ static void test_nothing_left_live(void **state)
 /* ------------------------------------------------------------------ */
 
 /*
- * What the chapter prints for `kind` in its "What valgrind will say" block,
- * "KIND: B bytes in N blocks", once: fails the test if it is missing or twice.
+ * The row of valgrind's figures the chapter prints for `line` ("in use
+ * at exit", "definitely lost", ...), "LINE | BYTES | BLOCKS" with the
+ * cells right-aligned, once: its cells after the name, into `bytes`
+ * (with any ">= " in front) and `blocks`. Fails the test if it is
+ * missing or there twice.
  */
-static void printed_figure(const char *text, const char *kind, long long *bytes,
-			   long long *blocks)
+static void printed_figure(const char *text, const char *line, char bytes[32], long long *blocks)
 {
-	char line[64];
-	snprintf(line, sizeof line, "\n    %s: ", kind);
-	const char *at = strstr(text, line);
-	if (!at)
-		fail_msg("no \"%s\" line", kind);
-	assert_int_equal(sscanf(at + strlen(line), "%lld bytes in %lld blocks\n", bytes, blocks),
-			 2);
-	assert_null(strstr(at + 1, line));
+	const char *found = NULL;
+	for (const char *at = text; at; at = strchr(at, '\n')) {
+		const char *name = at + strspn(at, "\n ");
+		if (strncmp(name, line, strlen(line)) == 0 &&
+		    strncmp(name + strlen(line), " | ", 3) == 0) {
+			if (found)
+				fail_msg("two \"%s\" rows", line);
+			found = name + strlen(line) + 3;
+		}
+		at = name;
+	}
+	if (!found)
+		fail_msg("no \"%s\" row", line);
+	assert_int_equal(sscanf(found, " %31[^|] | %lld\n", bytes, blocks), 2);
+	/* the scan set takes the spaces before the bar too */
+	for (size_t end = strlen(bytes); end > 0 && bytes[end - 1] == ' '; end--)
+		bytes[end - 1] = '\0';
+}
+
+/* The same for a row whose bytes are a count. */
+static void printed_count(const char *text, const char *line, long long *bytes,
+			  long long *blocks)
+{
+	char cell[32];
+	printed_figure(text, line, cell, blocks);
+	char *end;
+	*bytes = strtoll(cell, &end, 10);
+	if (end == cell || *end)
+		fail_msg("the \"%s\" row's bytes read \"%s\"", line, cell);
 }
 
 /*
@@ -378,7 +437,7 @@ static void test_valgrind_leak_summary(void **state)
 		const char *kind;
 		int64_t bytes, blocks;
 	} expected[] = {
-		{ "definitely lost", CHAPTER4_LOST_MAX * RECORD + JOB, CHAPTER4_LOST_MAX + 1 },
+		{ "definitely lost", LOST * RECORD + JOB, LOST + 1 },
 		{ "indirectly lost", (CHAPTER4_JOBS - 1) * JOB + CHAPTER4_JOBS * CHAPTER4_JOB_BUFFER,
 		  2 * CHAPTER4_JOBS - 1 },
 		{ "possibly lost", 0, 0 },
@@ -386,7 +445,7 @@ static void test_valgrind_leak_summary(void **state)
 	};
 	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
 		long long bytes = -1, blocks = -1;
-		printed_figure(text, expected[i].kind, &bytes, &blocks);
+		printed_count(text, expected[i].kind, &bytes, &blocks);
 		assert_i64_equal(bytes, expected[i].bytes);
 		assert_i64_equal(blocks, expected[i].blocks);
 	}
@@ -405,9 +464,9 @@ static void test_valgrind_heap_summary(void **state)
 	(void)state;
 	char *text = golden_run(&chapter4_in_process, NULL);
 	long long bytes = -1, blocks = -1;
-	printed_figure(text, "in use at exit", &bytes, &blocks);
-	assert_i64_equal(blocks, CHAPTER4_LOST_MAX + 2 * CHAPTER4_JOBS);
-	assert_i64_equal(bytes, CHAPTER4_LOST_MAX * (RECORD + HEADER) +
+	printed_count(text, "in use at exit", &bytes, &blocks);
+	assert_i64_equal(blocks, LOST + 2 * CHAPTER4_JOBS);
+	assert_i64_equal(bytes, LOST * (RECORD + HEADER) +
 					CHAPTER4_JOBS * (JOB + HEADER + CHAPTER4_JOB_BUFFER + HEADER));
 
 	/* Imports: one leaking, one fixed, then each per round; jobs: held, completed, the ring. */
@@ -415,16 +474,20 @@ static void test_valgrind_heap_summary(void **state)
 	const int64_t made = imports * CHAPTER4_BATCH_LINES + 3 * 2 * CHAPTER4_JOBS;
 	const int64_t requested = imports * CHAPTER4_BATCH_LINES * RECORD +
 				  3 * CHAPTER4_JOBS * (JOB + CHAPTER4_JOB_BUFFER);
-	const char *line = "\n    total heap usage: ";
-	const char *at = strstr(text, line);
-	assert_non_null(at);
+	char allocated[32];
 	long long net = -1, at_least = -1;
-	assert_int_equal(sscanf(at + strlen(line), "allocs - frees = %lld, bytes allocated >= %lld\n",
-				&net, &at_least),
-			 2);
+	printed_figure(text, "total heap usage", allocated, &net);
+	assert_int_equal(sscanf(allocated, ">= %lld", &at_least), 1);
 	assert_i64_equal(net, blocks + made);
 	assert_i64_equal(at_least, 2 * requested + made * HEADER);
 	free(text);
+}
+
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter4_leaks.c");
 }
 
 static void test_output_rules(void **state)
@@ -467,6 +530,434 @@ static void test_write_failures(void **state)
 {
 	(void)state;
 	golden_check_write_failures(&chapter4_in_process, "chapter4.dat");
+}
+
+/* ------------------------------------------------------------------ */
+/* What the lesson says agrees with what it printed, in every build    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The part of a lesson under the subheading `title` (a line over a rule
+ * of '-'), up to the next subheading, its line breaks turned to spaces
+ * so a sentence reads whole (the caller frees).
+ */
+static char *section(const char *lesson, const char *title)
+{
+	char *heading = NULL;
+	assert_true(asprintf(&heading, "\n%s\n%.*s\n", title, (int)strlen(title),
+			     "------------------------------------------------------------") > 0);
+	const char *start = strstr(lesson, heading);
+	if (!start)
+		fail_msg("no section \"%s\"", title);
+	start += strlen(heading);
+	free(heading);
+	/* up to the next subheading: a line of text over a line of '-' alone */
+	const char *end = start;
+	while (*end) {
+		const char *next = strchr(end, '\n');
+		if (!next)
+			next = end + strlen(end) - 1;
+		size_t rule = strspn(next + 1, "-");
+		if (next > end && rule > 0 && next[1 + rule] == '\n')
+			break;
+		end = next + 1;
+	}
+	char *text = strndup(start, (size_t)(end - start));
+	assert_non_null(text);
+	return text;
+}
+
+/* A copy of `text` with each line break a space (the caller frees). */
+static char *flat(const char *text)
+{
+	char *copy = strdup(text);
+	assert_non_null(copy);
+	for (char *at = copy; (at = strchr(at, '\n'));)
+		*at = ' ';
+	return copy;
+}
+
+/* Whether `text`, its line breaks as spaces, says `words`. */
+static bool says(const char *text, const char *words)
+{
+	char *f = flat(text);
+	bool found = strstr(f, words) != NULL;
+	free(f);
+	return found;
+}
+
+/* Read what follows `words` in `text` (line breaks as spaces) with `format`; fails if missing. */
+static void read_after(const char *text, const char *words, const char *format, int count, ...)
+{
+	char *f = flat(text);
+	const char *at = strstr(f, words);
+	if (!at)
+		fail_msg("the lesson does not say \"%s\"", words);
+	va_list args;
+	va_start(args, count);
+	int got = vsscanf(at + strlen(words), format, args);
+	va_end(args);
+	if (got != count)
+		fail_msg("after \"%s\": %.80s", words, at + strlen(words));
+	free(f);
+}
+
+/* A diff table as printed: its rows, their blocks added up, and its peak line. */
+struct printed_diff {
+	int rows;
+	long long blocks;
+	long long peak_blocks;   /* 0: "nothing above" */
+	bool sites;              /* a site table follows */
+};
+
+/*
+ * The `n`-th diff table of `text` (from 0) and what follows it up to the
+ * next: the site table, if any, and the peak line.
+ */
+static struct printed_diff diff_at(const char *text, int n)
+{
+	const char *at = text;
+	for (int i = 0; i <= n; i++) {
+		at = strstr(at, "types |   # blocks |");
+		if (!at)
+			fail_msg("no diff table %d", n);
+		/* a site table's header has "site |" before "types |" */
+		const char *line = at;
+		while (line > text && line[-1] != '\n')
+			line--;
+		if (strncmp(line + strspn(line, " "), "site |", 6) == 0)
+			i--;
+		at++;
+	}
+	struct printed_diff d = { 0, 0, 0, false };
+	const char *row = strchr(strchr(at, '\n') + 1, '\n') + 1;   /* past the rule */
+	for (; *row != '\n'; row = strchr(row, '\n') + 1) {
+		long long blocks;
+		const char *bar = strchr(row, '|');
+		assert_non_null(bar);
+		assert_int_equal(sscanf(bar + 1, "%lld", &blocks), 1);
+		d.rows++;
+		d.blocks += blocks;
+	}
+	const char *peak = strstr(row, "Peak since the checkpoint: ");
+	assert_non_null(peak);
+	const char *sites = strstr(row, "site |");
+	d.sites = sites && sites < peak;
+	if (sscanf(peak, "Peak since the checkpoint: %lld blocks", &d.peak_blocks) != 1)
+		assert_true(strncmp(peak, "Peak since the checkpoint: nothing above", 40) == 0);
+	return d;
+}
+
+/* The rounds' grid: checkpoint, leaking live and peak, fixed live and peak. */
+struct rounds {
+	long long figure[1 + CHAPTER4_ROUNDS][5];
+};
+
+static struct rounds rounds_printed(const char *text)
+{
+	const char *at = strstr(text, "checkpoint |   leaking live |");
+	assert_non_null(at);
+	at = strchr(strchr(at, '\n') + 1, '\n') + 1;
+	struct rounds r;
+	for (int round = 0; round <= CHAPTER4_ROUNDS; round++) {
+		long long *f = r.figure[round];
+		assert_int_equal(sscanf(at, " %lld | %lld | %lld | %lld | %lld", &f[0], &f[1], &f[2],
+					&f[3], &f[4]),
+				 5);
+		assert_i64_equal(f[0], round);
+		at = strchr(at, '\n') + 1;
+	}
+	return r;
+}
+
+/* The tutorial's two diffs are empty, and the lesson says so. */
+static void assert_tutorial_agrees(const char *lesson)
+{
+	char *text = section(lesson, "What the tutorial measured");
+	struct printed_diff first = diff_at(text, 0), second = diff_at(text, 1);
+	assert_i64_equal(first.rows + second.rows, 0);
+	assert_i64_equal(first.peak_blocks + second.peak_blocks, 0);
+	assert_true(says(text, "Both are empty."));
+	free(text);
+}
+
+/*
+ * The leak's diff, site table and peak against what the lesson says of
+ * them: the records it lost, one per malformed line, or nothing. Returns
+ * the records lost.
+ */
+static long long assert_leak_agrees(const char *lesson)
+{
+	char *text = section(lesson, "A real leak");
+	struct printed_diff d = diff_at(text, 0);
+	int lines, every;
+	read_after(text, "One import parses a batch of ", "%d lines, of which every %dth", 2, &lines,
+		   &every);
+	assert_i64_equal(lines, CHAPTER4_BATCH_LINES);
+	long long peak, good;
+	read_after(text, "The peak shows what no diff can: ",
+		   "%lld records were live at once, before the %lld good", 2, &peak, &good);
+	assert_i64_equal(peak, d.peak_blocks);
+	assert_i64_equal(good, lines - lines / every);
+	if (d.rows > 0) {
+		long long records;
+		read_after(text, "The diff shows ", "%lld records, one per malformed line", 1, &records);
+		assert_i64_equal(records, d.blocks);
+		assert_i64_equal(records, lines / every);
+		assert_true(d.sites);
+		/* the site it names is the site table's */
+		const char *row = strstr(text, "chapter4_leaks.c:");
+		int line = 0, named = 0;
+		assert_int_equal(sscanf(row, "chapter4_leaks.c:%d", &line), 1);
+		read_after(text, "names the line that allocated them, chapter4_leaks.c:", "%d", 1, &named);
+		assert_i64_equal(named, line);
+	} else {
+		assert_false(d.sites);
+		assert_true(says(text, "The diff is empty, and there is no site table: this import "
+				       "lost nothing."));
+		assert_false(says(text, "The diff shows"));
+		/* it made no record for a bad line only if the peak is the good ones */
+		assert_i64_equal(says(text, "made no record for a malformed line"), peak == good);
+	}
+	free(text);
+	return d.blocks;
+}
+
+/*
+ * The held jobs' two checkpoints against what the lesson says: gone, or
+ * not cancelled and still live. Returns whether they were cancelled.
+ */
+static bool assert_held_agrees(const char *lesson, bool leaked)
+{
+	char *text = section(lesson, "Memory held by work that never finishes");
+	struct printed_diff held = diff_at(text, 0), after = diff_at(text, 1);
+	assert_i64_equal(held.blocks, 2 * CHAPTER4_JOBS);
+	assert_i64_equal(says(text, "by type and by site, as it did for the leak."), leaked);
+	bool cancelled = after.blocks == -held.blocks;
+	long long blocks = 0;
+	if (cancelled) {
+		read_after(text, "The jobs are gone, all ", "%lld blocks", 1, &blocks);
+		assert_false(says(text, "not cancelled"));
+	} else {
+		assert_i64_equal(after.rows, 0);
+		read_after(text, "The jobs were not cancelled: all ", "%lld of their blocks are still live",
+			   1, &blocks);
+		assert_false(says(text, "The jobs are gone"));
+	}
+	assert_i64_equal(blocks, held.blocks);
+	free(text);
+	return cancelled;
+}
+
+/* The fixes' two checkpoints: empty, with the good records and the jobs at their peaks. */
+static void assert_fixes_agree(const char *lesson)
+{
+	char *text = section(lesson, "The fixes");
+	struct printed_diff parsed = diff_at(text, 0), finished = diff_at(text, 1);
+	assert_i64_equal(parsed.rows + finished.rows, 0);
+	long long good, jobs;
+	read_after(text, "The diff is empty: nothing allocated since the checkpoint is still live, so "
+			 "there is no site table either. The peak still shows the work, the ",
+		   "%lld good records", 1, &good);
+	assert_i64_equal(good, parsed.peak_blocks);
+	read_after(text, "Empty again, and the peak is the ", "%lld jobs with their buffers", 1, &jobs);
+	assert_i64_equal(2 * jobs, finished.peak_blocks);
+	free(text);
+}
+
+/*
+ * The rounds' grid against the sentence under it: the same row at every
+ * leaking checkpoint, its bytes the climb of the live column, or empty
+ * diffs and a flat column; the fixed column flat; the leaking peak above
+ * the fixed one exactly when there is a leak. Returns the records the
+ * rounds lost.
+ */
+static long long assert_rounds_agree(const char *lesson)
+{
+	char *text = section(lesson, "Checkpoint after checkpoint");
+	struct rounds r = rounds_printed(text);
+	long long climb = r.figure[1][1], blocks = 0, bytes = 0;
+	for (int round = 1; round <= CHAPTER4_ROUNDS; round++) {
+		assert_i64_equal(r.figure[round][1] - r.figure[round - 1][1], climb);
+		assert_i64_equal(r.figure[round][3], 0);
+		/* the leaking peak carries the good records too, and any leak on top */
+		assert_true(r.figure[round][2] >= r.figure[round][4]);
+	}
+	if (climb > 0) {
+		read_after(text, "Each leaking diff is the same row, ",
+			   "%lld struct record blocks of %lld bytes, the records of the malformed lines", 2,
+			   &blocks, &bytes);
+		assert_i64_equal(bytes, climb);
+		assert_i64_equal(bytes, blocks * RECORD);
+		assert_true(says(text, "the leaking one rides on its leak."));
+	} else {
+		assert_true(says(text, "Each leaking diff is empty: the leaking version loses nothing "
+				       "here, and its live bytes stay at 0."));
+		for (int round = 1; round <= CHAPTER4_ROUNDS; round++)
+			assert_i64_equal(r.figure[round][2], r.figure[round][4]);
+		assert_true(says(text, "with no leak to ride on, the leaking one is no higher."));
+	}
+	assert_true(says(text, "The fixed version's stay at 0."));
+	free(text);
+	return blocks * CHAPTER4_ROUNDS;
+}
+
+/*
+ * valgrind's figures against the lesson's sentences and the blocks the
+ * earlier sections left: the records lost, the held jobs if they were
+ * not cancelled, and the ring; one definitely lost job for each lost
+ * queue or ring, the rest of their jobs and every buffer indirectly lost.
+ */
+static void assert_valgrind_agrees(const char *lesson, long long records, bool cancelled)
+{
+	char *text = section(lesson, "What valgrind will say");
+	long long queues = cancelled ? 1 : 2;
+	if (records > 0) {
+		long long said, bytes;
+		read_after(text, "Its leaking imports lost ", "%lld records, %lld bytes requested", 2,
+			   &said, &bytes);
+		assert_i64_equal(said, records);
+		assert_i64_equal(bytes, records * RECORD);
+		assert_true(says(text, "valgrind counts the records"));
+	} else {
+		assert_true(says(text, "Its leaking imports lost no record."));
+		assert_true(says(text, "valgrind counts one job of the ring definitely lost"));
+	}
+	assert_i64_equal(says(text, "jobs it held were never cancelled"), !cancelled);
+	assert_i64_equal(says(text, "since the held jobs were cancelled."), cancelled);
+	long long other_jobs, buffers;
+	read_after(text, " definitely lost; the other ", "%lld jobs and the %lld buffers", 2,
+		   &other_jobs, &buffers);
+	assert_i64_equal(other_jobs, queues * (CHAPTER4_JOBS - 1));
+	assert_i64_equal(buffers, queues * CHAPTER4_JOBS);
+
+	long long bytes, blocks;
+	printed_count(text, "definitely lost", &bytes, &blocks);
+	assert_i64_equal(blocks, records + queues);
+	assert_i64_equal(bytes, (records + queues) * RECORD);
+	long long indirect_bytes, indirect_blocks;
+	printed_count(text, "indirectly lost", &indirect_bytes, &indirect_blocks);
+	assert_i64_equal(indirect_blocks, other_jobs + buffers);
+	assert_i64_equal(indirect_bytes, other_jobs * JOB + buffers * CHAPTER4_JOB_BUFFER);
+	/* the heap summary's sentence and row say the same, and hold every lost block */
+	long long in_use_bytes, in_use, said_in_use, said_bytes, net, said_net;
+	printed_count(text, "in use at exit", &in_use_bytes, &in_use);
+	assert_i64_equal(in_use, blocks + indirect_blocks);
+	assert_i64_equal(in_use_bytes, bytes + indirect_bytes + in_use * HEADER);
+	read_after(text, "in use at exit are the ", "%lld blocks left, with the %lld bytes", 2,
+		   &said_in_use, &said_bytes);
+	assert_i64_equal(said_in_use, in_use);
+	assert_i64_equal(said_bytes, in_use_bytes);
+	char allocated[32];
+	printed_figure(text, "total heap usage", allocated, &net);
+	read_after(text, "allocs exceed its frees by ", "%lld", 1, &said_net);
+	assert_i64_equal(said_net, net);
+	free(text);
+}
+
+/*
+ * Every sentence of the lesson that states a measured figure against the
+ * tables and figures it printed: what `lesson` says is what it shows.
+ */
+static void assert_lesson_agrees(const char *lesson)
+{
+	assert_tutorial_agrees(lesson);
+	long long lost = assert_leak_agrees(lesson);
+	bool cancelled = assert_held_agrees(lesson, lost > 0);
+	assert_fixes_agree(lesson);
+	lost += assert_rounds_agree(lesson);
+	assert_valgrind_agrees(lesson, lost, cancelled);
+}
+
+/* The blocks of valgrind's figure row `line` in `lesson`. */
+static long long figure_blocks(const char *lesson, const char *line)
+{
+	long long bytes, blocks;
+	printed_count(lesson, line, &bytes, &blocks);
+	return blocks;
+}
+
+/* The leak's diff as `lesson` printed it. */
+static struct printed_diff leak_diff(const char *lesson)
+{
+	char *text = section(lesson, "A real leak");
+	struct printed_diff d = diff_at(text, 0);
+	free(text);
+	return d;
+}
+
+/* As built: a leak of 10 records an import, the held jobs cancelled. */
+static void test_lesson_agrees_as_built(void **state)
+{
+	(void)state;
+	char *out = golden_run(&chapter4_in_process, NULL);
+	assert_lesson_agrees(out);
+	assert_i64_equal(leak_diff(out).blocks, CHAPTER4_BAD_LINES);
+	free(out);
+}
+
+/* BREAK=check-first: a line is checked before its record is made; only the ring is lost. */
+static void test_break_check_first(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter4, "check-first");
+	assert_lesson_agrees(out);
+	struct printed_diff d = leak_diff(out);
+	assert_i64_equal(d.rows, 0);
+	assert_i64_equal(d.peak_blocks, GOOD_LINES);
+	/* the ring's one job */
+	assert_i64_equal(figure_blocks(out, "definitely lost"), 1);
+	free(out);
+}
+
+/* BREAK=no-cancel: the held jobs stay queued, and are lost with their queue. */
+static void test_break_no_cancel(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter4, "no-cancel");
+	assert_lesson_agrees(out);
+	/* the records, the held queue's first job, the ring's one; the rest of both */
+	assert_i64_equal(figure_blocks(out, "definitely lost"), LOST + 2);
+	assert_i64_equal(figure_blocks(out, "indirectly lost"), 2 * (2 * CHAPTER4_JOBS - 1));
+	free(out);
+}
+
+/* BREAK=bad-every-5: twice the malformed lines, twice the leak. */
+static void test_break_bad_every_5(void **state)
+{
+	(void)state;
+	char *out = golden_run_break(&chapter4, "bad-every-5");
+	assert_lesson_agrees(out);
+	assert_true(says(out, "of which every 5th is malformed"));
+	assert_i64_equal(figure_blocks(out, "definitely lost"), 2 * LOST + 1);
+	free(out);
+}
+
+/*
+ * valgrind's report on each break holds to the figures it prints, as
+ * make check holds ./chapter4's (tests/valgrind-check.sh). Skips where
+ * valgrind or a break is missing.
+ */
+static void test_breaks_under_valgrind(void **state)
+{
+	(void)state;
+	if (system("valgrind --version > /dev/null 2>&1") != 0) {
+		print_message("skipped: valgrind is not installed (make deps installs it)\n");
+		skip();
+	}
+	static const char *const breaks[] = { "check-first", "no-cancel", "bad-every-5" };
+	for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
+		char *program = NULL;
+		assert_true(asprintf(&program, "build/break/%s/chapter4", breaks[i]) > 0);
+		/* golden_run_break skips, saying why, if it is not built */
+		free(golden_run_break(&chapter4, breaks[i]));
+		struct golden_process result;
+		golden_exec((char *[]){ "/bin/sh", "tests/valgrind-check.sh", program, NULL }, &result);
+		if (result.exit_status != 0)
+			fail_msg("%s", result.out);
+		golden_process_free(&result);
+		free(program);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -519,9 +1010,11 @@ int main(void)
 		ms_test(test_full_lost_list_fails_cleanly),
 		ms_test(test_held_jobs),
 		ms_test(test_ring_of_jobs),
+		ms_test(test_dropped_queue),
 		ms_test(test_nothing_left_live),
 		ms_test(test_valgrind_leak_summary),
 		ms_test(test_valgrind_heap_summary),
+		ms_test(test_code_shown_is_code_run),
 		ms_test(test_output_rules),
 		ms_test(test_expected_output),
 		ms_test(test_lesson_shows_expected_output),
@@ -531,6 +1024,12 @@ int main(void)
 		ms_test(test_write_failures),
 		ms_test(test_data_file),
 		ms_test(test_plot_renders),
+		ms_test(test_lesson_agrees_as_built),
+		ms_test(test_break_check_first),
+		ms_test(test_break_no_cancel),
+		ms_test(test_break_bad_every_5),
+		ms_test(test_breaks_under_valgrind),
+		golden_test(golden_test_breaks, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter4", tests, NULL, NULL);
 }

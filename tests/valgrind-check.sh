@@ -2,16 +2,20 @@
 # valgrind-check.sh: run a program under valgrind and hold valgrind's report to the figures the program prints.
 # Usage: valgrind-check.sh PROGRAM
 #
-# PROGRAM may print, each on a line of its own (indented or not):
-#   "in use at exit: B bytes in N blocks": valgrind's HEAP SUMMARY must say
-#   exactly that (0 bytes in 0 blocks if not printed);
-#   "total heap usage: allocs - frees = K, bytes allocated >= M": its
-#   allocs must exceed its frees by exactly K, and its bytes allocated be
-#   at least M (not checked if not printed);
+# PROGRAM may print, each on a line of its own (indented or not), or as
+# a row of a table, "LINE | B | N" (a lesson's grid, " | " between
+# columns, B and N right-aligned):
+#   "in use at exit: B bytes in N blocks" (row "in use at exit | B | N"):
+#   valgrind's HEAP SUMMARY must say exactly that (0 bytes in 0 blocks if
+#   not printed);
+#   "total heap usage: allocs - frees = K, bytes allocated >= M" (row
+#   "total heap usage | >= M | K"): its allocs must exceed its frees by
+#   exactly K, and its bytes allocated be at least M (not checked if not
+#   printed);
 #   "definitely lost: B bytes in N blocks" (and "indirectly lost",
-#   "possibly lost", "still reachable"): valgrind's LEAK SUMMARY must say
-#   exactly that for the kind, and 0 bytes in 0 blocks for every kind it
-#   does not print;
+#   "possibly lost", "still reachable"; or rows "definitely lost | B | N"
+#   and so on): valgrind's LEAK SUMMARY must say exactly that for the
+#   kind, and 0 bytes in 0 blocks for every kind it does not print;
 #   "uninitialised: N", "invalid reads: N": valgrind must report exactly
 #   that many uninitialised-value errors and invalid reads (0 if not
 #   printed), and no error of any other kind.
@@ -33,9 +37,13 @@ valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=none \
 	--log-file="$dir/valgrind" "$program" > "$dir/out" ||
 	fail "exited with status $?"
 
-# What the program printed for `$1`, or `$2` if nothing.
+# What the program printed for `$1`, or `$2` if nothing; a row of a table
+# read back as the line would say it.
 printed() {
-	figure=$(sed -n "s/^ *$1: //p" "$dir/out" | head -n 1)
+	figure=$(sed -n -e "s/^ *$1: //p" \
+		-e "s/^ *$1 | *\([0-9]*\) | *\([0-9]*\)\$/\1 bytes in \2 blocks/p" \
+		-e "s/^ *$1 | *>= \([0-9]*\) | *\([0-9]*\)\$/allocs - frees = \2, bytes allocated >= \1/p" \
+		"$dir/out" | head -n 1)
 	echo "${figure:-$2}"
 }
 
