@@ -167,7 +167,8 @@ test: need-cmocka
 	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
 check: need-cmocka check-headers
-	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(asan_EXERCISE_CHECKS) $(asan_STARTERS) strategies
+	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(BREAK_BINARIES) $(asan_EXERCISE_CHECKS) \
+	   $(asan_STARTERS) strategies
 	@$(SAN_ENV) sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
 	@for c in $(filter-out $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
 	   echo "valgrind ./$$c"; \
