@@ -706,3 +706,47 @@ void golden_assert_code_from_source(const char *path)
 	if (calls == 0)
 		fail_msg("%s shows no code", path);
 }
+
+char *golden_run_break(const struct chapter *chapter, const char *name)
+{
+	char *program = NULL;
+	assert_true(asprintf(&program, "build/break/%s/%s", name, chapter->name) > 0);
+	if (access(program, X_OK) != 0) {
+		print_message("skipped: %s is not built (make test builds it)\n", program);
+		free(program);
+		skip();
+	}
+	struct golden_process result;
+	golden_exec((char *[]){ program, NULL }, &result);
+	if (result.exit_status != 0)
+		fail_msg("%s exited %d: %s", program, result.exit_status, result.err);
+	golden_assert_output_rules(result.out);
+	golden_assert_max_width(result.out, 80);
+	free(result.err);
+	free(program);
+	return result.out;
+}
+
+void golden_test_breaks(void **state)
+{
+	const struct golden_case *c = *state;
+	char *pattern = NULL;
+	assert_true(asprintf(&pattern, "build/break/*/%s", c->chapter->name) > 0);
+	glob_t found;
+	int globbed = glob(pattern, 0, NULL, &found);
+	free(pattern);
+	if (globbed != 0) {
+		print_message("skipped: no break of %s is built (make test builds them)\n",
+			      c->chapter->name);
+		skip();
+	}
+	for (size_t i = 0; i < found.gl_pathc; i++) {
+		/* build/break/<name>/<chapter>: the name is the directory */
+		char *name = strdup(found.gl_pathv[i] + strlen("build/break/"));
+		assert_non_null(name);
+		*strchr(name, '/') = '\0';
+		free(golden_run_break(c->chapter, name));
+		free(name);
+	}
+	globfree(&found);
+}
