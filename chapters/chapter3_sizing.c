@@ -9,18 +9,17 @@
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
 /* The data file --data writes: DIR/malloc_cost.dat. */
 #define MALLOC_COST_DATA "malloc_cost"
 
-/* Deep size in requested bytes, filling `found`; the misuse site is the caller's line. */
-#define deep_requested(p, found) ms_sizeof_deep_found((p), MS_REQUESTED, (found))
-
 /* ------------------------------------------------------------------ */
 /* A small graph with a shared node and a cycle                        */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_graph_node */
 struct graph_node {
 	char *label;
 	struct graph_node *left, *right;
@@ -29,6 +28,7 @@ static MS_TYPE(graph_node_type, struct graph_node,
 	       MS_STRING(struct graph_node, label),
 	       MS_PTR(struct graph_node, left, &graph_node_type),
 	       MS_PTR(struct graph_node, right, &graph_node_type));
+/* end lesson code */
 
 /* The graph's nodes, in the order the lesson lists them. */
 enum graph_node_name { ROOT, A, B, C, GRAPH_NODES };
@@ -56,12 +56,15 @@ struct graph_node *chapter3_graph_build(void)
 			return NULL;
 		}
 	}
-	node[ROOT]->left = node[A];
-	node[ROOT]->right = node[B];
-	node[A]->left = node[C];
-	node[B]->left = node[C];
-	node[C]->right = node[B];
-	return node[ROOT];
+	struct graph_node *root = node[ROOT], *a = node[A], *b = node[B], *c = node[C];
+	/* lesson code: chapter3_graph_links */
+	root->left = a;
+	root->right = b;
+	a->left = c;
+	b->left = c;      /* c is shared */
+	c->right = b;     /* a cycle: b -> c -> b */
+	/* end lesson code */
+	return root;
 }
 
 /* Every node of the graph from its root, in graph_node_name order. */
@@ -86,23 +89,49 @@ void chapter3_graph_free(struct graph_node *root)
 /* x = [2] * 10 as pointers                                            */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_twos_constants */
 /* The ten 2s of x = [2] * 10. */
 #define X_LENGTH 10
 #define X_VALUE 2
+/* end lesson code */
 
-int **chapter3_twos_build(bool shared)
+/* (a) What Python's [2] * 10 is: ten pointers to one int. */
+static int **build_shared_twos(void)
 {
-	/* Zeroed, so a failure part way leaves NULLs that free as no-ops. */
+	/* lesson code: chapter3_shared_twos */
+	int **x = ms_alloc(&lesson_int_pointer_type, X_LENGTH);
+	int *two = x ? ms_alloc(&ms_type_int, 1) : NULL;
+	if (!two) {
+		ms_free(x);
+		return NULL;
+	}
+	*two = X_VALUE;
+	for (int i = 0; i < X_LENGTH; i++)
+		x[i] = two;
+	return x;
+	/* end lesson code */
+}
+
+/* (b) Ten pointers to ten ints of their own. */
+static int **build_own_twos(void)
+{
+	/* lesson code: chapter3_own_twos */
 	int **x = ms_calloc(&lesson_int_pointer_type, X_LENGTH);
-	for (size_t i = 0; x && i < X_LENGTH; i++) {
-		x[i] = shared && i > 0 ? x[0] : ms_alloc(&ms_type_int, 1);
+	for (int i = 0; x && i < X_LENGTH; i++) {
+		x[i] = ms_alloc(&ms_type_int, 1);
 		if (!x[i]) {
-			chapter3_twos_free(x, shared);
+			chapter3_twos_free(x, false);   /* the rest are NULL */
 			return NULL;
 		}
 		*x[i] = X_VALUE;
 	}
 	return x;
+	/* end lesson code */
+}
+
+int **chapter3_twos_build(bool shared)
+{
+	return shared ? build_shared_twos() : build_own_twos();
 }
 
 void chapter3_twos_free(int **x, bool shared)
@@ -119,6 +148,7 @@ void chapter3_twos_free(int **x, bool shared)
 /* A todo list: a string buffer and an array with a length              */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_todo */
 struct todo {
 	char *text;
 };
@@ -133,6 +163,7 @@ struct todo_list {
 static MS_TYPE(todo_list_type, struct todo_list,
 	       MS_ARRAY(struct todo_list, items, len, &todo_type),
 	       MS_STRING(struct todo_list, title));
+/* end lesson code */
 
 /* Room for a title longer than this one, and for more todos than it has. */
 #define TITLE_BUFFER 16
@@ -182,10 +213,12 @@ void chapter3_todo_list_free(struct todo_list *list)
 
 struct todo *chapter3_literal_todo_build(void)
 {
+	/* lesson code: chapter3_literal_todo */
 	struct todo *note = ms_alloc(&todo_type, 1);
 	if (note)
-		note->text = "call the bank";
+		note->text = "call the bank";   /* a string literal */
 	return note;
+	/* end lesson code */
 }
 
 /* ------------------------------------------------------------------ */
@@ -194,11 +227,13 @@ struct todo *chapter3_literal_todo_build(void)
 
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
 {
+	/* lesson code: chapter3_malloc_cost */
 	void *block = malloc(requested);
-	struct ms_malloc_block info;
+	struct ms_malloc_block info;   /* as memstats counts a block */
 	if (ms_malloc_block_info(block, &info) != 0)
-		return -1;
+		return -1;                 /* malloc failed: block is NULL */
 	free(block);
+	/* end lesson code */
 	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc,
 				      info.mapped };
 	return 0;
@@ -213,52 +248,66 @@ double chapter3_overhead_percent(const struct malloc_cost *cost)
 /* Padding: the same fields in two orders                              */
 /* ------------------------------------------------------------------ */
 
-/*
- * X(struct, type, member) lists each struct's fields once, for its
- * declaration and for the layout table the lesson prints.
- */
-#define PART_CARELESS_FIELDS(X, S)                                          \
-	X(S, char, grade) X(S, double, weight) X(S, char, in_stock)         \
-	X(S, int, count) X(S, short, year) X(S, char *, name)
-#define PART_TIDY_FIELDS(X, S)                                              \
-	X(S, double, weight) X(S, char *, name) X(S, int, count)            \
-	X(S, short, year) X(S, char, grade) X(S, char, in_stock)
-
-#define DECLARE_FIELD(S, type, member) type member;
+/* lesson code: chapter3_part_careless */
 struct part_careless {
-	PART_CARELESS_FIELDS(DECLARE_FIELD, struct part_careless)
+	char grade;
+	double weight;
+	char in_stock;
+	int count;
+	short year;
+	char *name;
 };
-struct part_tidy {
-	PART_TIDY_FIELDS(DECLARE_FIELD, struct part_tidy)
-};
+/* end lesson code */
 
-/* How many fields a list names: both orders have the same fields. */
-#define COUNT_FIELD(S, type, member) +1
-#define PART_FIELDS (0 PART_CARELESS_FIELDS(COUNT_FIELD, _))
-_Static_assert(PART_FIELDS == (0 PART_TIDY_FIELDS(COUNT_FIELD, _)),
-	       "the two orders must hold the same fields");
+/* lesson code: chapter3_part_tidy */
+struct part_tidy {
+	double weight;
+	char *name;
+	int count;
+	short year;
+	char grade;
+	char in_stock;
+};
+/* end lesson code */
+
+/*
+ * The fields both structs hold, for their layout tables. The list's order
+ * is not the structs': each table is sorted by offset, so it follows the
+ * declaration whatever its order.
+ */
+#define PART_MEMBERS(X, S) X(S, grade) X(S, weight) X(S, in_stock) X(S, count) X(S, year) X(S, name)
+#define COUNT_MEMBER(S, member) +1
+#define PART_FIELDS (0 PART_MEMBERS(COUNT_MEMBER, _))
 
 /* Where one field lies in its struct. */
 struct field_layout {
-	const char *type;
 	const char *member;
 	size_t offset;
 	size_t size;
 };
-#define FIELD_LAYOUT(S, type, member) { #type, #member, offsetof(S, member), sizeof(type) },
+#define FIELD_LAYOUT(S, member) { #member, offsetof(S, member), sizeof(((S *)0)->member) },
 
-/* A struct's name, size and fields, in declaration order. */
+/* A struct's name, size and fields: STRUCT_LAYOUT(S), then sort_fields. */
 struct struct_layout {
 	const char *name;
 	size_t size;
 	struct field_layout fields[PART_FIELDS];
 };
-#define STRUCT_LAYOUT(S, FIELDS) { #S, sizeof(S), { FIELDS(FIELD_LAYOUT, S) } }
+#define STRUCT_LAYOUT(S) { #S, sizeof(S), { PART_MEMBERS(FIELD_LAYOUT, S) } }
 
-static const struct struct_layout part_careless_layout =
-	STRUCT_LAYOUT(struct part_careless, PART_CARELESS_FIELDS);
-static const struct struct_layout part_tidy_layout =
-	STRUCT_LAYOUT(struct part_tidy, PART_TIDY_FIELDS);
+/* qsort's order for fields: by offset. */
+static int by_offset(const void *a, const void *b)
+{
+	size_t x = ((const struct field_layout *)a)->offset;
+	size_t y = ((const struct field_layout *)b)->offset;
+	return (x > y) - (x < y);
+}
+
+/* Put a layout's fields in the order the struct declares them, the order of their offsets. */
+static void sort_fields(struct struct_layout *layout)
+{
+	qsort(layout->fields, PART_FIELDS, sizeof layout->fields[0], by_offset);
+}
 
 /* How many instances the padding lesson prices its bytes at. */
 #define INSTANCES 1000000
@@ -284,19 +333,7 @@ static int show_graph(struct lesson *lesson)
 		    "Four nodes, each with a label of its own. Two nodes point at the "
 		    "same third one, and that one points back, so the graph has a shared "
 		    "node and a cycle:");
-	lesson_code(lesson,
-		    "struct graph_node {\n"
-		    "    char *label;\n"
-		    "    struct graph_node *left, *right;\n"
-		    "};\n"
-		    "MS_TYPE(graph_node_type, struct graph_node,\n"
-		    "        MS_STRING(struct graph_node, label),\n"
-		    "        MS_PTR(struct graph_node, left, &graph_node_type),\n"
-		    "        MS_PTR(struct graph_node, right, &graph_node_type));\n"
-		    "\n"
-		    "root->left = a;  root->right = b;\n"
-		    "a->left = c;     b->left = c;      /* c is shared */\n"
-		    "c->right = b;                      /* a cycle: b -> c -> b */");
+	lesson_code(lesson, LESSON_CODE_chapter3_graph_node "\n\n" LESSON_CODE_chapter3_graph_links);
 
 	struct lesson_grid_row rows[1 + GRAPH_NODES] = {
 		{ { "node", "flat", "deep", "blocks", "already counted" } }
@@ -304,7 +341,7 @@ static int show_graph(struct lesson *lesson)
 	int64_t deep[GRAPH_NODES];
 	for (size_t i = 0; i < GRAPH_NODES; i++) {
 		struct ms_deep found;
-		deep[i] = deep_requested(node[i], &found);
+		deep[i] = ms_sizeof_deep_found(node[i], MS_REQUESTED, &found);
 		if (deep[i] < 0) {
 			ms_sized_free(tree);
 			chapter3_graph_free(root);
@@ -362,89 +399,105 @@ static int show_graph(struct lesson *lesson)
 	return 0;
 }
 
-/* The two pointer versions of [2] * 10, in the order the lesson shows them. */
-static const struct {
-	bool shared;
-	const char *label;    /* its row in the machine block */
-	const char *title;
-	const char *code;
-} twos_versions[] = {
-	{ true, "(a) shared", "(a) Ten pointers to one shared int",
-	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
-	  "x[0] = ms_alloc(&ms_type_int, 1);\n"
-	  "*x[0] = 2;\n"
-	  "for (int i = 1; i < 10; i++)\n"
-	  "    x[i] = x[0];" },
-	{ false, "(b) own", "(b) Ten pointers to ten ints of their own",
-	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++) {\n"
-	  "    x[i] = ms_alloc(&ms_type_int, 1);\n"
-	  "    *x[i] = 2;\n"
-	  "}" },
+/* One version of x, measured: the lesson prints it, and its deep sizes on this machine. */
+struct twos_sizes {
+	const char *label;              /* "(a) shared", its row in the machine block */
+	int64_t flat;                   /* requested */
+	int64_t deep[MS_NOTION_COUNT];
+	struct ms_deep found;           /* the walk in requested bytes */
+	struct ms_sized *tree;          /* ms_sized(x, 1, MS_REQUESTED) */
 };
-#define TWOS_VERSIONS (sizeof twos_versions / sizeof twos_versions[0])
 
-/* One version of x: its code, flat and deep size, tree; its deep sizes into `machine`. */
-static int show_twos_version(struct lesson *lesson, size_t v, struct lesson_grid_row *machine)
+/* Build x one way, measure it into `sizes` and free it: 0, or -1 if out of memory. */
+static int measure_twos(bool shared, struct twos_sizes *sizes)
 {
-	int **x = chapter3_twos_build(twos_versions[v].shared);
-	struct ms_sized *tree = x ? ms_sized(x, 1, MS_REQUESTED) : NULL;
-	if (!tree) {
-		chapter3_twos_free(x, twos_versions[v].shared);
-		return -1;
-	}
-	struct ms_deep found;
-	int64_t deep = deep_requested(x, &found);
-	int64_t deep_in[MS_NOTION_COUNT];
-	int status = deep < 0 ? -1 : 0;
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		if ((deep_in[n] = ms_sizeof_deep(x, (enum ms_notion)n)) < 0)
-			status = -1;
+	int **x = chapter3_twos_build(shared);
+	sizes->tree = x ? ms_sized(x, 1, MS_REQUESTED) : NULL;
+	int status = sizes->tree ? 0 : -1;
 	if (status == 0) {
-		lesson_subheading(lesson, twos_versions[v].title);
-		lesson_code(lesson, twos_versions[v].code);
-		lesson_para(lesson,
-			    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
-			    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
-			    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
-			    ms_sizeof_flat(x, MS_REQUESTED), deep, found.blocks, found.shared);
-		lesson_sized(lesson, tree);
-
-		snprintf(machine->cell[0], LESSON_CELL_SIZE, "%s", twos_versions[v].label);
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			snprintf(machine->cell[1 + n], LESSON_CELL_SIZE, "%" PRId64, deep_in[n]);
+		sizes->flat = ms_sizeof_flat(x, MS_REQUESTED);
+		for (int n = 0; n < MS_NOTION_COUNT; n++) {
+			struct ms_deep found;
+			sizes->deep[n] = ms_sizeof_deep_found(x, (enum ms_notion)n, &found);
+			if (sizes->deep[n] < 0)
+				status = -1;
+			if (n == MS_REQUESTED)
+				sizes->found = found;
+		}
 	}
-	ms_sized_free(tree);
-	chapter3_twos_free(x, twos_versions[v].shared);
+	chapter3_twos_free(x, shared);
 	return status;
+}
+
+/* A version's sizes, after its code: flat, deep and the walk, then the tree. */
+static void show_twos_sizes(struct lesson *lesson, const struct twos_sizes *sizes)
+{
+	lesson_para(lesson,
+		    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
+		    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
+		    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
+		    sizes->flat, sizes->deep[MS_REQUESTED], sizes->found.blocks,
+		    sizes->found.shared);
+	lesson_sized(lesson, sizes->tree);
+}
+
+/* The two versions of x, in the order the lesson shows them. */
+enum { SHARED_TWOS, OWN_TWOS, TWOS_VERSIONS };
+
+/* x's deep size in each notion, a row per version, as an "On this machine" grid. */
+static void show_twos_machine(struct lesson *lesson, const struct twos_sizes sizes[TWOS_VERSIONS])
+{
+	struct lesson_grid_row rows[1 + TWOS_VERSIONS] = { { { "x" } } };
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		snprintf(rows[0].cell[1 + n], LESSON_CELL_SIZE, "deep %s",
+			 ms_notion_name((enum ms_notion)n));
+	for (size_t v = 0; v < TWOS_VERSIONS; v++) {
+		snprintf(rows[1 + v].cell[0], LESSON_CELL_SIZE, "%s", sizes[v].label);
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			snprintf(rows[1 + v].cell[1 + n], LESSON_CELL_SIZE, "%" PRId64,
+				 sizes[v].deep[n]);
+	}
+	lesson_machine_grid(lesson, "the deep size of x in each notion (bytes)",
+			    1 + MS_NOTION_COUNT, 1 + TWOS_VERSIONS, rows);
 }
 
 /* x = [2] * 10 sized both ways, and what asizeof reports for it: 0, or -1 if out of memory. */
 static int show_twos(struct lesson *lesson)
 {
+	struct twos_sizes x[TWOS_VERSIONS] = { { .label = "(a) shared" }, { .label = "(b) own" } };
+	if (measure_twos(true, &x[SHARED_TWOS]) != 0 || measure_twos(false, &x[OWN_TWOS]) != 0) {
+		ms_sized_free(x[SHARED_TWOS].tree);
+		ms_sized_free(x[OWN_TWOS].tree);
+		return -1;
+	}
+
 	lesson_subheading(lesson, "x = [2] * 10, sized");
 	lesson_para(lesson,
 		    "The tutorial sizes x = [2] * 10 with asizeof(x) and "
 		    "asized(x, detail=1). Chapter 2 built it in C as a block of ten int "
-		    "pointers. Here the pointer blocks are described so that deep sizing "
-		    "follows every element to its int:");
-	lesson_code(lesson, "MS_TYPE_POINTER(int_pointer_type, int *, &ms_type_int);");
+		    "pointers. Here that block is of lesson_int_pointer_type, which "
+		    "chapters/lesson.c describes for every chapter with "
+		    "MS_TYPE_POINTER: a block of \"int *\" whose every element points "
+		    "at an int, so deep sizing follows every element to its int. Each "
+		    "version below builds x from these:");
+	lesson_code(lesson, LESSON_CODE_chapter3_twos_constants);
 
-	struct lesson_grid_row machine[1 + TWOS_VERSIONS] = { { { "x" } } };
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		snprintf(machine[0].cell[1 + n], LESSON_CELL_SIZE, "deep %s",
-			 ms_notion_name((enum ms_notion)n));
-	for (size_t v = 0; v < TWOS_VERSIONS; v++)
-		if (show_twos_version(lesson, v, &machine[1 + v]) != 0)
-			return -1;
+	lesson_subheading(lesson, "(a) Ten pointers to one shared int");
+	lesson_code(lesson, LESSON_CODE_chapter3_shared_twos);
+	show_twos_sizes(lesson, &x[SHARED_TWOS]);
+	lesson_subheading(lesson, "(b) Ten pointers to ten ints of their own");
+	lesson_code(lesson, LESSON_CODE_chapter3_own_twos);
+	show_twos_sizes(lesson, &x[OWN_TWOS]);
+
 	lesson_para(lesson,
 		    "In (a) the one int is counted at [0], and the other nine references "
 		    "say so: deep is the pointer block and one int. In (b) each pointer "
 		    "leads to an int of its own, and deep counts all ten. The program "
 		    "asked for four bytes an int; the allocator charges more for each "
 		    "small block:");
-	lesson_machine_grid(lesson, "the deep size of x in each notion (bytes)",
-			    1 + MS_NOTION_COUNT, 1 + TWOS_VERSIONS, machine);
+	show_twos_machine(lesson, x);
+	ms_sized_free(x[SHARED_TWOS].tree);
+	ms_sized_free(x[OWN_TWOS].tree);
 
 	lesson_subheading(lesson, "What asizeof shows for the Python list");
 	lesson_para(lesson,
@@ -472,7 +525,7 @@ static int show_todo_list(struct lesson *lesson)
 		return -1;
 	}
 	struct ms_deep found;
-	int64_t deep = deep_requested(list, &found);
+	int64_t deep = ms_sizeof_deep_found(list, MS_REQUESTED, &found);
 	if (deep < 0) {
 		ms_sized_free(tree);
 		chapter3_todo_list_free(list);
@@ -485,18 +538,7 @@ static int show_todo_list(struct lesson *lesson)
 		    "A pointer to many objects needs its length from somewhere. "
 		    "MS_ARRAY names the struct's member that holds it; MS_STRING is a C "
 		    "string:");
-	lesson_code(lesson,
-		    "struct todo { char *text; };\n"
-		    "struct todo_list {\n"
-		    "    struct todo *items;   /* `capacity` slots, the first `len` in use */\n"
-		    "    size_t len;\n"
-		    "    size_t capacity;\n"
-		    "    char *title;\n"
-		    "};\n"
-		    "MS_TYPE(todo_type, struct todo, MS_STRING(struct todo, text));\n"
-		    "MS_TYPE(todo_list_type, struct todo_list,\n"
-		    "        MS_ARRAY(struct todo_list, items, len, &todo_type),\n"
-		    "        MS_STRING(struct todo_list, title));");
+	lesson_code(lesson, LESSON_CODE_chapter3_todo);
 	lesson_para(lesson,
 		    "The list's title \"%s\" sits in a buffer of %d bytes. Its array has "
 		    "%d slots; %zu todos were pushed (%s, %s, %s) and the last popped by "
@@ -550,30 +592,31 @@ static int show_untracked(struct lesson *lesson)
 		return -1;
 	struct kept_report kept = { 0, "" };
 	struct ms_deep found;
+	/* lesson code: chapter3_literal_sized */
 	ms_set_misuse_handler(keep_untracked_report, &kept);
-	int64_t deep = deep_requested(note, &found);
+	int64_t deep = ms_sizeof_deep_found(note, MS_REQUESTED, &found);
 	ms_set_misuse_handler(NULL, NULL);
+	/* end lesson code */
 	if (deep < 0) {
 		ms_free(note);
 		return -1;
 	}
 
 	lesson_subheading(lesson, "A pointer memstats did not hand out");
-	lesson_code(lesson,
-		    "struct todo *note = ms_alloc(&todo_type, 1);\n"
-		    "note->text = \"call the bank\";      /* a string literal */\n"
-		    "ms_sizeof_deep(note, MS_REQUESTED);");
+	lesson_para(lesson, "A todo whose text is a string literal:");
+	lesson_code(lesson, LESSON_CODE_chapter3_literal_todo);
 	lesson_para(lesson,
 		    "The literal lives in the program's read-only data, not in a block "
 		    "memstats handed out, so memstats cannot know how large its memory "
-		    "is. It does not guess: it reports the field and leaves it out.");
+		    "is. It does not guess: it reports the field and leaves it out. "
+		    "The report normally goes to stderr; to print it here, this chapter "
+		    "installs a handler that keeps it, sizes the note, and restores "
+		    "the default:");
+	lesson_code(lesson, LESSON_CODE_chapter3_literal_sized);
 	lesson_para(lesson, "%s", kept.message);
 	lesson_para(lesson,
 		    "Deep, the note is %" PRId64 " bytes, the todo alone, and struct "
-		    "ms_deep counts %" PRId64 " untracked pointer. The report normally "
-		    "goes to stderr; this chapter installed a handler with "
-		    "ms_set_misuse_handler to print it here, then restored the default "
-		    "with ms_set_misuse_handler(NULL, NULL).",
+		    "ms_deep counts %" PRId64 " untracked pointer.",
 		    deep, found.untracked);
 	ms_free(note);
 	return 0;
@@ -648,13 +691,10 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 	lesson_para(lesson,
 		    "Below memstats is malloc, and malloc has its own rounding and "
 		    "bookkeeping. This part asks malloc alone, not through memstats, for "
-		    "every size from 1 to %d bytes:",
+		    "every size from 1 to %d bytes. chapter3_malloc_cost(n, &cost) "
+		    "reads each block by memstats' rules, then frees it:",
 		    CHAPTER3_LARGEST_REQUEST);
-	lesson_code(lesson,
-		    "void *p = malloc(n);\n"
-		    "struct ms_malloc_block b;      /* as memstats counts a block */\n"
-		    "ms_malloc_block_info(p, &b);   /* b.usable, b.footprint */\n"
-		    "free(p);");
+	lesson_code(lesson, LESSON_CODE_chapter3_malloc_cost);
 	struct lesson_grid_row rows[1 + CHAPTER3_LARGEST_REQUEST] = {
 		{ { "requested", "usable", "footprint", "overhead" } }
 	};
@@ -731,9 +771,11 @@ static void show_large_malloc_kinds(struct lesson *lesson, const struct malloc_c
 static int show_large_malloc(struct lesson *lesson)
 {
 	struct malloc_cost cost[2];
+	/* lesson code: chapter3_large_malloc */
 	for (size_t i = 0; i < 2; i++)
 		if (chapter3_malloc_cost(CHAPTER3_LARGE_REQUEST, &cost[i]) != 0)
 			return -1;
+	/* end lesson code */
 
 	lesson_subheading(lesson, "What a large malloc costs");
 	lesson_para(lesson,
@@ -743,17 +785,12 @@ static int show_large_malloc(struct lesson *lesson)
 		    "it map the block on its own: whole pages, with a 16-byte header in "
 		    "front. Freeing a mapped block raises the threshold to that block's "
 		    "size (up to 32 MiB), so the same request made again can come from "
-		    "the heap. This part asks malloc alone for %d bytes, frees the "
-		    "block, and asks again:",
+		    "the heap. This part measures one request of %d bytes twice, as "
+		    "above, so the first block is freed before the second is asked "
+		    "for:",
 		    CHAPTER3_LARGE_REQUEST);
-	char code[256], title[64];
-	snprintf(code, sizeof code,
-		 "void *p = malloc(%d);   /* measured as above */\n"
-		 "free(p);\n"
-		 "p = malloc(%d);         /* and again */\n"
-		 "free(p);",
-		 CHAPTER3_LARGE_REQUEST, CHAPTER3_LARGE_REQUEST);
-	lesson_code(lesson, code);
+	lesson_code(lesson, LESSON_CODE_chapter3_large_request "\n\n" LESSON_CODE_chapter3_large_malloc);
+	char title[64];
 	struct lesson_grid_row rows[3] = { { { "malloc", "usable", "footprint", "mapped" } } };
 	large_malloc_row(&rows[1], "first", &cost[0]);
 	large_malloc_row(&rows[2], "second", &cost[1]);
@@ -764,23 +801,6 @@ static int show_large_malloc(struct lesson *lesson)
 		    "So a large block's cost is not its size's alone: it depends on what "
 		    "the heap has free and on what the program freed before.");
 	return 0;
-}
-
-/* A struct's declaration as code, generated from its layout. */
-static void show_declaration(struct lesson *lesson, const struct struct_layout *layout)
-{
-	char code[512];
-	size_t used = (size_t)snprintf(code, sizeof code, "%s {\n", layout->name);
-	for (size_t i = 0; i < PART_FIELDS && used < sizeof code; i++) {
-		const struct field_layout *f = &layout->fields[i];
-		/* "char *name", but "int count". */
-		bool pointer = f->type[strlen(f->type) - 1] == '*';
-		used += (size_t)snprintf(code + used, sizeof code - used, "    %s%s%s;\n", f->type,
-					 pointer ? "" : " ", f->member);
-	}
-	if (used < sizeof code)
-		snprintf(code + used, sizeof code - used, "};");
-	lesson_code(lesson, code);
 }
 
 /* A struct's fields with their offsets, sizes and the padding after each. */
@@ -812,7 +832,11 @@ static size_t field_bytes(const struct struct_layout *layout)
 /* Two orders of the same fields, and what the padding costs. */
 static void show_padding(struct lesson *lesson)
 {
-	const struct struct_layout *careless = &part_careless_layout, *tidy = &part_tidy_layout;
+	struct struct_layout careless_layout = STRUCT_LAYOUT(struct part_careless);
+	struct struct_layout tidy_layout = STRUCT_LAYOUT(struct part_tidy);
+	sort_fields(&careless_layout);
+	sort_fields(&tidy_layout);
+	const struct struct_layout *careless = &careless_layout, *tidy = &tidy_layout;
 	lesson_subheading(lesson, "Padding inside a struct");
 	lesson_para(lesson,
 		    "Inside a block, the compiler adds bytes of its own. Each field "
@@ -820,14 +844,14 @@ static void show_padding(struct lesson *lesson)
 		    "and the struct's size is a multiple of its largest alignment, so "
 		    "an array of them keeps every field aligned. Here are six fields in "
 		    "the order they came to mind:");
-	show_declaration(lesson, careless);
+	lesson_code(lesson, LESSON_CODE_chapter3_part_careless);
 	show_layout(lesson, careless);
 	lesson_para(lesson,
 		    "sizeof(%s) is %zu: %zu bytes of fields and %zu of padding. The same "
 		    "fields, largest first:",
 		    careless->name, careless->size, field_bytes(careless),
 		    careless->size - field_bytes(careless));
-	show_declaration(lesson, tidy);
+	lesson_code(lesson, LESSON_CODE_chapter3_part_tidy);
 	show_layout(lesson, tidy);
 
 	char saved[16];

@@ -404,6 +404,13 @@ static void test_large_request_mapped_then_from_the_heap(void **state)
 /* The lesson's output                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter3_sizing.c");
+}
+
 /* Allocator figures appear only inside "On this machine" blocks. */
 static void test_machine_blocks_hold_allocator_figures(void **state)
 {
@@ -470,6 +477,7 @@ int main(void)
 		ms_test(test_other_mallocs_get_no_glibc_header),
 		ms_test(test_large_request_mapped_then_from_the_heap),
 		ms_test(test_machine_blocks_hold_allocator_figures),
+		ms_test(test_code_shown_is_code_run),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
 		golden_test(golden_test_lesson_block, &golden),
