@@ -9,18 +9,34 @@
 
 #include "chapter.h"
 #include "lesson.h"
+#include "lesson_code.h"
 #include "memstats.h"
 
 /* The data file --data writes: DIR/malloc_cost.dat. */
 #define MALLOC_COST_DATA "malloc_cost"
 
-/* Deep size in requested bytes, filling `found`; the misuse site is the caller's line. */
-#define deep_requested(p, found) ms_sizeof_deep_found((p), MS_REQUESTED, (found))
+/* A count as the lesson's sentences say it: "one" to "ten" in words, any other in digits. */
+struct count_text {
+	char text[24];
+};
+
+static struct count_text in_words(int64_t n)
+{
+	static const char *const words[] = { "zero", "one", "two", "three", "four", "five",
+					     "six", "seven", "eight", "nine", "ten" };
+	struct count_text count;
+	if (n >= 0 && n < (int64_t)(sizeof words / sizeof words[0]))
+		snprintf(count.text, sizeof count.text, "%s", words[n]);
+	else
+		snprintf(count.text, sizeof count.text, "%" PRId64, n);
+	return count;
+}
 
 /* ------------------------------------------------------------------ */
 /* A small graph with a shared node and a cycle                        */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_graph_node */
 struct graph_node {
 	char *label;
 	struct graph_node *left, *right;
@@ -29,6 +45,7 @@ static MS_TYPE(graph_node_type, struct graph_node,
 	       MS_STRING(struct graph_node, label),
 	       MS_PTR(struct graph_node, left, &graph_node_type),
 	       MS_PTR(struct graph_node, right, &graph_node_type));
+/* end lesson code */
 
 /* The graph's nodes, in the order the lesson lists them. */
 enum graph_node_name { ROOT, A, B, C, GRAPH_NODES };
@@ -56,12 +73,15 @@ struct graph_node *chapter3_graph_build(void)
 			return NULL;
 		}
 	}
-	node[ROOT]->left = node[A];
-	node[ROOT]->right = node[B];
-	node[A]->left = node[C];
-	node[B]->left = node[C];
-	node[C]->right = node[B];
-	return node[ROOT];
+	struct graph_node *root = node[ROOT], *a = node[A], *b = node[B], *c = node[C];
+	/* lesson code: chapter3_graph_links */
+	root->left = a;
+	root->right = b;
+	a->left = c;
+	b->left = c;      /* c is shared */
+	c->right = b;     /* a cycle: b -> c -> b */
+	/* end lesson code */
+	return root;
 }
 
 /* Every node of the graph from its root, in graph_node_name order. */
@@ -86,23 +106,61 @@ void chapter3_graph_free(struct graph_node *root)
 /* x = [2] * 10 as pointers                                            */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_twos_constants */
 /* The ten 2s of x = [2] * 10. */
 #define X_LENGTH 10
 #define X_VALUE 2
+/* end lesson code */
 
-int **chapter3_twos_build(bool shared)
+/*
+ * x's blocks are lesson_int_pointer_type's, which lesson.c describes with
+ * MS_TYPE_POINTER. The break describes them as leaves, with no field to
+ * follow, under the name the code allocates them by: lesson.h declares
+ * the shared descriptor extern, so this file's own takes the name through
+ * a macro.
+ */
+#ifdef BREAK_POINTERS_AS_LEAVES
+#define lesson_int_pointer_type int_pointer_leaf_type
+static MS_TYPE_LEAF(lesson_int_pointer_type, int *);
+#endif
+
+/* (a) What Python's [2] * 10 is: ten pointers to one int. */
+static int **build_shared_twos(void)
 {
-	/* Zeroed, so a failure part way leaves NULLs that free as no-ops. */
+	/* lesson code: chapter3_shared_twos */
+	int **x = ms_alloc(&lesson_int_pointer_type, X_LENGTH);
+	int *two = x ? ms_alloc(&ms_type_int, 1) : NULL;
+	if (!two) {
+		ms_free(x);
+		return NULL;
+	}
+	*two = X_VALUE;
+	for (int i = 0; i < X_LENGTH; i++)
+		x[i] = two;
+	return x;
+	/* end lesson code */
+}
+
+/* (b) Ten pointers to ten ints of their own. */
+static int **build_own_twos(void)
+{
+	/* lesson code: chapter3_own_twos */
 	int **x = ms_calloc(&lesson_int_pointer_type, X_LENGTH);
-	for (size_t i = 0; x && i < X_LENGTH; i++) {
-		x[i] = shared && i > 0 ? x[0] : ms_alloc(&ms_type_int, 1);
+	for (int i = 0; x && i < X_LENGTH; i++) {
+		x[i] = ms_alloc(&ms_type_int, 1);
 		if (!x[i]) {
-			chapter3_twos_free(x, shared);
+			chapter3_twos_free(x, false);   /* the rest are NULL */
 			return NULL;
 		}
 		*x[i] = X_VALUE;
 	}
 	return x;
+	/* end lesson code */
+}
+
+int **chapter3_twos_build(bool shared)
+{
+	return shared ? build_shared_twos() : build_own_twos();
 }
 
 void chapter3_twos_free(int **x, bool shared)
@@ -119,6 +177,7 @@ void chapter3_twos_free(int **x, bool shared)
 /* A todo list: a string buffer and an array with a length              */
 /* ------------------------------------------------------------------ */
 
+/* lesson code: chapter3_todo */
 struct todo {
 	char *text;
 };
@@ -130,9 +189,25 @@ struct todo_list {
 	size_t capacity;
 	char *title;          /* a buffer of TITLE_BUFFER bytes */
 };
+/* end lesson code */
+
+/*
+ * Deep sizing walks the first `len` todos, the ones in use. The break
+ * walks all `capacity` slots, popped todos too.
+ */
+#ifdef BREAK_WALK_TO_CAPACITY
+/* lesson code: chapter3_todo_list_type_to_capacity */
+static MS_TYPE(todo_list_type, struct todo_list,
+	       MS_ARRAY(struct todo_list, items, capacity, &todo_type),
+	       MS_STRING(struct todo_list, title));
+/* end lesson code */
+#else
+/* lesson code: chapter3_todo_list_type */
 static MS_TYPE(todo_list_type, struct todo_list,
 	       MS_ARRAY(struct todo_list, items, len, &todo_type),
 	       MS_STRING(struct todo_list, title));
+/* end lesson code */
+#endif
 
 /* Room for a title longer than this one, and for more todos than it has. */
 #define TITLE_BUFFER 16
@@ -182,10 +257,12 @@ void chapter3_todo_list_free(struct todo_list *list)
 
 struct todo *chapter3_literal_todo_build(void)
 {
+	/* lesson code: chapter3_literal_todo */
 	struct todo *note = ms_alloc(&todo_type, 1);
 	if (note)
-		note->text = "call the bank";
+		note->text = "call the bank";   /* a string literal */
 	return note;
+	/* end lesson code */
 }
 
 /* ------------------------------------------------------------------ */
@@ -194,11 +271,13 @@ struct todo *chapter3_literal_todo_build(void)
 
 int chapter3_malloc_cost(size_t requested, struct malloc_cost *cost)
 {
+	/* lesson code: chapter3_malloc_cost */
 	void *block = malloc(requested);
-	struct ms_malloc_block info;
+	struct ms_malloc_block info;   /* as memstats counts a block */
 	if (ms_malloc_block_info(block, &info) != 0)
-		return -1;
+		return -1;                 /* malloc failed: block is NULL */
 	free(block);
+	/* end lesson code */
 	*cost = (struct malloc_cost){ requested, info.usable, info.footprint, info.glibc,
 				      info.mapped };
 	return 0;
@@ -213,52 +292,80 @@ double chapter3_overhead_percent(const struct malloc_cost *cost)
 /* Padding: the same fields in two orders                              */
 /* ------------------------------------------------------------------ */
 
-/*
- * X(struct, type, member) lists each struct's fields once, for its
- * declaration and for the layout table the lesson prints.
- */
-#define PART_CARELESS_FIELDS(X, S)                                          \
-	X(S, char, grade) X(S, double, weight) X(S, char, in_stock)         \
-	X(S, int, count) X(S, short, year) X(S, char *, name)
-#define PART_TIDY_FIELDS(X, S)                                              \
-	X(S, double, weight) X(S, char *, name) X(S, int, count)            \
-	X(S, short, year) X(S, char, grade) X(S, char, in_stock)
-
-#define DECLARE_FIELD(S, type, member) type member;
+/* lesson code: chapter3_part_careless */
 struct part_careless {
-	PART_CARELESS_FIELDS(DECLARE_FIELD, struct part_careless)
+	char grade;
+	double weight;
+	char in_stock;
+	int count;
+	short year;
+	char *name;
 };
-struct part_tidy {
-	PART_TIDY_FIELDS(DECLARE_FIELD, struct part_tidy)
-};
+/* end lesson code */
 
-/* How many fields a list names: both orders have the same fields. */
-#define COUNT_FIELD(S, type, member) +1
-#define PART_FIELDS (0 PART_CARELESS_FIELDS(COUNT_FIELD, _))
-_Static_assert(PART_FIELDS == (0 PART_TIDY_FIELDS(COUNT_FIELD, _)),
-	       "the two orders must hold the same fields");
+/* The same fields, largest first; the break moves grade back to the front. */
+#ifdef BREAK_GRADE_FIRST
+/* lesson code: chapter3_part_tidy_grade_first */
+struct part_tidy {
+	char grade;
+	double weight;
+	char *name;
+	int count;
+	short year;
+	char in_stock;
+};
+/* end lesson code */
+#else
+/* lesson code: chapter3_part_tidy */
+struct part_tidy {
+	double weight;
+	char *name;
+	int count;
+	short year;
+	char grade;
+	char in_stock;
+};
+/* end lesson code */
+#endif
+
+/*
+ * The fields both structs hold, for their layout tables. The list's order
+ * is not the structs': each table is sorted by offset, so it follows the
+ * declaration whatever its order.
+ */
+#define PART_MEMBERS(X, S) X(S, grade) X(S, weight) X(S, in_stock) X(S, count) X(S, year) X(S, name)
+#define COUNT_MEMBER(S, member) +1
+#define PART_FIELDS (0 PART_MEMBERS(COUNT_MEMBER, _))
 
 /* Where one field lies in its struct. */
 struct field_layout {
-	const char *type;
 	const char *member;
 	size_t offset;
 	size_t size;
 };
-#define FIELD_LAYOUT(S, type, member) { #type, #member, offsetof(S, member), sizeof(type) },
+#define FIELD_LAYOUT(S, member) { #member, offsetof(S, member), sizeof(((S *)0)->member) },
 
-/* A struct's name, size and fields, in declaration order. */
+/* A struct's name, size and fields: STRUCT_LAYOUT(S), then sort_fields. */
 struct struct_layout {
 	const char *name;
 	size_t size;
 	struct field_layout fields[PART_FIELDS];
 };
-#define STRUCT_LAYOUT(S, FIELDS) { #S, sizeof(S), { FIELDS(FIELD_LAYOUT, S) } }
+#define STRUCT_LAYOUT(S) { #S, sizeof(S), { PART_MEMBERS(FIELD_LAYOUT, S) } }
 
-static const struct struct_layout part_careless_layout =
-	STRUCT_LAYOUT(struct part_careless, PART_CARELESS_FIELDS);
-static const struct struct_layout part_tidy_layout =
-	STRUCT_LAYOUT(struct part_tidy, PART_TIDY_FIELDS);
+/* qsort's order for fields: by offset. */
+static int by_offset(const void *a, const void *b)
+{
+	size_t x = ((const struct field_layout *)a)->offset;
+	size_t y = ((const struct field_layout *)b)->offset;
+	return (x > y) - (x < y);
+}
+
+/* Put a layout's fields in the order the struct declares them, the order of their offsets. */
+static void sort_fields(struct struct_layout *layout)
+{
+	qsort(layout->fields, PART_FIELDS, sizeof layout->fields[0], by_offset);
+}
 
 /* How many instances the padding lesson prices its bytes at. */
 #define INSTANCES 1000000
@@ -284,38 +391,27 @@ static int show_graph(struct lesson *lesson)
 		    "Four nodes, each with a label of its own. Two nodes point at the "
 		    "same third one, and that one points back, so the graph has a shared "
 		    "node and a cycle:");
-	lesson_code(lesson,
-		    "struct graph_node {\n"
-		    "    char *label;\n"
-		    "    struct graph_node *left, *right;\n"
-		    "};\n"
-		    "MS_TYPE(graph_node_type, struct graph_node,\n"
-		    "        MS_STRING(struct graph_node, label),\n"
-		    "        MS_PTR(struct graph_node, left, &graph_node_type),\n"
-		    "        MS_PTR(struct graph_node, right, &graph_node_type));\n"
-		    "\n"
-		    "root->left = a;  root->right = b;\n"
-		    "a->left = c;     b->left = c;      /* c is shared */\n"
-		    "c->right = b;                      /* a cycle: b -> c -> b */");
+	lesson_code(lesson, LESSON_CODE_chapter3_graph_node "\n\n"
+			    LESSON_CODE_chapter3_graph_links);
 
 	struct lesson_grid_row rows[1 + GRAPH_NODES] = {
 		{ { "node", "flat", "deep", "blocks", "already counted" } }
 	};
-	int64_t deep[GRAPH_NODES];
+	int64_t flat[GRAPH_NODES], deep[GRAPH_NODES];
+	struct ms_deep found[GRAPH_NODES];
 	for (size_t i = 0; i < GRAPH_NODES; i++) {
-		struct ms_deep found;
-		deep[i] = deep_requested(node[i], &found);
+		flat[i] = ms_sizeof_flat(node[i], MS_REQUESTED);
+		deep[i] = ms_sizeof_deep_found(node[i], MS_REQUESTED, &found[i]);
 		if (deep[i] < 0) {
 			ms_sized_free(tree);
 			chapter3_graph_free(root);
 			return -1;
 		}
 		snprintf(rows[i + 1].cell[0], LESSON_CELL_SIZE, "%s", graph_labels[i]);
-		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64,
-			 ms_sizeof_flat(node[i], MS_REQUESTED));
+		snprintf(rows[i + 1].cell[1], LESSON_CELL_SIZE, "%" PRId64, flat[i]);
 		snprintf(rows[i + 1].cell[2], LESSON_CELL_SIZE, "%" PRId64, deep[i]);
-		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%" PRId64, found.blocks);
-		snprintf(rows[i + 1].cell[4], LESSON_CELL_SIZE, "%" PRId64, found.shared);
+		snprintf(rows[i + 1].cell[3], LESSON_CELL_SIZE, "%" PRId64, found[i].blocks);
+		snprintf(rows[i + 1].cell[4], LESSON_CELL_SIZE, "%" PRId64, found[i].shared);
 	}
 	lesson_para(lesson,
 		    "ms_sizeof_flat(p, MS_REQUESTED) is one block, as Pympler's flatsize "
@@ -325,27 +421,37 @@ static int show_graph(struct lesson *lesson)
 	lesson_grid(lesson, 5, 1 + GRAPH_NODES, rows);
 
 	struct ms_stats stats = ms_stats();
+	bool everything = found[ROOT].blocks == stats.all.blocks.current &&
+			  deep[ROOT] == stats.all.bytes[MS_REQUESTED].current;
+	char held[96] = "";
+	if (!everything)
+		snprintf(held, sizeof held, " of the %" PRId64 " blocks, %" PRId64 " bytes",
+			 stats.all.blocks.current, stats.all.bytes[MS_REQUESTED].current);
 	lesson_para(lesson,
-		    "Flat is the same for every node: %zu bytes, three pointers. From "
-		    "root, deep reaches all %" PRId64 " blocks, %" PRId64 " bytes, which "
-		    "is everything the program holds now. It meets c twice, through a and "
+		    "Flat is the same for every node: %" PRId64 " bytes, %s pointers. "
+		    "From root, deep reaches %s%" PRId64 " blocks, %" PRId64 " bytes, "
+		    "%s%s the program holds now. It meets c twice, through a and "
 		    "through b, and b twice, from root and from c; each second meeting is "
 		    "counted in the last column instead of in the bytes, which is also why "
-		    "the cycle ends. b and c reach each other and nothing else, so their "
-		    "deep sizes are equal.",
-		    sizeof(struct graph_node), stats.all.blocks.current,
-		    stats.all.bytes[MS_REQUESTED].current);
-	int64_t root_own = ms_sizeof_flat(root, MS_REQUESTED) +
-			   ms_sizeof_flat(root->label, MS_REQUESTED);
+		    "the cycle ends. b and c reach each other and nothing else, %s.",
+		    flat[ROOT], in_words(flat[ROOT] / (int64_t)sizeof(void *)).text,
+		    everything ? "all " : "", found[ROOT].blocks, deep[ROOT],
+		    everything ? "which is everything" : "", held,
+		    deep[B] == deep[C] ? "so their deep sizes are equal"
+				       : "yet their deep sizes differ");
+	int64_t root_own = flat[ROOT] + ms_sizeof_flat(root->label, MS_REQUESTED);
+	int64_t beyond = deep[ROOT] - root_own;
 	lesson_para(lesson,
 		    "Sized one at a time, a and b come to %" PRId64 " + %" PRId64 " = "
-		    "%" PRId64 " bytes, more than the %" PRId64 " root reaches beyond its "
-		    "own %" PRId64 ": c and b are in both. Pympler adds up the same way: "
+		    "%" PRId64 " bytes, %s the %" PRId64 " root reaches beyond its "
+		    "own %" PRId64 "%s. Pympler adds up the same way: "
 		    "for two lists that share a string, asizeof(l1) + asizeof(l2) is 304 "
 		    "bytes, where asizeof(l1, l2) sizes both in one walk, each object once, "
 		    "216, and asizesof(l1, l2) shares that walk's bytes out between them, "
 		    "152 and 64.",
-		    deep[A], deep[B], deep[A] + deep[B], deep[ROOT] - root_own, root_own);
+		    deep[A], deep[B], deep[A] + deep[B],
+		    deep[A] + deep[B] > beyond ? "more than" : "no more than", beyond, root_own,
+		    deep[A] + deep[B] > beyond ? ": c and b are in both" : "");
 	lesson_para(lesson,
 		    "ms_sized(root, 3, MS_REQUESTED) keeps the same walk as a tree three "
 		    "levels deep, Pympler's asized(root, detail=3). A node's size is what "
@@ -362,89 +468,144 @@ static int show_graph(struct lesson *lesson)
 	return 0;
 }
 
-/* The two pointer versions of [2] * 10, in the order the lesson shows them. */
-static const struct {
-	bool shared;
-	const char *label;    /* its row in the machine block */
-	const char *title;
-	const char *code;
-} twos_versions[] = {
-	{ true, "(a) shared", "(a) Ten pointers to one shared int",
-	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
-	  "x[0] = ms_alloc(&ms_type_int, 1);\n"
-	  "*x[0] = 2;\n"
-	  "for (int i = 1; i < 10; i++)\n"
-	  "    x[i] = x[0];" },
-	{ false, "(b) own", "(b) Ten pointers to ten ints of their own",
-	  "int **x = ms_calloc(&int_pointer_type, 10);\n"
-	  "for (int i = 0; i < 10; i++) {\n"
-	  "    x[i] = ms_alloc(&ms_type_int, 1);\n"
-	  "    *x[i] = 2;\n"
-	  "}" },
+/* One version of x, measured: the lesson prints it, and its deep sizes on this machine. */
+struct twos_sizes {
+	const char *label;              /* "(a) shared", its row in the machine block */
+	int64_t flat;                   /* requested */
+	int64_t deep[MS_NOTION_COUNT];
+	struct ms_deep found;           /* the walk in requested bytes */
+	struct ms_sized *tree;          /* ms_sized(x, 1, MS_REQUESTED) */
 };
-#define TWOS_VERSIONS (sizeof twos_versions / sizeof twos_versions[0])
 
-/* One version of x: its code, flat and deep size, tree; its deep sizes into `machine`. */
-static int show_twos_version(struct lesson *lesson, size_t v, struct lesson_grid_row *machine)
+/* Build x one way, measure it into `sizes` and free it: 0, or -1 if out of memory. */
+static int measure_twos(bool shared, struct twos_sizes *sizes)
 {
-	int **x = chapter3_twos_build(twos_versions[v].shared);
-	struct ms_sized *tree = x ? ms_sized(x, 1, MS_REQUESTED) : NULL;
-	if (!tree) {
-		chapter3_twos_free(x, twos_versions[v].shared);
-		return -1;
-	}
-	struct ms_deep found;
-	int64_t deep = deep_requested(x, &found);
-	int64_t deep_in[MS_NOTION_COUNT];
-	int status = deep < 0 ? -1 : 0;
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		if ((deep_in[n] = ms_sizeof_deep(x, (enum ms_notion)n)) < 0)
-			status = -1;
+	int **x = chapter3_twos_build(shared);
+	sizes->tree = x ? ms_sized(x, 1, MS_REQUESTED) : NULL;
+	int status = sizes->tree ? 0 : -1;
 	if (status == 0) {
-		lesson_subheading(lesson, twos_versions[v].title);
-		lesson_code(lesson, twos_versions[v].code);
-		lesson_para(lesson,
-			    "Flat, x is %" PRId64 " bytes: ten pointers. Deep, it is %" PRId64
-			    " bytes in %" PRId64 " blocks, with %" PRId64 " references to a "
-			    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
-			    ms_sizeof_flat(x, MS_REQUESTED), deep, found.blocks, found.shared);
-		lesson_sized(lesson, tree);
-
-		snprintf(machine->cell[0], LESSON_CELL_SIZE, "%s", twos_versions[v].label);
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			snprintf(machine->cell[1 + n], LESSON_CELL_SIZE, "%" PRId64, deep_in[n]);
+		sizes->flat = ms_sizeof_flat(x, MS_REQUESTED);
+		for (int n = 0; n < MS_NOTION_COUNT; n++) {
+			struct ms_deep found;
+			sizes->deep[n] = ms_sizeof_deep_found(x, (enum ms_notion)n, &found);
+			if (sizes->deep[n] < 0)
+				status = -1;
+			if (n == MS_REQUESTED)
+				sizes->found = found;
+		}
 	}
-	ms_sized_free(tree);
-	chapter3_twos_free(x, twos_versions[v].shared);
+	chapter3_twos_free(x, shared);
 	return status;
+}
+
+/* A version's sizes, after its code: flat, deep and the walk, then the tree. */
+static void show_twos_sizes(struct lesson *lesson, const struct twos_sizes *sizes)
+{
+	lesson_para(lesson,
+		    "Flat, x is %" PRId64 " bytes: %s pointers. Deep, it is %" PRId64
+		    " bytes in %" PRId64 " block%s, with %" PRId64 " reference%s to a "
+		    "block already counted. ms_sized(x, 1, MS_REQUESTED):",
+		    sizes->flat, in_words(sizes->flat / (int64_t)sizeof(int *)).text,
+		    sizes->deep[MS_REQUESTED], sizes->found.blocks,
+		    sizes->found.blocks == 1 ? "" : "s", sizes->found.shared,
+		    sizes->found.shared == 1 ? "" : "s");
+	lesson_sized(lesson, sizes->tree);
+}
+
+/*
+ * What one version's deep size is made of, said from its walk and tree
+ * into `text`; a child of the tree's root is named by its path, "[0]".
+ */
+static void say_twos_deep(char *text, size_t size, const char *which,
+			  const struct twos_sizes *sizes)
+{
+	int64_t ints = sizes->found.blocks - 1;   /* every block but x's own */
+	const struct ms_sized *tree = sizes->tree, *again = NULL;
+	for (size_t i = 0; !again && i < tree->child_count; i++)
+		again = tree->children[i].counted_at;
+	if (ints == 0)
+		snprintf(text, size,
+			 "In %s deep is the pointer block alone: the walk follows none of its "
+			 "%s pointers.",
+			 which, in_words(tree->flat / (int64_t)sizeof(int *)).text);
+	else if (again)
+		snprintf(text, size,
+			 "In %s the %s int%s counted at %s, and the other %s references say "
+			 "so: deep is the pointer block and %s int%s.",
+			 which, in_words(ints).text, ints == 1 ? " is" : "s are", again->name,
+			 in_words(sizes->found.shared).text, in_words(ints).text,
+			 ints == 1 ? "" : "s");
+	else
+		snprintf(text, size,
+			 "In %s each pointer leads to an int of its own, and deep counts all "
+			 "%s.",
+			 which, in_words(ints).text);
+}
+
+/* The two versions of x, in the order the lesson shows them. */
+enum { SHARED_TWOS, OWN_TWOS, TWOS_VERSIONS };
+
+/* x's deep size in each notion, a row per version, as an "On this machine" grid. */
+static void show_twos_machine(struct lesson *lesson, const struct twos_sizes sizes[TWOS_VERSIONS])
+{
+	struct lesson_grid_row rows[1 + TWOS_VERSIONS] = { { { "x" } } };
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		snprintf(rows[0].cell[1 + n], LESSON_CELL_SIZE, "deep %s",
+			 ms_notion_name((enum ms_notion)n));
+	for (size_t v = 0; v < TWOS_VERSIONS; v++) {
+		snprintf(rows[1 + v].cell[0], LESSON_CELL_SIZE, "%s", sizes[v].label);
+		for (int n = 0; n < MS_NOTION_COUNT; n++)
+			snprintf(rows[1 + v].cell[1 + n], LESSON_CELL_SIZE, "%" PRId64,
+				 sizes[v].deep[n]);
+	}
+	lesson_machine_grid(lesson, "the deep size of x in each notion (bytes)",
+			    1 + MS_NOTION_COUNT, 1 + TWOS_VERSIONS, rows);
 }
 
 /* x = [2] * 10 sized both ways, and what asizeof reports for it: 0, or -1 if out of memory. */
 static int show_twos(struct lesson *lesson)
 {
+	struct twos_sizes x[TWOS_VERSIONS] = { { .label = "(a) shared" }, { .label = "(b) own" } };
+	if (measure_twos(true, &x[SHARED_TWOS]) != 0 || measure_twos(false, &x[OWN_TWOS]) != 0) {
+		ms_sized_free(x[SHARED_TWOS].tree);
+		ms_sized_free(x[OWN_TWOS].tree);
+		return -1;
+	}
+
 	lesson_subheading(lesson, "x = [2] * 10, sized");
 	lesson_para(lesson,
 		    "The tutorial sizes x = [2] * 10 with asizeof(x) and "
 		    "asized(x, detail=1). Chapter 2 built it in C as a block of ten int "
-		    "pointers. Here the pointer blocks are described so that deep sizing "
-		    "follows every element to its int:");
-	lesson_code(lesson, "MS_TYPE_POINTER(int_pointer_type, int *, &ms_type_int);");
+		    "pointers. Here that block is of lesson_int_pointer_type, %s Each "
+		    "version below builds x from these:",
+		    lesson_int_pointer_type.field_count > 0
+			    ? "which chapters/lesson.c describes for every chapter with "
+			      "MS_TYPE_POINTER: a block of \"int *\" whose every element "
+			      "points at an int, so deep sizing follows every element to its "
+			      "int."
+			    : "described as a leaf, with MS_TYPE_LEAF: a block of \"int *\" "
+			      "with no field to follow, so deep sizing stops at the block.");
+	lesson_code(lesson, LESSON_CODE_chapter3_twos_constants);
 
-	struct lesson_grid_row machine[1 + TWOS_VERSIONS] = { { { "x" } } };
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		snprintf(machine[0].cell[1 + n], LESSON_CELL_SIZE, "deep %s",
-			 ms_notion_name((enum ms_notion)n));
-	for (size_t v = 0; v < TWOS_VERSIONS; v++)
-		if (show_twos_version(lesson, v, &machine[1 + v]) != 0)
-			return -1;
+	lesson_subheading(lesson, "(a) Ten pointers to one shared int");
+	lesson_code(lesson, LESSON_CODE_chapter3_shared_twos);
+	show_twos_sizes(lesson, &x[SHARED_TWOS]);
+	lesson_subheading(lesson, "(b) Ten pointers to ten ints of their own");
+	lesson_code(lesson, LESSON_CODE_chapter3_own_twos);
+	show_twos_sizes(lesson, &x[OWN_TWOS]);
+
+	char shared_deep[192], own_deep[192];
+	say_twos_deep(shared_deep, sizeof shared_deep, "(a)", &x[SHARED_TWOS]);
+	say_twos_deep(own_deep, sizeof own_deep, "(b)", &x[OWN_TWOS]);
 	lesson_para(lesson,
-		    "In (a) the one int is counted at [0], and the other nine references "
-		    "say so: deep is the pointer block and one int. In (b) each pointer "
-		    "leads to an int of its own, and deep counts all ten. The program "
-		    "asked for four bytes an int; the allocator charges more for each "
-		    "small block:");
-	lesson_machine_grid(lesson, "the deep size of x in each notion (bytes)",
-			    1 + MS_NOTION_COUNT, 1 + TWOS_VERSIONS, machine);
+		    "%s %s The program asked for %s bytes an int; what each block was "
+		    "granted and takes from the heap depends on the allocator:",
+		    shared_deep, own_deep, in_words(sizeof(int)).text);
+	show_twos_machine(lesson, x);
+	/* Whether (a)'s tree has the lines that say which references were counted before. */
+	bool shared_lines = x[SHARED_TWOS].found.shared > 0;
+	ms_sized_free(x[SHARED_TWOS].tree);
+	ms_sized_free(x[OWN_TWOS].tree);
 
 	lesson_subheading(lesson, "What asizeof shows for the Python list");
 	lesson_para(lesson,
@@ -457,8 +618,10 @@ static int show_twos(struct lesson *lesson)
 	lesson_para(lesson,
 		    "Small-int caching only means the int 2 already existed, so no new "
 		    "int was made at all. And the nine size=0 lines are not nine free "
-		    "ints: they are nine references to the one int counted first, which "
-		    "memstats' tree says in words.");
+		    "ints: they are nine references to the one int counted first%s",
+		    shared_lines ? ", which memstats' tree says in words."
+				 : ". memstats' tree of (a), which stops at the pointer block, "
+				   "has no line for them.");
 	return 0;
 }
 
@@ -472,7 +635,7 @@ static int show_todo_list(struct lesson *lesson)
 		return -1;
 	}
 	struct ms_deep found;
-	int64_t deep = deep_requested(list, &found);
+	int64_t deep = ms_sizeof_deep_found(list, MS_REQUESTED, &found);
 	if (deep < 0) {
 		ms_sized_free(tree);
 		chapter3_todo_list_free(list);
@@ -485,38 +648,49 @@ static int show_todo_list(struct lesson *lesson)
 		    "A pointer to many objects needs its length from somewhere. "
 		    "MS_ARRAY names the struct's member that holds it; MS_STRING is a C "
 		    "string:");
-	lesson_code(lesson,
-		    "struct todo { char *text; };\n"
-		    "struct todo_list {\n"
-		    "    struct todo *items;   /* `capacity` slots, the first `len` in use */\n"
-		    "    size_t len;\n"
-		    "    size_t capacity;\n"
-		    "    char *title;\n"
-		    "};\n"
-		    "MS_TYPE(todo_type, struct todo, MS_STRING(struct todo, text));\n"
-		    "MS_TYPE(todo_list_type, struct todo_list,\n"
-		    "        MS_ARRAY(struct todo_list, items, len, &todo_type),\n"
-		    "        MS_STRING(struct todo_list, title));");
+#ifdef BREAK_WALK_TO_CAPACITY
+	lesson_code(lesson, LESSON_CODE_chapter3_todo "\n"
+			    LESSON_CODE_chapter3_todo_list_type_to_capacity);
+#else
+	lesson_code(lesson, LESSON_CODE_chapter3_todo "\n" LESSON_CODE_chapter3_todo_list_type);
+#endif
+	int64_t title = ms_sizeof_flat(list->title, MS_REQUESTED);
+	int64_t items = ms_sizeof_flat(list->items, MS_REQUESTED);
 	lesson_para(lesson,
-		    "The list's title \"%s\" sits in a buffer of %d bytes. Its array has "
-		    "%d slots; %zu todos were pushed (%s, %s, %s) and the last popped by "
-		    "moving only the length, as stacks often do, so len is %zu and the "
-		    "popped todo's text is still allocated. ms_sized(list, 2, "
+		    "The list's title \"%s\" sits in a buffer of %" PRId64 " bytes. Its "
+		    "array has %zu slots; %zu todos were pushed (%s, %s, %s) and the last "
+		    "popped by moving only the length, as stacks often do, so len is %zu "
+		    "and the popped todo's text is still allocated. ms_sized(list, 2, "
 		    "MS_REQUESTED):",
-		    list_title, TITLE_BUFFER, TODO_CAPACITY, TODO_COUNT, todo_texts[0],
-		    todo_texts[1], todo_texts[2], TODO_COUNT - 1);
+		    list->title, title, list->capacity, TODO_COUNT, todo_texts[0],
+		    todo_texts[1], todo_texts[2], list->len);
 	lesson_sized(lesson, tree);
+
+	/* The texts the walk reached are the tree's children of items. */
+	size_t texts = 0;
+	for (size_t i = 0; i < tree->child_count; i++)
+		if (strcmp(tree->children[i].name, "items") == 0)
+			texts = tree->children[i].child_count;
+	char walked[160];
+	if (texts == list->len)
+		snprintf(walked, sizeof walked,
+			 "What is walked is the first len elements only: the popped todo's "
+			 "text is live but not reached.");
+	else
+		snprintf(walked, sizeof walked,
+			 "What is walked goes past len: the walk reaches %s texts for %s "
+			 "todos in use, the popped todo's among them.",
+			 in_words((int64_t)texts).text, in_words((int64_t)list->len).text);
 	lesson_para(lesson,
-		    "What is counted is the block a pointer leads to: the title is %d "
-		    "bytes although the string needs %zu, and items is %zu bytes, all %d "
-		    "slots, used or not. Spare capacity is part of a block's flat size. "
-		    "What is walked is the first len elements only: the popped todo's "
-		    "text is live but not reached. Deep, the list is %" PRId64 " bytes "
-		    "in %" PRId64 " blocks; the program holds %" PRId64 " bytes in "
-		    "%" PRId64 ". A summary counts everything allocated; deep sizing "
-		    "counts what the described fields say is in use.",
-		    TITLE_BUFFER, sizeof list_title, TODO_CAPACITY * sizeof(struct todo),
-		    TODO_CAPACITY, deep, found.blocks, stats.all.bytes[MS_REQUESTED].current,
+		    "What is counted is the block a pointer leads to: the title is %" PRId64
+		    " bytes although the string needs %zu, and items is %" PRId64 " bytes, "
+		    "all %zu slots, used or not. Spare capacity is part of a block's flat "
+		    "size. %s Deep, the list is %" PRId64 " bytes in %" PRId64 " blocks; "
+		    "the program holds %" PRId64 " bytes in %" PRId64 ". A summary counts "
+		    "everything allocated; deep sizing counts what the described fields "
+		    "say is in use.",
+		    title, strlen(list->title) + 1, items, list->capacity, walked, deep,
+		    found.blocks, stats.all.bytes[MS_REQUESTED].current,
 		    stats.all.blocks.current);
 	ms_sized_free(tree);
 	chapter3_todo_list_free(list);
@@ -550,31 +724,32 @@ static int show_untracked(struct lesson *lesson)
 		return -1;
 	struct kept_report kept = { 0, "" };
 	struct ms_deep found;
+	/* lesson code: chapter3_literal_sized */
 	ms_set_misuse_handler(keep_untracked_report, &kept);
-	int64_t deep = deep_requested(note, &found);
+	int64_t deep = ms_sizeof_deep_found(note, MS_REQUESTED, &found);
 	ms_set_misuse_handler(NULL, NULL);
+	/* end lesson code */
 	if (deep < 0) {
 		ms_free(note);
 		return -1;
 	}
 
 	lesson_subheading(lesson, "A pointer memstats did not hand out");
-	lesson_code(lesson,
-		    "struct todo *note = ms_alloc(&todo_type, 1);\n"
-		    "note->text = \"call the bank\";      /* a string literal */\n"
-		    "ms_sizeof_deep(note, MS_REQUESTED);");
+	lesson_para(lesson, "A todo whose text is a string literal:");
+	lesson_code(lesson, LESSON_CODE_chapter3_literal_todo);
 	lesson_para(lesson,
 		    "The literal lives in the program's read-only data, not in a block "
 		    "memstats handed out, so memstats cannot know how large its memory "
-		    "is. It does not guess: it reports the field and leaves it out.");
+		    "is. It does not guess: it reports the field and leaves it out. "
+		    "The report normally goes to stderr; to print it here, this chapter "
+		    "installs a handler that keeps it, sizes the note, and restores "
+		    "the default:");
+	lesson_code(lesson, LESSON_CODE_chapter3_literal_sized);
 	lesson_para(lesson, "%s", kept.message);
 	lesson_para(lesson,
 		    "Deep, the note is %" PRId64 " bytes, the todo alone, and struct "
-		    "ms_deep counts %" PRId64 " untracked pointer. The report normally "
-		    "goes to stderr; this chapter installed a handler with "
-		    "ms_set_misuse_handler to print it here, then restored the default "
-		    "with ms_set_misuse_handler(NULL, NULL).",
-		    deep, found.untracked);
+		    "ms_deep counts %" PRId64 " untracked pointer%s.",
+		    deep, found.untracked, found.untracked == 1 ? "" : "s");
 	ms_free(note);
 	return 0;
 }
@@ -648,13 +823,10 @@ static int show_malloc_cost(struct lesson *lesson, FILE *data)
 	lesson_para(lesson,
 		    "Below memstats is malloc, and malloc has its own rounding and "
 		    "bookkeeping. This part asks malloc alone, not through memstats, for "
-		    "every size from 1 to %d bytes:",
+		    "every size from 1 to %d bytes. chapter3_malloc_cost(n, &cost) "
+		    "reads each block by memstats' rules, then frees it:",
 		    CHAPTER3_LARGEST_REQUEST);
-	lesson_code(lesson,
-		    "void *p = malloc(n);\n"
-		    "struct ms_malloc_block b;      /* as memstats counts a block */\n"
-		    "ms_malloc_block_info(p, &b);   /* b.usable, b.footprint */\n"
-		    "free(p);");
+	lesson_code(lesson, LESSON_CODE_chapter3_malloc_cost);
 	struct lesson_grid_row rows[1 + CHAPTER3_LARGEST_REQUEST] = {
 		{ { "requested", "usable", "footprint", "overhead" } }
 	};
@@ -731,9 +903,11 @@ static void show_large_malloc_kinds(struct lesson *lesson, const struct malloc_c
 static int show_large_malloc(struct lesson *lesson)
 {
 	struct malloc_cost cost[2];
+	/* lesson code: chapter3_large_malloc */
 	for (size_t i = 0; i < 2; i++)
 		if (chapter3_malloc_cost(CHAPTER3_LARGE_REQUEST, &cost[i]) != 0)
 			return -1;
+	/* end lesson code */
 
 	lesson_subheading(lesson, "What a large malloc costs");
 	lesson_para(lesson,
@@ -743,17 +917,13 @@ static int show_large_malloc(struct lesson *lesson)
 		    "it map the block on its own: whole pages, with a 16-byte header in "
 		    "front. Freeing a mapped block raises the threshold to that block's "
 		    "size (up to 32 MiB), so the same request made again can come from "
-		    "the heap. This part asks malloc alone for %d bytes, frees the "
-		    "block, and asks again:",
+		    "the heap. This part measures one request of %d bytes twice, as "
+		    "above, so the first block is freed before the second is asked "
+		    "for:",
 		    CHAPTER3_LARGE_REQUEST);
-	char code[256], title[64];
-	snprintf(code, sizeof code,
-		 "void *p = malloc(%d);   /* measured as above */\n"
-		 "free(p);\n"
-		 "p = malloc(%d);         /* and again */\n"
-		 "free(p);",
-		 CHAPTER3_LARGE_REQUEST, CHAPTER3_LARGE_REQUEST);
-	lesson_code(lesson, code);
+	lesson_code(lesson, LESSON_CODE_chapter3_large_request "\n\n"
+			    LESSON_CODE_chapter3_large_malloc);
+	char title[64];
 	struct lesson_grid_row rows[3] = { { { "malloc", "usable", "footprint", "mapped" } } };
 	large_malloc_row(&rows[1], "first", &cost[0]);
 	large_malloc_row(&rows[2], "second", &cost[1]);
@@ -764,23 +934,6 @@ static int show_large_malloc(struct lesson *lesson)
 		    "So a large block's cost is not its size's alone: it depends on what "
 		    "the heap has free and on what the program freed before.");
 	return 0;
-}
-
-/* A struct's declaration as code, generated from its layout. */
-static void show_declaration(struct lesson *lesson, const struct struct_layout *layout)
-{
-	char code[512];
-	size_t used = (size_t)snprintf(code, sizeof code, "%s {\n", layout->name);
-	for (size_t i = 0; i < PART_FIELDS && used < sizeof code; i++) {
-		const struct field_layout *f = &layout->fields[i];
-		/* "char *name", but "int count". */
-		bool pointer = f->type[strlen(f->type) - 1] == '*';
-		used += (size_t)snprintf(code + used, sizeof code - used, "    %s%s%s;\n", f->type,
-					 pointer ? "" : " ", f->member);
-	}
-	if (used < sizeof code)
-		snprintf(code + used, sizeof code - used, "};");
-	lesson_code(lesson, code);
 }
 
 /* A struct's fields with their offsets, sizes and the padding after each. */
@@ -809,39 +962,97 @@ static size_t field_bytes(const struct struct_layout *layout)
 	return bytes;
 }
 
-/* Two orders of the same fields, and what the padding costs. */
-static void show_padding(struct lesson *lesson)
+/* "sizeof(struct part_tidy) is 24, the fields and no padding at all", or with its padding. */
+static void say_size(char *text, size_t size, const struct struct_layout *layout)
 {
-	const struct struct_layout *careless = &part_careless_layout, *tidy = &part_tidy_layout;
+	size_t fields = field_bytes(layout);
+	if (fields == layout->size)
+		snprintf(text, size, "sizeof(%s) is %zu, the fields and no padding at all.",
+			 layout->name, layout->size);
+	else
+		snprintf(text, size, "sizeof(%s) is %zu: %zu bytes of fields and %zu of padding.",
+			 layout->name, layout->size, fields, layout->size - fields);
+}
+
+/* Whether no field is larger than the one before it. */
+static bool largest_first(const struct struct_layout *layout)
+{
+	for (size_t i = 1; i < PART_FIELDS; i++)
+		if (layout->fields[i].size > layout->fields[i - 1].size)
+			return false;
+	return true;
+}
+
+/*
+ * What one of each struct takes from malloc alone, measured as the small
+ * requests were: 0, or -1 if malloc failed.
+ */
+static int show_part_costs(struct lesson *lesson, const struct struct_layout *careless,
+			   const struct struct_layout *tidy)
+{
+	struct malloc_cost a, b;
+	if (chapter3_malloc_cost(careless->size, &a) != 0 ||
+	    chapter3_malloc_cost(tidy->size, &b) != 0)
+		return -1;
+	char difference[48] = "the same";
+	if (a.footprint != b.footprint)
+		snprintf(difference, sizeof difference, "%zu bytes %s",
+			 a.footprint > b.footprint ? a.footprint - b.footprint
+						   : b.footprint - a.footprint,
+			 a.footprint > b.footprint ? "less" : "more");
+	lesson_machine_text(lesson, "one of each from malloc",
+			    "malloc(%zu) for a part_careless has a footprint of %zu bytes,\n"
+			    "malloc(%zu) for a part_tidy one of %zu: %s.\n",
+			    a.requested, a.footprint, b.requested, b.footprint, difference);
+	return 0;
+}
+
+/* Two orders of the same fields, and what the padding costs: 0, or -1 if malloc failed. */
+static int show_padding(struct lesson *lesson)
+{
+	struct struct_layout careless = STRUCT_LAYOUT(struct part_careless);
+	struct struct_layout tidy = STRUCT_LAYOUT(struct part_tidy);
+	sort_fields(&careless);
+	sort_fields(&tidy);
+	char size_text[96];
+
 	lesson_subheading(lesson, "Padding inside a struct");
 	lesson_para(lesson,
 		    "Inside a block, the compiler adds bytes of its own. Each field "
 		    "starts at a multiple of its alignment (its size, for these types), "
 		    "and the struct's size is a multiple of its largest alignment, so "
-		    "an array of them keeps every field aligned. Here are six fields in "
-		    "the order they came to mind:");
-	show_declaration(lesson, careless);
-	show_layout(lesson, careless);
-	lesson_para(lesson,
-		    "sizeof(%s) is %zu: %zu bytes of fields and %zu of padding. The same "
-		    "fields, largest first:",
-		    careless->name, careless->size, field_bytes(careless),
-		    careless->size - field_bytes(careless));
-	show_declaration(lesson, tidy);
-	show_layout(lesson, tidy);
+		    "an array of them keeps every field aligned. Here are %s fields in "
+		    "the order they came to mind:",
+		    in_words(PART_FIELDS).text);
+	lesson_code(lesson, LESSON_CODE_chapter3_part_careless);
+	show_layout(lesson, &careless);
+	say_size(size_text, sizeof size_text, &careless);
+	lesson_para(lesson, "%s The same fields, %s:", size_text,
+		    largest_first(&tidy) ? "largest first" : "in another order");
+#ifdef BREAK_GRADE_FIRST
+	lesson_code(lesson, LESSON_CODE_chapter3_part_tidy_grade_first);
+#else
+	lesson_code(lesson, LESSON_CODE_chapter3_part_tidy);
+#endif
+	show_layout(lesson, &tidy);
 
 	char saved[16];
-	int64_t saved_bytes = (int64_t)(careless->size - tidy->size) * INSTANCES;
+	int64_t saved_bytes = ((int64_t)careless.size - (int64_t)tidy.size) * INSTANCES;
 	ms_format_size(saved_bytes, saved, sizeof saved);
+	say_size(size_text, sizeof size_text, &tidy);
 	lesson_para(lesson,
-		    "sizeof(%s) is %zu, the fields and no padding at all. Over a million "
-		    "instances the order alone saves %" PRId64 " bytes (%s), and one at "
-		    "a time from glibc's malloc a part_careless takes a 48-byte chunk "
-		    "where a part_tidy takes 32. memstats counts what sizeof says, "
-		    "padding included; only the source shows where the holes are. The "
-		    "layout is fixed by the ABI (x86_64 Linux here), not by the "
-		    "allocator, so these figures are the same on every run.",
-		    tidy->name, tidy->size, saved_bytes, saved + strspn(saved, " "));
+		    "%s Over a million instances the order alone saves %" PRId64 " bytes "
+		    "(%s). One at a time, what each takes from malloc is the allocator's "
+		    "to say:",
+		    size_text, saved_bytes, saved + strspn(saved, " "));
+	if (show_part_costs(lesson, &careless, &tidy) != 0)
+		return -1;
+	lesson_para(lesson,
+		    "memstats counts what sizeof says, padding included; only the source "
+		    "shows where the holes are. The layout is fixed by the ABI (x86_64 "
+		    "Linux here), not by the allocator, so sizeof and the layout tables "
+		    "are the same on every run.");
+	return 0;
 }
 
 int chapter3_run(FILE *out, const struct chapter_opts *opts)
@@ -873,8 +1084,8 @@ int chapter3_run(FILE *out, const struct chapter_opts *opts)
 	if (status == 0)
 		status = show_large_malloc(&lesson);
 	if (status == 0)
-		show_padding(&lesson);
-	else
+		status = show_padding(&lesson);
+	if (status != 0)
 		fprintf(stderr, "chapter3: out of memory\n");
 
 	if (lesson_finish(&lesson, chapter3.name) != 0)

@@ -11,8 +11,10 @@
 /* The largest request the malloc cost table measures; it starts at 1. */
 #define CHAPTER3_LARGEST_REQUEST 128
 
-/* The request made twice past glibc's first mmap threshold (128 KiB): 256 KiB. */
+/* lesson code: chapter3_large_request */
+/* Made twice: 256 KiB, past glibc's first mmap threshold (128 KiB). */
 #define CHAPTER3_LARGE_REQUEST 262144
+/* end lesson code */
 
 /*
  * The small graph: nodes root, a, b and c, each with a label of its own;

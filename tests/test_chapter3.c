@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <unistd.h>
 
@@ -404,6 +405,13 @@ static void test_large_request_mapped_then_from_the_heap(void **state)
 /* The lesson's output                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The code the lesson shows is cut from the chapter's source, so it is the code that runs. */
+static void test_code_shown_is_code_run(void **state)
+{
+	(void)state;
+	golden_assert_code_from_source("chapters/chapter3_sizing.c");
+}
+
 /* Allocator figures appear only inside "On this machine" blocks. */
 static void test_machine_blocks_hold_allocator_figures(void **state)
 {
@@ -414,8 +422,414 @@ static void test_machine_blocks_hold_allocator_figures(void **state)
 							   "\nOn this machine, malloc(262144) twice",
 							   "\nOn this machine, what the two show",
 							   "\nOn this machine, the deep size of x",
+							   "\nOn this machine, one of each from malloc",
 							   NULL },
 				    (const char *const[]){ "deep usable", "footprint |", NULL });
+}
+
+/* ------------------------------------------------------------------ */
+/* What the lesson says agrees with what it prints                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The paragraph of `text` that starts with `start`, its line breaks as
+ * spaces (the caller frees); fails the test if there is none.
+ */
+static char *paragraph(const char *text, const char *start)
+{
+	const char *at = strstr(text, start);
+	if (!at)
+		fail_msg("the lesson has no paragraph starting \"%s\"", start);
+	size_t length = 0;
+	while (at[length] && !(at[length] == '\n' && (at[length + 1] == '\n' || !at[length + 1])))
+		length++;
+	char *para = strndup(at, length);
+	assert_non_null(para);
+	for (char *c = para; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	return para;
+}
+
+/* A count as the lesson writes it, "one" to "ten" or digits; fails the test on anything else. */
+static long long count_of(const char *word)
+{
+	static const char *const words[] = { "zero", "one", "two", "three", "four", "five",
+					     "six", "seven", "eight", "nine", "ten" };
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strncmp(word, words[i], strlen(words[i])) == 0 &&
+		    !isalpha((unsigned char)word[strlen(words[i])]))
+			return (long long)i;
+	char *end;
+	long long n = strtoll(word, &end, 10);
+	if (end == word)
+		fail_msg("\"%.20s\" is not a count", word);
+	return n;
+}
+
+/* The text just after `after` in `text`, which must hold it. */
+static const char *after(const char *text, const char *after)
+{
+	const char *at = strstr(text, after);
+	if (!at)
+		fail_msg("\"%s\" is not in: %s", after, text);
+	return at + strlen(after);
+}
+
+/* One version of x as the lesson prints it: its sizes paragraph, its tree, and what it says deep holds. */
+struct twos_printed {
+	long long flat, deep, blocks, shared, pointers;   /* the "Flat, x is" paragraph */
+	long long tree_size, tree_flat, children, shared_lines;
+	long long ints_said, shared_said;                 /* the sentence after both trees */
+};
+
+/* Version `which` ("(a)" or "(b)") of x in `out`, its subheading starting with `which`. */
+static struct twos_printed twos_printed(const char *out, const char *which)
+{
+	struct twos_printed x = { 0 };
+	char heading[16];
+	snprintf(heading, sizeof heading, "\n%s Ten pointers", which);
+	const char *part = after(out, heading);
+	char *sizes = paragraph(part, "Flat, x is ");
+	char pointers[16];
+	/* "block," or "blocks,": the scan set takes the "s" if there is one */
+	if (sscanf(sizes, "Flat, x is %lld bytes: %15s pointers. Deep, it is %lld bytes in %lld "
+			  "block%*[s,] with %lld reference",
+		   &x.flat, pointers, &x.deep, &x.blocks, &x.shared) != 5)
+		fail_msg("x's sizes read: %s", sizes);
+	x.pointers = count_of(pointers);
+	free(sizes);
+
+	const char *tree = after(part, "\nint *[10] size=");
+	assert_int_equal(sscanf(tree, "%lld flat=%lld", &x.tree_size, &x.tree_flat), 2);
+	for (const char *line = strchr(tree, '\n') + 1; strncmp(line, "    [", 5) == 0;
+	     line = strchr(line, '\n') + 1) {
+		x.children++;
+		const char *end = strchr(line, '\n');
+		const char *shared = strstr(line, "(shared: counted at ");
+		if (shared && shared < end)
+			x.shared_lines++;
+	}
+
+	/* "In (a) ..." up to the next "In (" */
+	char *said = paragraph(out, "In (a) ");
+	char start[8];
+	snprintf(start, sizeof start, "In %s ", which);
+	char *clause = said + (after(said, start) - said);
+	char *next = strstr(clause, " In (");
+	if (next)
+		*next = '\0';
+	if (strncmp(clause, "deep is the pointer block alone", 31) == 0) {
+		x.ints_said = 0;
+		x.shared_said = 0;
+	} else if (strncmp(clause, "each pointer leads to an int of its own", 39) == 0) {
+		x.ints_said = count_of(after(clause, "deep counts all "));
+		x.shared_said = 0;
+	} else {
+		x.shared_said = count_of(after(clause, "and the other "));
+		x.ints_said = count_of(after(clause, "deep is the pointer block and "));
+	}
+	free(said);
+	return x;
+}
+
+/*
+ * What the lesson says of x agrees with its numbers and trees: deep is the
+ * pointer block and the ints it says, each counted int a child of the
+ * tree, each reference it says counted before a "shared" line. Returns
+ * the ints it says deep holds.
+ */
+static long long assert_twos_agree(const char *out, const char *which)
+{
+	struct twos_printed x = twos_printed(out, which);
+	assert_int_equal(x.tree_size, x.deep);
+	assert_int_equal(x.tree_flat, x.flat);
+	assert_int_equal(x.pointers * (long long)sizeof(int *), x.flat);
+	assert_int_equal(x.blocks, 1 + x.ints_said);
+	assert_int_equal(x.deep - x.flat, x.ints_said * (long long)sizeof(int));
+	assert_int_equal(x.children - x.shared_lines, x.ints_said);
+	assert_int_equal(x.shared_lines, x.shared);
+	assert_int_equal(x.shared_said, x.shared);
+	return x.ints_said;
+}
+
+/*
+ * The sentences on x agree with what it prints, and say how its blocks
+ * are described. Returns the ints (a) and (b) say deep holds.
+ */
+static void assert_x_agrees(const char *out, long long ints[2])
+{
+	ints[0] = assert_twos_agree(out, "(a)");
+	ints[1] = assert_twos_agree(out, "(b)");
+	/* ints are reached only where the pointer blocks are followed */
+	char *described = paragraph(out, "The tutorial sizes x = [2] * 10");
+	bool leaf = strstr(described, "described as a leaf") != NULL;
+	assert_true(leaf == (ints[0] == 0 && ints[1] == 0));
+	assert_true(leaf != (strstr(described, "with MS_TYPE_POINTER") != NULL));
+	free(described);
+	char *python = paragraph(out, "Small-int caching");
+	assert_true((strstr(python, "which memstats' tree says in words") != NULL) == (ints[0] > 0));
+	free(python);
+}
+
+/* The todo list as printed: its sentences, its tree, and the texts the tree reaches. */
+struct todo_printed {
+	long long slots, len, items, slots_again, deep, blocks, held, held_blocks;
+	long long tree_size, texts;
+	bool walk_past_len;               /* the lesson says the walk went past len */
+	long long texts_said, in_use_said;
+};
+
+static struct todo_printed todo_printed(const char *out)
+{
+	struct todo_printed t = { 0 };
+	char *list = paragraph(out, "The list's title ");
+	t.slots = strtoll(after(list, "Its array has "), NULL, 10);
+	t.len = strtoll(after(list, "so len is "), NULL, 10);
+	free(list);
+
+	const char *tree = after(out, "\nstruct todo_list size=");
+	t.tree_size = strtoll(tree, NULL, 10);
+	const char *items = after(tree, "\n    items size=");
+	for (const char *line = strchr(items, '\n') + 1; strncmp(line, "        [", 9) == 0;
+	     line = strchr(line, '\n') + 1)
+		t.texts++;
+
+	char *counted = paragraph(out, "What is counted is the block");
+	t.items = strtoll(after(counted, "items is "), NULL, 10);
+	t.slots_again = strtoll(after(counted, "bytes, all "), NULL, 10);
+	if (sscanf(after(counted, "Deep, the list is "), "%lld bytes in %lld blocks; the program "
+							  "holds %lld bytes in %lld.",
+		   &t.deep, &t.blocks, &t.held, &t.held_blocks) != 4)
+		fail_msg("the list's deep size reads: %s", counted);
+	if (strstr(counted, "What is walked is the first len elements only: the popped todo's "
+			    "text is live but not reached.")) {
+		t.walk_past_len = false;
+	} else {
+		t.walk_past_len = true;
+		t.texts_said = count_of(after(counted, "What is walked goes past len: the walk "
+						       "reaches "));
+		t.in_use_said = count_of(after(counted, " texts for "));
+	}
+	free(counted);
+	return t;
+}
+
+/*
+ * What the lesson says of the todo list agrees with its tree: the walk
+ * stops at len exactly when the tree reaches len texts and deep leaves
+ * the popped text out of what the program holds. Returns whether it says
+ * the walk went past len.
+ */
+static bool assert_todo_agrees(const char *out)
+{
+	struct todo_printed t = todo_printed(out);
+	assert_int_equal(t.tree_size, t.deep);
+	assert_int_equal(t.slots_again, t.slots);
+	assert_int_equal(t.items, t.slots * (long long)sizeof(char *));
+	if (t.walk_past_len) {
+		assert_int_equal(t.texts_said, t.texts);
+		assert_int_equal(t.in_use_said, t.len);
+		assert_true(t.texts > t.len);
+		/* the popped text is reached: deep is all the program holds */
+		assert_int_equal(t.deep, t.held);
+		assert_int_equal(t.blocks, t.held_blocks);
+	} else {
+		assert_int_equal(t.texts, t.len);
+		assert_true(t.deep < t.held);
+		assert_true(t.blocks < t.held_blocks);
+	}
+	return t.walk_past_len;
+}
+
+/* A padding struct as printed: its layout table and what the lesson says of its size. */
+struct layout_printed {
+	long long size, fields, padding;          /* from the table */
+	bool largest_first;                        /* no field larger than the one before */
+	long long size_said, fields_said, padding_said;
+};
+
+/* The struct declared in code as `declaration` ("struct part_tidy {") in `out`. */
+static struct layout_printed layout_printed(const char *out, const char *declaration)
+{
+	struct layout_printed l = { 0, 0, 0, true, 0, 0, 0 };
+	char code[48];
+	snprintf(code, sizeof code, "\n    %s\n", declaration);
+	const char *table = after(after(out, code), "\n\n");   /* past the code */
+	table = strchr(strchr(table, '\n') + 1, '\n') + 1;     /* past the header and rule */
+	long long before = -1;
+	for (const char *row = table; *row && *row != '\n'; row = strchr(row, '\n') + 1) {
+		long long offset, size, padding;
+		if (sscanf(row, " %*s | %lld | %lld | %lld", &offset, &size, &padding) != 3)
+			fail_msg("a layout row reads: %.60s", row);
+		assert_int_equal(offset, l.fields + l.padding);
+		if (before >= 0 && size > before)
+			l.largest_first = false;
+		before = size;
+		l.fields += size;
+		l.padding += padding;
+	}
+	l.size = l.fields + l.padding;
+
+	char name[40], sentence[64];
+	snprintf(name, sizeof name, "%.*s", (int)(strlen(declaration) - 2), declaration);
+	snprintf(sentence, sizeof sentence, "sizeof(%s) is ", name);
+	char *said = paragraph(out, sentence);
+	const char *rest = after(said, sentence);
+	char *end;
+	l.size_said = strtoll(rest, &end, 10);
+	if (strncmp(end, ", the fields and no padding at all.", 35) == 0) {
+		l.fields_said = l.size_said;
+		l.padding_said = 0;
+	} else if (sscanf(end, ": %lld bytes of fields and %lld of padding.", &l.fields_said,
+			  &l.padding_said) != 2) {
+		fail_msg("the size of %s reads: %s", name, said);
+	}
+	free(said);
+	return l;
+}
+
+/* What the lesson says of a struct's size agrees with its layout table. */
+static void assert_layout_agrees(const struct layout_printed *l)
+{
+	assert_int_equal(l->size_said, l->size);
+	assert_int_equal(l->fields_said, l->fields);
+	assert_int_equal(l->padding_said, l->padding);
+}
+
+/*
+ * The padding part agrees with its tables: each struct's size, fields and
+ * padding; "largest first" only where it is; the saving the difference in
+ * size; and on this machine, the two footprints and how they compare.
+ * Returns part_tidy's padding.
+ */
+static long long assert_padding_agrees(const char *out)
+{
+	struct layout_printed careless = layout_printed(out, "struct part_careless {");
+	struct layout_printed tidy = layout_printed(out, "struct part_tidy {");
+	assert_layout_agrees(&careless);
+	assert_layout_agrees(&tidy);
+	const char *order = strstr(out, "The same fields, largest first:\n") ? "largest first"
+									    : "in another order";
+	assert_non_null(strstr(out, order));
+	assert_true(tidy.largest_first == (strcmp(order, "largest first") == 0));
+
+	char *saving = paragraph(out, "sizeof(struct part_tidy) is ");
+	assert_int_equal(strtoll(after(saving, "the order alone saves "), NULL, 10),
+			 (careless.size - tidy.size) * 1000000);
+	free(saving);
+
+	long long careless_request, careless_footprint, tidy_request, tidy_footprint;
+	char difference[32];
+	if (sscanf(after(out, "On this machine, one of each from malloc:\n"),
+		   "malloc(%lld) for a part_careless has a footprint of %lld bytes,\n"
+		   "malloc(%lld) for a part_tidy one of %lld: %31[^.]",
+		   &careless_request, &careless_footprint, &tidy_request, &tidy_footprint,
+		   difference) != 5)
+		fail_msg("the footprints of one of each do not read as five figures");
+	assert_int_equal(careless_request, careless.size);
+	assert_int_equal(tidy_request, tidy.size);
+	char expected[32] = "the same";
+	if (careless_footprint != tidy_footprint)
+		snprintf(expected, sizeof expected, "%lld bytes %s",
+			 llabs(careless_footprint - tidy_footprint),
+			 careless_footprint > tidy_footprint ? "less" : "more");
+	assert_string_equal(difference, expected);
+	return tidy.padding;
+}
+
+/* The graph's sentences agree with its table: root reaches everything, b and c alike, a and b overlap. */
+static void assert_graph_agrees(const char *out)
+{
+	long long flat[4], deep[4], blocks[4];
+	const char *row = after(out, "\n  node |");
+	row = strchr(strchr(row, '\n') + 1, '\n') + 1;
+	for (int i = 0; i < 4; i++, row = strchr(row, '\n') + 1)
+		if (sscanf(row, " %*s | %lld | %lld | %lld |", &flat[i], &deep[i], &blocks[i]) != 3)
+			fail_msg("a row of the graph's table reads: %.60s", row);
+	char *said = paragraph(out, "Flat is the same for every node: ");
+	assert_int_equal(strtoll(after(said, "every node: "), NULL, 10), flat[0]);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(flat[i], flat[0]);
+	char reaches[80];
+	snprintf(reaches, sizeof reaches, "deep reaches all %lld blocks, %lld bytes, which is "
+		 "everything the program holds now.", blocks[0], deep[0]);
+	assert_non_null(strstr(said, reaches));
+	assert_true((strstr(said, "so their deep sizes are equal.") != NULL) == (deep[2] == deep[3]));
+	free(said);
+	char *apart = paragraph(out, "Sized one at a time, a and b come to ");
+	long long a, b, sum, beyond;
+	assert_int_equal(sscanf(after(apart, "come to "), "%lld + %lld = %lld", &a, &b, &sum), 3);
+	assert_int_equal(a, deep[1]);
+	assert_int_equal(b, deep[2]);
+	assert_int_equal(sum, a + b);
+	const char *than = after(apart, "bytes, ");
+	beyond = strtoll(after(than, "than the "), NULL, 10);
+	assert_true((strncmp(than, "more than", 9) == 0) == (sum > beyond));
+	free(apart);
+}
+
+/* What the lesson said where a break changes it: the checks above return it. */
+struct lesson_says {
+	long long ints[2];     /* the ints deep holds, in (a) and (b) */
+	bool walk_past_len;    /* the todo walk went past len */
+	long long tidy_padding;
+};
+
+/*
+ * Run chapter 3 as built (`name` NULL) or with the break `name`: every
+ * sentence above must agree with what it printed, what they say must be
+ * `expected`, and none of `absent` (NULL-terminated) may be printed.
+ */
+static void check_sentences(const char *name, struct lesson_says expected,
+			    const char *const *absent)
+{
+	char *out = name ? golden_run_break(&chapter3, name) : golden_run(&chapter3, NULL);
+	struct lesson_says says;
+	assert_graph_agrees(out);
+	assert_x_agrees(out, says.ints);
+	says.walk_past_len = assert_todo_agrees(out);
+	says.tidy_padding = assert_padding_agrees(out);
+	assert_int_equal(says.ints[0], expected.ints[0]);
+	assert_int_equal(says.ints[1], expected.ints[1]);
+	assert_int_equal(says.walk_past_len, expected.walk_past_len);
+	assert_int_equal(says.tidy_padding, expected.tidy_padding);
+	for (; *absent; absent++)
+		if (strstr(out, *absent))
+			fail_msg("%s prints \"%s\"", name ? name : "chapter3", *absent);
+	free(out);
+}
+
+/* As built, x's blocks are followed, the walk stops at len and part_tidy has no padding. */
+static void test_sentences_agree_as_built(void **state)
+{
+	(void)state;
+	check_sentences(NULL, (struct lesson_says){ { 1, 10 }, false, 0 },
+			(const char *const[]){ "described as a leaf", "goes past len", NULL });
+}
+
+/* BREAK=pointers-as-leaves: deep is x's block alone in both versions, and the lesson says so. */
+static void test_break_pointers_as_leaves(void **state)
+{
+	(void)state;
+	check_sentences("pointers-as-leaves", (struct lesson_says){ { 0, 0 }, false, 0 },
+			(const char *const[]){ "counted at [0]", "tree says in words", NULL });
+}
+
+/* BREAK=walk-to-capacity: the popped todo's text is reached again, and the lesson says so. */
+static void test_break_walk_to_capacity(void **state)
+{
+	(void)state;
+	check_sentences("walk-to-capacity", (struct lesson_says){ { 1, 10 }, true, 0 },
+			(const char *const[]){ "not reached", NULL });
+}
+
+/* BREAK=grade-first: part_tidy has 8 bytes of padding, and the lesson says so. */
+static void test_break_grade_first(void **state)
+{
+	(void)state;
+	check_sentences("grade-first", (struct lesson_says){ { 1, 10 }, false, 8 },
+			(const char *const[]){ "no padding at all", "largest first", NULL });
 }
 
 /* ------------------------------------------------------------------ */
@@ -470,6 +884,7 @@ int main(void)
 		ms_test(test_other_mallocs_get_no_glibc_header),
 		ms_test(test_large_request_mapped_then_from_the_heap),
 		ms_test(test_machine_blocks_hold_allocator_figures),
+		ms_test(test_code_shown_is_code_run),
 		golden_test(golden_test_output_rules, &golden),
 		golden_test(golden_test_expected, &golden),
 		golden_test(golden_test_lesson_block, &golden),
@@ -479,6 +894,11 @@ int main(void)
 		golden_test(golden_test_unwritable_data, &golden),
 		golden_test(golden_test_write_failures, &golden),
 		golden_test(golden_test_plot, &golden),
+		ms_test(test_sentences_agree_as_built),
+		ms_test(test_break_pointers_as_leaves),
+		ms_test(test_break_walk_to_capacity),
+		ms_test(test_break_grade_first),
+		golden_test(golden_test_breaks, &golden),
 	};
 	return cmocka_run_group_tests_name("chapter3", tests, NULL, NULL);
 }
