@@ -56,11 +56,7 @@ struct ts_link {
 };
 static MS_TYPE(ts_link_type, struct ts_link, MS_PTR(struct ts_link, next, &ts_link_type));
 
-#define THIS_FILE "test_sizeof.c"
 #define NODE_SIZE ((int64_t)sizeof(struct ts_node))
-
-/* Deep size with the ms_deep record, the site being this file and line. */
-#define DEEP(p, notion, found) ms_sizeof_deep_at((p), (notion), (found), THIS_FILE, __LINE__)
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -85,24 +81,19 @@ static void ts_free_node(struct ts_node *n)
 	ms_free(n);
 }
 
-/* The block's size in `notion` as ms_block_info reports it (independent of the sizing code). */
-static int64_t ts_info_bytes(const void *p, enum ms_notion notion)
-{
-	struct ms_block_info info;
-	assert_int_equal(ms_block_info(p, &info), 0);
-	return info.bytes[notion];
-}
-
-/* The sum of info_bytes over `n` blocks. */
+/* The `n` blocks' sizes added up as ms_block_info reports them (apart from the sizing code). */
 static int64_t ts_info_sum(const void *const *blocks, size_t n, enum ms_notion notion)
 {
 	int64_t sum = 0;
 	for (size_t i = 0; i < n; i++)
-		sum += ts_info_bytes(blocks[i], notion);
+		sum += ms_test_block_bytes(blocks[i], notion);
 	return sum;
 }
 
-/* Deep size of `root` equals info_sum of `blocks` in every notion; `found` as given. */
+/*
+ * Deep size of `root` equals info_sum of `blocks` in every notion; `found`
+ * as given. Reports, if any, name the calling test's file and line.
+ */
 static void ts_check_deep_is(const void *root, const void *const *blocks, size_t n, int64_t shared,
 			  int64_t untracked, const char *tfile, int tline)
 {
@@ -110,8 +101,9 @@ static void ts_check_deep_is(const void *root, const void *const *blocks, size_t
 		enum ms_notion notion = (enum ms_notion)k;
 		struct ms_deep found;
 		memset(&found, 0x5a, sizeof found);
-		int64_t deep = ms_sizeof_deep_at(root, notion, &found, THIS_FILE, tline);
-		int64_t flat = ms_sizeof_flat_at(root, notion, THIS_FILE, tline);
+		const char *site = ms_test_base_name(tfile);
+		int64_t deep = ms_sizeof_deep_at(root, notion, &found, site, tline);
+		int64_t flat = ms_sizeof_flat_at(root, notion, site, tline);
 		int64_t want = ts_info_sum(blocks, n, notion);
 		/* invariants first */
 		ms_test_i64_check(deep, flat, MS_TEST_GE, "deep", "flat", tfile, tline);
@@ -131,64 +123,16 @@ static void ts_check_deep_is(const void *root, const void *const *blocks, size_t
 	ts_check_deep_is((root), (blocks), sizeof(blocks) / sizeof((blocks)[0]), (shared),   \
 		      (untracked), __FILE__, __LINE__)
 
-/* A probe around a bad call: the stats before, the reports captured. */
-struct ts_probe {
-	struct ms_stats before;
-	struct ms_capture cap;
-};
-
-static void ts_probe_start(struct ts_probe *p)
+/* ms_sized_print as an ms_test_printer. */
+static int ts_print_to(FILE *out, void *tree)
 {
-	p->before = ms_stats();
-	ms_capture_start(&p->cap);
-}
-
-/*
- * `reports` reports were made (the last of kind `kind` or `alt`, from
- * `function` at this file's `line`, a one-line message with the site);
- * no gauge moved; misuse_count rose by `reports`.
- */
-static void ts_probe_check(struct ts_probe *p, int reports, enum ms_misuse_kind kind,
-			enum ms_misuse_kind alt, const char *function, int line, const char *tfile,
-			int tline)
-{
-	ms_set_misuse_handler(NULL, NULL);
-	struct ms_stats after = ms_stats();
-	ms_test_gauges_equal(&after.all, &p->before.all, tfile, tline);
-	ms_test_i64_check(after.misuse_count, p->before.misuse_count + reports, MS_TEST_EQ,
-			  "misuse_count after", "before + reports", tfile, tline);
-	ms_test_i64_check(p->cap.count, reports, MS_TEST_EQ, "reports", "expected reports", tfile,
-			  tline);
-	struct ms_capture one = p->cap;
-	one.count = 1;
-	if (one.kind == alt)
-		kind = alt;
-	ms_test_capture_is(&one, kind, function, THIS_FILE, line, tfile, tline);
-}
-#define ts_assert_probe(p, kind, function, line) \
-	ts_probe_check((p), 1, (kind), (kind), (function), (line), __FILE__, __LINE__)
-#define ts_assert_probe_n(p, n, kind, function, line) \
-	ts_probe_check((p), (n), (kind), (kind), (function), (line), __FILE__, __LINE__)
-
-/* A misuse handler that only counts (for calls whose reports are checked by count). */
-static void ts_count_handler(const struct ms_misuse *m, void *context)
-{
-	int *counts = context;
-	if ((unsigned)m->kind < MS_MISUSE_KIND_COUNT)
-		counts[m->kind]++;
+	return ms_sized_print(tree, out);
 }
 
 /* The printed tree, as a fresh string (raw malloc; free()). */
-static char *ts_print_tree(const struct ms_sized *tree)
+static char *ts_print_tree(struct ms_sized *tree)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	assert_non_null(f);
-	assert_int_equal(ms_sized_print(tree, f), 0);
-	assert_int_equal(fclose(f), 0);
-	assert_non_null(text);
-	return text;
+	return ms_test_printed(ts_print_to, tree);
 }
 
 /* The path of a node, as a checked string compare. */
@@ -448,7 +392,7 @@ static void test_flat_equals_block_info(void **state)
 			enum ms_notion notion = (enum ms_notion)k;
 			int64_t flat = ms_sizeof_flat(blocks[i], notion);
 			assert_i64_ge(flat, 0);
-			assert_i64_equal(flat, ts_info_bytes(blocks[i], notion));
+			assert_i64_equal(flat, ms_test_block_bytes(blocks[i], notion));
 		}
 	/* exact: requested sizes from arithmetic */
 	assert_i64_equal(ms_sizeof_flat(three, MS_REQUESTED), 3 * NODE_SIZE);
@@ -478,7 +422,7 @@ static void test_null_sizes_zero(void **state)
 		struct ms_deep found;
 		assert_i64_equal(ms_sizeof_flat(NULL, notion), 0);
 		assert_i64_equal(ms_sizeof_deep(NULL, notion), 0);
-		assert_i64_equal(DEEP(NULL, notion, &found), 0);
+		assert_i64_equal(ms_sizeof_deep_found(NULL, notion, &found), 0);
 	}
 	ms_sized_free(NULL);
 	assert_i64_equal(ms_stats().misuse_count, 0);
@@ -491,36 +435,28 @@ static void test_null_sizes_zero(void **state)
 static void ts_refused_everywhere(const void *p, enum ms_misuse_kind kind,
 				  enum ms_misuse_kind alt, const char *tfile, int tline)
 {
-	struct ts_probe pr;
-	int line, err;
+	struct ms_probe pr;
+	int64_t flat, deep;
+	struct ms_sized *tree;
 
-	ts_probe_start(&pr);
-	errno = 0;
-	int64_t flat = ms_sizeof_flat(p, MS_REQUESTED); line = __LINE__;
-	err = errno;
-	ts_probe_check(&pr, 1, kind, alt, "ms_sizeof_flat", line, tfile, tline);
+	ms_probe(&pr, flat = ms_sizeof_flat(p, MS_REQUESTED));
+	ms_test_probe_reports(&pr, 1, kind, alt, "ms_sizeof_flat", tfile, tline);
 	ms_test_i64_check(flat, -1, MS_TEST_EQ, "ms_sizeof_flat", "-1", tfile, tline);
-	ms_test_i64_check(err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
+	ms_test_i64_check(pr.err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
 
-	ts_probe_start(&pr);
-	errno = 0;
-	int64_t deep = ms_sizeof_deep(p, MS_USABLE); line = __LINE__;
-	err = errno;
-	ts_probe_check(&pr, 1, kind, alt, "ms_sizeof_deep", line, tfile, tline);
+	ms_probe(&pr, deep = ms_sizeof_deep(p, MS_USABLE));
+	ms_test_probe_reports(&pr, 1, kind, alt, "ms_sizeof_deep", tfile, tline);
 	ms_test_i64_check(deep, -1, MS_TEST_EQ, "ms_sizeof_deep", "-1", tfile, tline);
-	ms_test_i64_check(err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
+	ms_test_i64_check(pr.err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
 
-	ts_probe_start(&pr);
-	errno = 0;
-	struct ms_sized *tree = ms_sized(p, 2, MS_REQUESTED); line = __LINE__;
-	err = errno;
-	ts_probe_check(&pr, 1, kind, alt, "ms_sized", line, tfile, tline);
+	ms_probe(&pr, tree = ms_sized(p, 2, MS_REQUESTED));
+	ms_test_probe_reports(&pr, 1, kind, alt, "ms_sized", tfile, tline);
 	if (tree) {
 		ms_sized_free(tree);
 		print_error("ms_sized returned a tree for a pointer that is not a block\n");
 		_fail(tfile, tline);
 	}
-	ms_test_i64_check(err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
+	ms_test_i64_check(pr.err, EINVAL, MS_TEST_EQ, "errno", "EINVAL", tfile, tline);
 }
 #define ts_assert_refused(p, kind, alt) ts_refused_everywhere((p), (kind), (alt), __FILE__, __LINE__)
 
@@ -860,13 +796,12 @@ static void ts_untracked_once(struct ts_node *r, const char *tfile, int tline)
 {
 	for (int k = 0; k < MS_NOTION_COUNT; k++) {
 		enum ms_notion notion = (enum ms_notion)k;
-		struct ts_probe pr;
+		struct ms_probe pr;
 		struct ms_deep found;
-		ts_probe_start(&pr);
-		int64_t deep = DEEP(r, notion, &found); int line = __LINE__;
-		ts_probe_check(&pr, 1, MS_MISUSE_UNTRACKED, MS_MISUSE_UNTRACKED, "ms_sizeof_deep", line,
-			       tfile, tline);
-		int64_t flat = ts_info_bytes(r, notion);
+		int64_t deep;
+		ms_probe(&pr, deep = ms_sizeof_deep_found(r, notion, &found));
+		ms_test_probe_is(&pr, MS_MISUSE_UNTRACKED, "ms_sizeof_deep", tfile, tline);
+		int64_t flat = ms_test_block_bytes(r, notion);
 		ms_test_i64_check(deep, flat, MS_TEST_EQ, "deep", "flat of the root alone", tfile,
 				  tline);
 		ms_test_i64_check(found.bytes, flat, MS_TEST_EQ, "found.bytes", "flat", tfile, tline);
@@ -908,11 +843,11 @@ static void test_untracked_pointers_reported(void **state)
 	r->label = (char *)"literal";
 	r->left = &on_stack;
 	r->right = raw;
-	struct ts_probe pr;
+	struct ms_probe pr;
 	struct ms_deep found;
-	ts_probe_start(&pr);
-	int64_t deep = DEEP(r, MS_REQUESTED, &found); int line = __LINE__;
-	ts_assert_probe_n(&pr, 3, MS_MISUSE_UNTRACKED, "ms_sizeof_deep", line);
+	int64_t deep;
+	ms_probe(&pr, deep = ms_sizeof_deep_found(r, MS_REQUESTED, &found));
+	assert_probe_reports(&pr, 3, MS_MISUSE_UNTRACKED, "ms_sizeof_deep");
 	assert_i64_equal(deep, NODE_SIZE);
 	assert_i64_equal(found.untracked, 3);
 	assert_i64_equal(found.blocks, 1);
@@ -920,9 +855,9 @@ static void test_untracked_pointers_reported(void **state)
 	/* in a sized tree: an untracked leaf of size 0, in the root's totals, reported by ms_sized */
 	r->left = NULL;
 	r->right = NULL;
-	ts_probe_start(&pr);
-	struct ms_sized *tree = ms_sized(r, 1, MS_REQUESTED); line = __LINE__;
-	ts_assert_probe(&pr, MS_MISUSE_UNTRACKED, "ms_sized", line);
+	struct ms_sized *tree;
+	ms_probe(&pr, tree = ms_sized(r, 1, MS_REQUESTED));
+	assert_probe(&pr, MS_MISUSE_UNTRACKED, "ms_sized");
 	struct ts_facts f;
 	ts_check_tree(tree, 1, &f, __FILE__, __LINE__);
 	free(f.all);
@@ -953,19 +888,17 @@ static void test_untracked_pointers_reported(void **state)
 static void ts_bad_type_once(struct ts_node *r, const void *wrong, const void *beyond, int64_t *deep,
 			     struct ms_deep *found, const char *tfile, int tline)
 {
-	struct ts_probe pr;
-	ts_probe_start(&pr);
-	*deep = DEEP(r, MS_REQUESTED, found); int line = __LINE__;
-	ts_probe_check(&pr, 1, MS_MISUSE_BAD_TYPE, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep", line,
-		       tfile, tline);
+	struct ms_probe pr;
+	ms_probe(&pr, *deep = ms_sizeof_deep_found(r, MS_REQUESTED, found));
+	ms_test_probe_is(&pr, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep", tfile, tline);
 	/* not walked: nothing beyond the mistyped block is reached */
-	int64_t root = ts_info_bytes(r, MS_REQUESTED);
-	int64_t wrong_flat = ts_info_bytes(wrong, MS_REQUESTED);
+	int64_t root = ms_test_block_bytes(r, MS_REQUESTED);
+	int64_t wrong_flat = ms_test_block_bytes(wrong, MS_REQUESTED);
 	ms_test_i64_check(*deep, root + wrong_flat, MS_TEST_LE, "deep", "root + mistyped block",
 			  tfile, tline);
 	ms_test_i64_check(found->blocks, 2, MS_TEST_LE, "found.blocks", "2", tfile, tline);
 	if (beyond)
-		ms_test_i64_check(*deep, root + wrong_flat + ts_info_bytes(beyond, MS_REQUESTED),
+		ms_test_i64_check(*deep, root + wrong_flat + ms_test_block_bytes(beyond, MS_REQUESTED),
 				  MS_TEST_LT, "deep", "with what lies beyond", tfile, tline);
 }
 
@@ -1020,11 +953,10 @@ static void test_bad_type_reported_not_walked(void **state)
 	assert_non_null(bag);
 	bag->items = (struct ts_node *)(void *)m.others;
 	bag->nitems = 1;
-	struct ts_probe pr;
-	ts_probe_start(&pr);
-	deep = DEEP(bag, MS_REQUESTED, &found); int line = __LINE__;
-	ts_assert_probe(&pr, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep", line);
-	assert_i64_le(deep, ts_info_bytes(bag, MS_REQUESTED) + ts_info_bytes(m.others, MS_REQUESTED));
+	struct ms_probe pr;
+	ms_probe(&pr, deep = ms_sizeof_deep_found(bag, MS_REQUESTED, &found));
+	assert_probe(&pr, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep");
+	assert_i64_le(deep, ms_test_block_bytes(bag, MS_REQUESTED) + ms_test_block_bytes(m.others, MS_REQUESTED));
 
 	ms_free(bag);
 	ts_free_node(r);
@@ -1046,10 +978,10 @@ static void test_bad_type_block_not_counted(void **state)
 	int counts[MS_MISUSE_KIND_COUNT] = { 0 };
 	int64_t deep[MS_NOTION_COUNT], flat[MS_NOTION_COUNT];
 	struct ms_deep found[MS_NOTION_COUNT];
-	ms_set_misuse_handler(ts_count_handler, counts);
+	ms_set_misuse_handler(ms_count_handler, counts);
 	for (int k = 0; k < MS_NOTION_COUNT; k++) {
-		deep[k] = DEEP(r, (enum ms_notion)k, &found[k]);
-		flat[k] = ts_info_bytes(r, (enum ms_notion)k);
+		deep[k] = ms_sizeof_deep_found(r, (enum ms_notion)k, &found[k]);
+		flat[k] = ms_test_block_bytes(r, (enum ms_notion)k);
 	}
 	ms_set_misuse_handler(NULL, NULL);
 	/* free first, so a failure here does not leave blocks for the next test */
@@ -1150,7 +1082,7 @@ static void test_ten_pointers_to_ten_ints(void **state)
 			x[i] = own[i];
 		int64_t others = 0;
 		for (int i = 1; i < N; i++)
-			others += ts_info_bytes(x[i], notion);
+			others += ms_test_block_bytes(x[i], notion);
 		assert_i64_equal(separate - shared, others);
 	}
 
@@ -1273,7 +1205,7 @@ static void test_sized_tree_invariants_every_detail(void **state)
 	struct ts_graph g;
 	ts_graph_build(&g);
 	int counts[MS_MISUSE_KIND_COUNT] = { 0 };
-	ms_set_misuse_handler(ts_count_handler, counts);
+	ms_set_misuse_handler(ms_count_handler, counts);
 	int calls = 0;
 
 	/* deep sizing first: the sum of the counted blocks in every notion */
@@ -1282,7 +1214,7 @@ static void test_sized_tree_invariants_every_detail(void **state)
 	calls += MS_NOTION_COUNT;       /* one deep sizing per notion (its flat reports nothing) */
 	struct ms_deep deep[MS_NOTION_COUNT];
 	for (int k = 0; k < MS_NOTION_COUNT; k++) {
-		assert_i64_ge(DEEP(g.bag, (enum ms_notion)k, &deep[k]), 0);
+		assert_i64_ge(ms_sizeof_deep_found(g.bag, (enum ms_notion)k, &deep[k]), 0);
 		calls++;
 	}
 
@@ -1311,7 +1243,7 @@ static void test_sized_tree_invariants_every_detail(void **state)
 			assert_i64_equal(t->totals.blocks, deep[k].blocks);
 			assert_i64_equal(t->totals.shared, deep[k].shared);
 			assert_i64_equal(t->totals.untracked, deep[k].untracked);
-			assert_i64_equal(t->flat, ts_info_bytes(g.bag, notion));
+			assert_i64_equal(t->flat, ms_test_block_bytes(g.bag, notion));
 			assert_int_equal(f.max_depth, detail);
 			if (notion == MS_REQUESTED)
 				ts_compare_with_full(&f, paths, ff.nodes, __FILE__, __LINE__);
@@ -1324,9 +1256,9 @@ static void test_sized_tree_invariants_every_detail(void **state)
 				assert_non_null(items);
 				assert_non_null(refs);
 				assert_non_null(name);
-				assert_i64_equal(items->flat, ts_info_bytes(g.bag->items, notion));
-				assert_i64_equal(refs->flat, ts_info_bytes(g.bag->refs, notion));
-				assert_i64_equal(name->flat, ts_info_bytes(g.bag->name, notion));
+				assert_i64_equal(items->flat, ms_test_block_bytes(g.bag->items, notion));
+				assert_i64_equal(refs->flat, ms_test_block_bytes(g.bag->refs, notion));
+				assert_i64_equal(name->flat, ms_test_block_bytes(g.bag->name, notion));
 				assert_i64_equal(name->size, name->flat);
 			}
 			free(f.all);
@@ -1470,7 +1402,7 @@ static void test_sized_print_exact(void **state)
 	struct ts_node *lone = ts_new_node(NULL);
 	lone->label = (char *)"a literal";
 	int counts[MS_MISUSE_KIND_COUNT] = { 0 };
-	ms_set_misuse_handler(ts_count_handler, counts);
+	ms_set_misuse_handler(ms_count_handler, counts);
 	struct ms_sized *t = ms_sized(lone, 1, MS_REQUESTED);
 	ms_set_misuse_handler(NULL, NULL);
 	assert_int_equal(counts[MS_MISUSE_UNTRACKED], 1);
@@ -1488,11 +1420,6 @@ static void test_sized_print_exact(void **state)
 	ts_small_free(&s);
 }
 
-static int print_tree_to(FILE *out, void *tree)
-{
-	return ms_sized_print(tree, out);
-}
-
 /* A tree that cannot be written, even one only the flush writes, fails with the stream's errno. */
 static void test_sized_print_write_fails(void **state)
 {
@@ -1501,7 +1428,7 @@ static void test_sized_print_write_fails(void **state)
 	ts_small_build(&s);
 	struct ms_sized *t = ms_sized(s.r, 2, MS_REQUESTED);    /* with a shared note */
 	assert_non_null(t);
-	assert_write_fails(print_tree_to, t);
+	assert_write_fails(ts_print_to, t);
 	ms_sized_free(t);
 	ts_small_free(&s);
 }
@@ -1587,7 +1514,7 @@ static int ts_list_child(const struct ts_link *head)
 {
 	const int64_t n = TS_LIST_LENGTH, cell = (int64_t)sizeof(struct ts_link);
 	struct ms_deep found;
-	int64_t deep = DEEP(head, MS_REQUESTED, &found);
+	int64_t deep = ms_sizeof_deep_found(head, MS_REQUESTED, &found);
 	if (deep != n * cell)
 		return 10;
 	if (found.blocks != n || found.shared != 0 || found.untracked != 0)
@@ -1637,7 +1564,7 @@ static void test_long_list_no_stack_overflow(void **state)
 	int64_t want[MS_NOTION_COUNT] = { 0 };
 	for (const struct ts_link *c = head; c; c = c->next)
 		for (int k = 0; k < MS_NOTION_COUNT; k++)
-			want[k] += ts_info_bytes(c, (enum ms_notion)k);
+			want[k] += ms_test_block_bytes(c, (enum ms_notion)k);
 	for (int k = 0; k < MS_NOTION_COUNT; k++)
 		assert_i64_equal(ms_sizeof_deep(head, (enum ms_notion)k), want[k]);
 	ts_free_list(head);
@@ -1746,12 +1673,12 @@ static void test_big_tree_sizes(void **state)
 		all[i]->right = 2 * i + 2 < N ? all[2 * i + 2] : NULL;
 	}
 	struct ms_deep found;
-	assert_i64_equal(DEEP(all[0], MS_REQUESTED, &found), N * NODE_SIZE);
+	assert_i64_equal(ms_sizeof_deep_found(all[0], MS_REQUESTED, &found), N * NODE_SIZE);
 	assert_i64_equal(found.blocks, N);
 	assert_i64_equal(found.shared, 0);
 	int64_t usable = 0;
 	for (size_t i = 0; i < N; i++)
-		usable += ts_info_bytes(all[i], MS_USABLE);
+		usable += ms_test_block_bytes(all[i], MS_USABLE);
 	assert_i64_equal(ms_sizeof_deep(all[0], MS_USABLE), usable);
 
 	struct ts_facts f;
@@ -1799,7 +1726,7 @@ static void test_far_apart_blocks_counted_once(void **state)
 		ring[i]->prev = ring[(i + N - 1) % N];
 	}
 	struct ms_deep found;
-	assert_i64_equal(DEEP(ring[0], MS_REQUESTED, &found), N * (int64_t)sizeof(struct ts_far));
+	assert_i64_equal(ms_sizeof_deep_found(ring[0], MS_REQUESTED, &found), N * (int64_t)sizeof(struct ts_far));
 	assert_i64_equal(found.blocks, N);
 	assert_i64_equal(found.shared, N + 1);      /* 2N references, N - 1 of them counting */
 

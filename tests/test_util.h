@@ -36,7 +36,7 @@
 
 enum ms_test_rel { MS_TEST_EQ, MS_TEST_NE, MS_TEST_GE, MS_TEST_GT, MS_TEST_LE, MS_TEST_LT };
 
-/* Fail at `file`:`line` unless `a` `rel` `b`, printing both in decimal under the names `as` and `bs`. */
+/* Fail at `file`:`line` unless `a` `rel` `b`, printing both in decimal, named `as` and `bs`. */
 void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as, const char *bs,
 		       const char *file, int line);
 
@@ -74,6 +74,9 @@ struct ms_capture {
 
 /* Copy the report (it is valid only during the call) into `context`. */
 void ms_capture_handler(const struct ms_misuse *m, void *context);
+
+/* Count the report in `counts` (an int per ms_misuse_kind): for calls checked by how often. */
+void ms_count_handler(const struct ms_misuse *m, void *counts);
 
 /* Start recording misuse into a zeroed `c`. */
 void ms_capture_start(struct ms_capture *c);
@@ -131,6 +134,16 @@ void ms_test_probe_is(struct ms_probe *p, enum ms_misuse_kind kind, const char *
 		      const char *tfile, int tline);
 #define assert_probe(p, kind, function) \
 	ms_test_probe_is((p), (kind), (function), __FILE__, __LINE__)
+
+/*
+ * As assert_probe, for a call that reported `reports` times, the last
+ * report of `kind` or of `alt` (a pointer some calls may name either way).
+ */
+void ms_test_probe_reports(struct ms_probe *p, int reports, enum ms_misuse_kind kind,
+			   enum ms_misuse_kind alt, const char *function, const char *tfile,
+			   int tline);
+#define assert_probe_reports(p, reports, kind, function) \
+	ms_test_probe_reports((p), (reports), (kind), (kind), (function), __FILE__, __LINE__)
 
 /* As assert_probe, and the call failed: it returned NULL (`result`) and set errno to `err`. */
 void ms_test_probe_refused(struct ms_probe *p, const void *result, enum ms_misuse_kind kind,
@@ -190,14 +203,17 @@ int ms_test_glibc_malloc(const char **why);
 		}                                                            \
 	} while (0)
 
-/*
- * Print `s` into a fresh NUL-terminated string (raw malloc, untracked;
- * the caller frees it with free()).
- */
-char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts);
-
 /* A printer under test: prints `what` to `out`, returning 0 or -1 with errno set. */
 typedef int ms_test_printer(FILE *out, void *what);
+
+/*
+ * What `print` writes for `what`, as a fresh NUL-terminated string (raw
+ * malloc, untracked; the caller frees it with free()); the printer must succeed.
+ */
+char *ms_test_printed(ms_test_printer *print, void *what);
+
+/* ms_summary_print of `s` with `opts`, as ms_test_printed gives it. */
+char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts);
 
 /*
  * `print` fails on each kind of stream a write fails on, with -1 and errno
@@ -208,6 +224,9 @@ typedef int ms_test_printer(FILE *out, void *what);
  */
 void ms_test_write_fails(ms_test_printer *print, void *what, const char *file, int line);
 #define assert_write_fails(print, what) ms_test_write_fails((print), (what), __FILE__, __LINE__)
+
+/* The size in `notion` of the live block at `p`, as ms_block_info reports it. */
+int64_t ms_test_block_bytes(const void *p, enum ms_notion notion);
 
 /* ------------------------------------------------------------------ */
 /* Summary rows                                                         */
