@@ -149,6 +149,18 @@ void ms_test_probe_refused(struct ms_probe *p, const void *result, enum ms_misus
 	ms_test_i64_check(p->err, err, MS_TEST_EQ, "errno after the call", errs, tfile, tline);
 }
 
+const void *ms_test_found(const void *p, const char *file, int line, const char *format, ...)
+{
+	if (!p) {
+		va_list args;
+		va_start(args, format);
+		vprint_error(format, args);
+		va_end(args);
+		_fail(file, line);
+	}
+	return p;
+}
+
 int ms_test_setup(void **state)
 {
 	(void)state;
@@ -232,6 +244,24 @@ int ms_test_glibc_malloc(const char **why)
 #endif
 }
 
+void ms_test_skip_unless_glibc_malloc(const char *so, const char *file, int line)
+{
+	const char *why;
+	if (!ms_test_glibc_malloc(&why)) {
+		print_message("skipped: %s%s\n", why, so);
+		_skip(file, line);
+	}
+}
+
+void ms_test_skip_unless_replaced_malloc(const char *covered_by, const char *file, int line)
+{
+	const char *why;
+	if (ms_test_glibc_malloc(&why)) {
+		print_message("skipped: glibc's malloc is in use (%s covers it)\n", covered_by);
+		_skip(file, line);
+	}
+}
+
 char *ms_test_printed(ms_test_printer *print, void *what)
 {
 	char *text = NULL;
@@ -245,22 +275,30 @@ char *ms_test_printed(ms_test_printer *print, void *what)
 	return text;
 }
 
-/* A summary and its options, as ms_test_printed hands them to summary_to. */
-struct summary_print {
-	const ms_summary *s;
+/* A table the library prints with options: a summary, or else a site table. */
+struct table_print {
+	const ms_summary *summary;
+	const ms_sites *sites;
 	const struct ms_print_opts *opts;
 };
 
-static int summary_to(FILE *out, void *what)
+static int table_to(FILE *out, void *what)
 {
-	const struct summary_print *sp = what;
-	return ms_summary_print(sp->s, out, sp->opts);
+	const struct table_print *tp = what;
+	return tp->summary ? ms_summary_print(tp->summary, out, tp->opts)
+			   : ms_sites_print(tp->sites, out, tp->opts);
 }
 
 char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts)
 {
-	struct summary_print sp = { s, opts };
-	return ms_test_printed(summary_to, &sp);
+	struct table_print tp = { s, NULL, opts };
+	return ms_test_printed(table_to, &tp);
+}
+
+char *ms_test_print_sites(const ms_sites *s, const struct ms_print_opts *opts)
+{
+	struct table_print tp = { NULL, s, opts };
+	return ms_test_printed(table_to, &tp);
 }
 
 void ms_test_write_fails(ms_test_printer *print, void *what, const char *file, int line)
@@ -316,12 +354,8 @@ void ms_test_row_now(const char *name, int64_t *blocks, int64_t *requested)
 const struct ms_summary_row *ms_test_row_of(const ms_summary *s, const char *name,
 					    const char *file, int line)
 {
-	const struct ms_summary_row *r = ms_summary_find(s, name);
-	if (!r) {
-		print_error("the summary has no row \"%s\"\n", name);
-		_fail(file, line);
-	}
-	return r;
+	return ms_test_found(ms_summary_find(s, name), file, line, "the summary has no row \"%s\"\n",
+			     name);
 }
 
 const struct ms_summary_row *ms_test_row_is(const ms_summary *s, const char *name, int64_t blocks,

@@ -152,6 +152,13 @@ void ms_test_probe_refused(struct ms_probe *p, const void *result, enum ms_misus
 #define assert_probe_refused(p, result, kind, function, err) \
 	ms_test_probe_refused((p), (result), (kind), (function), (err), #err, __FILE__, __LINE__)
 
+/*
+ * `p`, or if it is NULL a failure at `file`:`line` saying so in the
+ * printf-style `format`: for the look-ups that a test needs to succeed.
+ */
+__attribute__((format(printf, 4, 5)))
+const void *ms_test_found(const void *p, const char *file, int line, const char *format, ...);
+
 /* ------------------------------------------------------------------ */
 /* Setup and teardown: every test starts and ends with nothing live.    */
 /* ------------------------------------------------------------------ */
@@ -181,27 +188,22 @@ uint64_t ms_test_splitmix64(uint64_t *state);
  */
 int ms_test_glibc_malloc(const char **why);
 
+/*
+ * Skip the test at `file`:`line` unless glibc's malloc is in use, printing
+ * what replaced it followed by `so`, the rest of the sentence.
+ */
+void ms_test_skip_unless_glibc_malloc(const char *so, const char *file, int line);
 /* Skip the calling test, printing why, unless glibc's malloc is in use. */
-#define ms_test_require_glibc_malloc()                                      \
-	do {                                                                 \
-		const char *why_;                                            \
-		if (!ms_test_glibc_malloc(&why_)) {                          \
-			print_message("skipped: %s, so allocator figures are not glibc's\n", \
-				      why_);                                 \
-			skip();                                              \
-		}                                                            \
-	} while (0)
+#define ms_test_require_glibc_malloc() \
+	ms_test_skip_unless_glibc_malloc(", so allocator figures are not glibc's", __FILE__, __LINE__)
+/* The same, where the test needs glibc's malloc for the reason `so` gives. */
+#define ms_test_require_glibc_malloc_for(so) \
+	ms_test_skip_unless_glibc_malloc((so), __FILE__, __LINE__)
 
-/* Skip the calling test unless malloc is replaced; `covered_by` names the test for glibc's. */
-#define ms_test_require_replaced_malloc(covered_by)                          \
-	do {                                                                 \
-		const char *why_;                                            \
-		if (ms_test_glibc_malloc(&why_)) {                           \
-			print_message("skipped: glibc's malloc is in use (%s covers it)\n", \
-				      covered_by);                           \
-			skip();                                              \
-		}                                                            \
-	} while (0)
+/* Skip the test at `file`:`line` unless malloc is replaced; `covered_by` covers glibc's. */
+void ms_test_skip_unless_replaced_malloc(const char *covered_by, const char *file, int line);
+#define ms_test_require_replaced_malloc(covered_by) \
+	ms_test_skip_unless_replaced_malloc((covered_by), __FILE__, __LINE__)
 
 /* A printer under test: prints `what` to `out`, returning 0 or -1 with errno set. */
 typedef int ms_test_printer(FILE *out, void *what);
@@ -214,6 +216,9 @@ char *ms_test_printed(ms_test_printer *print, void *what);
 
 /* ms_summary_print of `s` with `opts`, as ms_test_printed gives it. */
 char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts);
+
+/* ms_sites_print of `s` with `opts`, as ms_test_printed gives it. */
+char *ms_test_print_sites(const ms_sites *s, const struct ms_print_opts *opts);
 
 /*
  * `print` fails on each kind of stream a write fails on, with -1 and errno
