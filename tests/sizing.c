@@ -30,6 +30,13 @@ void ts_free_node(struct ts_node *n)
 	ms_free(n);
 }
 
+struct ts_bag *ts_new_bag(void)
+{
+	struct ts_bag *bag = ms_calloc(&ts_bag_type, 1);
+	assert_non_null(bag);
+	return bag;
+}
+
 /* The `n` blocks' sizes added up as ms_block_info reports them (apart from the sizing code). */
 static int64_t ts_info_sum(const void *const *blocks, size_t n, enum ms_notion notion)
 {
@@ -200,3 +207,9 @@ void ts_check_tree(const struct ms_sized *tree, int detail, struct ts_facts *f, 
 	}
 }
 
+void ts_check_tree_rules(const struct ms_sized *tree, int detail, const char *tfile, int tline)
+{
+	struct ts_facts f;
+	ts_check_tree(tree, detail, &f, tfile, tline);
+	free(f.all);
+}

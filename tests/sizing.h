@@ -33,6 +33,9 @@ struct ts_node *ts_new_node(const char *label);
 /* Free a node made by ts_new_node, and its label. */
 void ts_free_node(struct ts_node *n);
 
+/* A zeroed bag (free it with ms_free). */
+struct ts_bag *ts_new_bag(void);
+
 /*
  * Deep size of `root` is the `n` blocks' sizes added up as ms_block_info
  * reports them, in every notion, with `shared` and `untracked` as given.
@@ -75,5 +78,9 @@ void ts_tree_fail(const struct ms_sized *node, const char *what, int64_t a, int6
 /* Check a whole tree made at `detail` against memstats.h's rules; fills `f` (free f->all after). */
 void ts_check_tree(const struct ms_sized *tree, int detail, struct ts_facts *f, const char *tfile,
 		   int tline);
+
+/* The tree made at `detail` keeps memstats.h's rules: ts_check_tree without the facts. */
+void ts_check_tree_rules(const struct ms_sized *tree, int detail, const char *tfile, int tline);
+#define ts_assert_tree(tree, detail) ts_check_tree_rules((tree), (detail), __FILE__, __LINE__)
 
 #endif

@@ -1,6 +1,121 @@
 /* test_sized.c: sized trees: their invariants at every detail, paths and where a shared block was counted, and their printed form. */
 #include "sizing.h"
 
+/* A nontrivial graph under one bag: arrays, a pointer array, sharing, cycles, two untracked pointers. */
+struct ts_graph {
+	struct ts_bag *bag;
+	struct ts_node *tree[15];
+	struct ts_node *s1, *s2, *x, *x2;
+	char *past_label;
+	const void *counted[64];
+	size_t ncounted;
+};
+enum { TS_GRAPH_SHARED = 6, TS_GRAPH_UNTRACKED = 2 };
+
+static void ts_graph_count(struct ts_graph *g, const void *p)
+{
+	assert_non_null(p);
+	assert_true(g->ncounted < sizeof g->counted / sizeof g->counted[0]);
+	g->counted[g->ncounted++] = p;
+}
+
+static void ts_graph_build(struct ts_graph *g)
+{
+	memset(g, 0, sizeof *g);
+	struct ts_bag *bag = g->bag = ts_new_bag();
+	ts_graph_count(g, bag);
+	bag->name = ms_strdup("bag of nodes");
+	ts_graph_count(g, bag->name);
+
+	bag->items = ms_calloc(&ts_node_type, 6);
+	bag->nitems = 4;
+	ts_graph_count(g, bag->items);
+	struct ts_node *items = bag->items;
+	items[0].label = ms_strdup("i0");
+	ts_graph_count(g, items[0].label);
+	items[1].label = ms_strdup("item one");
+	ts_graph_count(g, items[1].label);
+	items[2].left = &items[3];                 /* into the middle of a block: untracked */
+
+	for (int i = 0; i < 15; i++) {             /* a complete binary tree, depth 4 */
+		char label[8];
+		snprintf(label, sizeof label, "t%d", i);
+		g->tree[i] = ts_new_node(label);
+		ts_graph_count(g, g->tree[i]);
+		ts_graph_count(g, g->tree[i]->label);
+	}
+	for (int i = 0; i < 7; i++) {
+		g->tree[i]->left = g->tree[2 * i + 1];
+		g->tree[i]->right = g->tree[2 * i + 2];
+	}
+	g->tree[14]->right = g->tree[0];           /* a cycle back to the top: shared */
+	g->tree[13]->right = g->tree[7];           /* shared */
+	items[3].right = g->tree[0];
+	g->x = ts_new_node(NULL);                  /* past len: never reached */
+	items[4].left = g->x;
+	g->past_label = items[5].label = ms_strdup("past");
+
+	struct ts_node **refs = bag->refs = ms_calloc(&ts_node_ptr_type, 7);
+	bag->nrefs = 5;
+	ts_graph_count(g, refs);
+	g->s1 = ts_new_node("s1");
+	ts_graph_count(g, g->s1);
+	ts_graph_count(g, g->s1->label);
+	g->s2 = ts_new_node(NULL);
+	ts_graph_count(g, g->s2);
+	g->s2->label = (char *)"literal";          /* untracked */
+	g->s2->left = g->s1;                       /* shared */
+	g->s2->right = g->s2;                      /* a self-loop: shared */
+	g->x2 = ts_new_node(NULL);
+	refs[0] = g->tree[3];                      /* shared */
+	refs[1] = g->s1;
+	refs[2] = g->s1;                           /* shared */
+	refs[3] = NULL;
+	refs[4] = g->s2;
+	refs[5] = g->x2;                           /* past len */
+	refs[6] = g->x2;
+}
+
+static void ts_graph_free(struct ts_graph *g)
+{
+	g->s2->label = NULL;
+	for (size_t i = 0; i < g->ncounted; i++)
+		ms_free((void *)g->counted[i]);
+	ts_free_node(g->x);
+	ts_free_node(g->x2);
+	ms_free(g->past_label);
+}
+
+/* r.left = a, a.left = c, r.right = c: the shared reference names where c was counted, or the ancestor kept. */
+struct ts_small {
+	struct ts_node *r, *a, *c;
+};
+
+static void ts_small_build(struct ts_small *s)
+{
+	s->r = ts_new_node("root");
+	s->a = ts_new_node("a");
+	s->c = ts_new_node(NULL);
+	s->r->left = s->a;
+	s->a->left = s->c;
+	s->r->right = s->c;
+}
+
+static void ts_small_free(struct ts_small *s)
+{
+	ts_free_node(s->r);
+	ts_free_node(s->a);
+	ts_free_node(s->c);
+}
+
+/* A descriptor whose names would break lines, for test_sized_print_escapes_names. */
+static ms_type ts_odd_type;
+static const ms_field ts_odd_fields[] = {
+	{ "l\x1b", MS_FIELD_PTR, offsetof(struct ts_node, left), 0, &ts_odd_type },
+	{ "r", MS_FIELD_PTR, offsetof(struct ts_node, right), 0, &ts_odd_type },
+};
+static ms_type ts_odd_type = { "struct ts\nodd", sizeof(struct ts_node), ts_odd_fields, 2, 0 };
+
 /* Every node of a tree with its path, sorted by path (raw malloc). */
 struct ts_pathed {
 	char *path;
@@ -88,91 +203,6 @@ static void ts_compare_with_full(const struct ts_facts *part, const struct ts_pa
 	}
 }
 
-/* A nontrivial graph under one bag: arrays, a pointer array, sharing, cycles, two untracked pointers. */
-struct ts_graph {
-	struct ts_bag *bag;
-	struct ts_node *tree[15];
-	struct ts_node *s1, *s2, *x, *x2;
-	char *past_label;
-	const void *counted[64];
-	size_t ncounted;
-};
-enum { TS_GRAPH_SHARED = 6, TS_GRAPH_UNTRACKED = 2 };
-
-static void ts_graph_count(struct ts_graph *g, const void *p)
-{
-	assert_non_null(p);
-	assert_true(g->ncounted < sizeof g->counted / sizeof g->counted[0]);
-	g->counted[g->ncounted++] = p;
-}
-
-static void ts_graph_build(struct ts_graph *g)
-{
-	memset(g, 0, sizeof *g);
-	struct ts_bag *bag = g->bag = ms_calloc(&ts_bag_type, 1);
-	ts_graph_count(g, bag);
-	bag->name = ms_strdup("bag of nodes");
-	ts_graph_count(g, bag->name);
-
-	bag->items = ms_calloc(&ts_node_type, 6);
-	bag->nitems = 4;
-	ts_graph_count(g, bag->items);
-	struct ts_node *items = bag->items;
-	items[0].label = ms_strdup("i0");
-	ts_graph_count(g, items[0].label);
-	items[1].label = ms_strdup("item one");
-	ts_graph_count(g, items[1].label);
-	items[2].left = &items[3];                 /* into the middle of a block: untracked */
-
-	for (int i = 0; i < 15; i++) {             /* a complete binary tree, depth 4 */
-		char label[8];
-		snprintf(label, sizeof label, "t%d", i);
-		g->tree[i] = ts_new_node(label);
-		ts_graph_count(g, g->tree[i]);
-		ts_graph_count(g, g->tree[i]->label);
-	}
-	for (int i = 0; i < 7; i++) {
-		g->tree[i]->left = g->tree[2 * i + 1];
-		g->tree[i]->right = g->tree[2 * i + 2];
-	}
-	g->tree[14]->right = g->tree[0];           /* a cycle back to the top: shared */
-	g->tree[13]->right = g->tree[7];           /* shared */
-	items[3].right = g->tree[0];
-	g->x = ts_new_node(NULL);                  /* past len: never reached */
-	items[4].left = g->x;
-	g->past_label = items[5].label = ms_strdup("past");
-
-	struct ts_node **refs = bag->refs = ms_calloc(&ts_node_ptr_type, 7);
-	bag->nrefs = 5;
-	ts_graph_count(g, refs);
-	g->s1 = ts_new_node("s1");
-	ts_graph_count(g, g->s1);
-	ts_graph_count(g, g->s1->label);
-	g->s2 = ts_new_node(NULL);
-	ts_graph_count(g, g->s2);
-	g->s2->label = (char *)"literal";          /* untracked */
-	g->s2->left = g->s1;                       /* shared */
-	g->s2->right = g->s2;                      /* a self-loop: shared */
-	g->x2 = ts_new_node(NULL);
-	refs[0] = g->tree[3];                      /* shared */
-	refs[1] = g->s1;
-	refs[2] = g->s1;                           /* shared */
-	refs[3] = NULL;
-	refs[4] = g->s2;
-	refs[5] = g->x2;                           /* past len */
-	refs[6] = g->x2;
-}
-
-static void ts_graph_free(struct ts_graph *g)
-{
-	g->s2->label = NULL;
-	for (size_t i = 0; i < g->ncounted; i++)
-		ms_free((void *)g->counted[i]);
-	ts_free_node(g->x);
-	ts_free_node(g->x2);
-	ms_free(g->past_label);
-}
-
 /*
  * At detail 0..3 and in full: every node within detail is its flat plus
  * its children; leaves at the limit carry their subtree; children sorted;
@@ -258,28 +288,6 @@ static void test_sized_tree_invariants_every_detail(void **state)
 	ts_graph_free(&g);
 }
 
-/* r.left = a, a.left = c, r.right = c: the shared reference names where c was counted, or the ancestor kept. */
-struct ts_small {
-	struct ts_node *r, *a, *c;
-};
-
-static void ts_small_build(struct ts_small *s)
-{
-	s->r = ts_new_node("root");
-	s->a = ts_new_node("a");
-	s->c = ts_new_node(NULL);
-	s->r->left = s->a;
-	s->a->left = s->c;
-	s->r->right = s->c;
-}
-
-static void ts_small_free(struct ts_small *s)
-{
-	ts_free_node(s->r);
-	ts_free_node(s->a);
-	ts_free_node(s->c);
-}
-
 /* Paths join field names with '.', and counted_at / counted_below say where a shared block was counted. */
 static void test_sized_paths_and_counted_at(void **state)
 {
@@ -288,9 +296,7 @@ static void test_sized_paths_and_counted_at(void **state)
 	ts_small_build(&s);
 
 	struct ms_sized *t2 = ms_sized(s.r, 2, MS_REQUESTED);
-	struct ts_facts f;
-	ts_check_tree(t2, 2, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(t2, 2);
 	const struct ms_sized *left = ts_child_named(t2, "left");
 	const struct ms_sized *right = ts_child_named(t2, "right");
 	assert_non_null(left);
@@ -308,8 +314,7 @@ static void test_sized_paths_and_counted_at(void **state)
 
 	/* at detail 1, c was counted below "left", past the tree */
 	struct ms_sized *t1 = ms_sized(s.r, 1, MS_REQUESTED);
-	ts_check_tree(t1, 1, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(t1, 1);
 	left = ts_child_named(t1, "left");
 	right = ts_child_named(t1, "right");
 	assert_non_null(left);
@@ -327,8 +332,7 @@ static void test_sized_paths_and_counted_at(void **state)
 	arr[2].label = ms_strdup("two");
 	arr[0].left = &arr[0];            /* the block's own start: a cycle to the root */
 	struct ms_sized *ta = ms_sized(arr, 1, MS_REQUESTED);
-	ts_check_tree(ta, 1, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(ta, 1);
 	const struct ms_sized *label = ts_child_named(ta, "[2].label");
 	const struct ms_sized *self = ts_child_named(ta, "[0].left");
 	assert_non_null(label);
@@ -412,14 +416,6 @@ static void test_sized_print_write_fails(void **state)
 	ms_sized_free(t);
 	ts_small_free(&s);
 }
-
-/* A descriptor whose names would break lines, for test_sized_print_escapes_names. */
-static ms_type ts_odd_type;
-static const ms_field ts_odd_fields[] = {
-	{ "l\x1b", MS_FIELD_PTR, offsetof(struct ts_node, left), 0, &ts_odd_type },
-	{ "r", MS_FIELD_PTR, offsetof(struct ts_node, right), 0, &ts_odd_type },
-};
-static ms_type ts_odd_type = { "struct ts\nodd", sizeof(struct ts_node), ts_odd_fields, 2, 0 };
 
 /* Names in a printed tree, a tag at its root and a field in a shared note, print escaped. */
 static void test_sized_print_escapes_names(void **state)

@@ -261,8 +261,7 @@ static void test_array_walks_len_elements(void **state)
 {
 	(void)state;
 	enum { CAP = 8, LEN = 3 };
-	struct ts_bag *bag = ms_calloc(&ts_bag_type, 1);
-	assert_non_null(bag);
+	struct ts_bag *bag = ts_new_bag();
 	bag->items = ms_calloc(&ts_node_type, CAP);
 	assert_non_null(bag->items);
 	bag->nitems = LEN;
@@ -319,8 +318,7 @@ static void test_ptr_array_follows_len(void **state)
 {
 	(void)state;
 	enum { CAP = 6, LEN = 4 };
-	struct ts_bag *bag = ms_calloc(&ts_bag_type, 1);
-	assert_non_null(bag);
+	struct ts_bag *bag = ts_new_bag();
 	struct ts_node **refs = ms_calloc(&ts_node_ptr_type, CAP);
 	assert_non_null(refs);
 	bag->refs = refs;
@@ -364,8 +362,7 @@ static void test_ptr_array_follows_len(void **state)
 static void test_string_counts_its_block(void **state)
 {
 	(void)state;
-	struct ts_bag *bag = ms_calloc(&ts_bag_type, 1);
-	assert_non_null(bag);
+	struct ts_bag *bag = ts_new_bag();
 	bag->name = ms_strdup("a bag");
 	assert_non_null(bag->name);
 	const void *reached[] = { bag, bag->name };
@@ -500,9 +497,7 @@ static void test_untracked_pointers_reported(void **state)
 	struct ms_sized *tree;
 	ms_probe(&pr, tree = ms_sized(r, 1, MS_REQUESTED));
 	assert_probe(&pr, MS_MISUSE_UNTRACKED, "ms_sized");
-	struct ts_facts f;
-	ts_check_tree(tree, 1, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(tree, 1);
 	assert_i64_equal(tree->totals.untracked, 1);
 	assert_i64_equal(tree->totals.blocks, 1);
 	assert_i64_equal(tree->size, TS_NODE_SIZE);
@@ -520,28 +515,6 @@ static void test_untracked_pointers_reported(void **state)
 	free(raw);
 	ms_free(text);
 	ms_free(pair);
-}
-
-/*
- * Deep-size `r`, one of whose fields points at `wrong`, a block of another
- * described type (whose own pointer, if any, leads to `beyond`): one
- * MS_MISUSE_BAD_TYPE report at the call's line, and nothing past `wrong`.
- */
-static void ts_bad_type_once(struct ts_node *r, const void *wrong, const void *beyond, int64_t *deep,
-			     struct ms_deep *found, const char *tfile, int tline)
-{
-	struct ms_probe pr;
-	ms_probe(&pr, *deep = ms_sizeof_deep_found(r, MS_REQUESTED, found));
-	ms_test_probe_is(&pr, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep", tfile, tline);
-	/* not walked: nothing beyond the mistyped block is reached */
-	int64_t root = ms_test_block_bytes(r, MS_REQUESTED);
-	int64_t wrong_flat = ms_test_block_bytes(wrong, MS_REQUESTED);
-	ms_test_i64_check(*deep, root + wrong_flat, MS_TEST_LE, "deep", "root + mistyped block",
-			  tfile, tline);
-	ms_test_i64_check(found->blocks, 2, MS_TEST_LE, "found.blocks", "2", tfile, tline);
-	if (beyond)
-		ms_test_i64_check(*deep, root + wrong_flat + ms_test_block_bytes(beyond, MS_REQUESTED),
-				  MS_TEST_LT, "deep", "with what lies beyond", tfile, tline);
 }
 
 /* The three mistyped fields of these tests, freed by the caller. */
@@ -573,6 +546,28 @@ static void ts_mistyped_free(struct ts_mistyped *m)
 	ms_free(m->others);
 }
 
+/*
+ * Deep-size `r`, one of whose fields points at `wrong`, a block of another
+ * described type (whose own pointer, if any, leads to `beyond`): one
+ * MS_MISUSE_BAD_TYPE report at the call's line, and nothing past `wrong`.
+ */
+static void ts_bad_type_once(struct ts_node *r, const void *wrong, const void *beyond, int64_t *deep,
+			     struct ms_deep *found, const char *tfile, int tline)
+{
+	struct ms_probe pr;
+	ms_probe(&pr, *deep = ms_sizeof_deep_found(r, MS_REQUESTED, found));
+	ms_test_probe_is(&pr, MS_MISUSE_BAD_TYPE, "ms_sizeof_deep", tfile, tline);
+	/* not walked: nothing beyond the mistyped block is reached */
+	int64_t root = ms_test_block_bytes(r, MS_REQUESTED);
+	int64_t wrong_flat = ms_test_block_bytes(wrong, MS_REQUESTED);
+	ms_test_i64_check(*deep, root + wrong_flat, MS_TEST_LE, "deep", "root + mistyped block",
+			  tfile, tline);
+	ms_test_i64_check(found->blocks, 2, MS_TEST_LE, "found.blocks", "2", tfile, tline);
+	if (beyond)
+		ms_test_i64_check(*deep, root + wrong_flat + ms_test_block_bytes(beyond, MS_REQUESTED),
+				  MS_TEST_LT, "deep", "with what lies beyond", tfile, tline);
+}
+
 /* A field pointing at a block of another described type is reported and not walked. */
 static void test_bad_type_reported_not_walked(void **state)
 {
@@ -591,8 +586,7 @@ static void test_bad_type_reported_not_walked(void **state)
 	r->right = NULL;
 
 	/* an MS_ARRAY field over a block of the wrong type */
-	struct ts_bag *bag = ms_calloc(&ts_bag_type, 1);
-	assert_non_null(bag);
+	struct ts_bag *bag = ts_new_bag();
 	bag->items = (struct ts_node *)(void *)m.others;
 	bag->nitems = 1;
 	struct ms_probe pr;

@@ -23,9 +23,7 @@ static void test_ten_pointers_to_one_int(void **state)
 			 N * (int64_t)sizeof(int *) + (int64_t)sizeof(int));
 
 	struct ms_sized *tree = ms_sized(x, 1, MS_REQUESTED);
-	struct ts_facts f;
-	ts_check_tree(tree, 1, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(tree, 1);
 	assert_i64_equal(tree->size, ms_sizeof_deep(x, MS_REQUESTED));
 	assert_i64_equal(tree->flat, ms_sizeof_flat(x, MS_REQUESTED));
 	assert_i64_equal(tree->totals.shared, N - 1);
@@ -91,9 +89,7 @@ static void test_ten_pointers_to_ten_ints(void **state)
 	}
 
 	struct ms_sized *tree = ms_sized(x, 1, MS_REQUESTED);
-	struct ts_facts f;
-	ts_check_tree(tree, 1, &f, __FILE__, __LINE__);
-	free(f.all);
+	ts_assert_tree(tree, 1);
 	assert_int_equal(tree->child_count, N);
 	for (int i = 0; i < N; i++) {
 		char want[8];
