@@ -73,11 +73,7 @@ static void to_free_point(struct to_point *p)
 /* The block's size in `notion` as ms_block_info reports it (0 for NULL). */
 static int64_t to_info(const void *p, enum ms_notion notion)
 {
-	struct ms_block_info info;
-	if (!p)
-		return 0;
-	assert_int_equal(ms_block_info(p, &info), 0);
-	return info.bytes[notion];
+	return p ? ms_test_block_bytes(p, notion) : 0;
 }
 
 /* A point's arrays' sizes in `notion` (each array its own block). */
