@@ -22,10 +22,12 @@ TSAN    := -fsanitize=thread
 LIB_SRC     := $(sort $(wildcard lib/*.c))
 CHAPTER_SRC := $(sort $(wildcard chapters/chapter[0-9]*_*.c))
 SUPPORT_SRC := $(filter-out chapters/chapter%,$(wildcard chapters/*.c))
-TEST_SRC    := $(sort $(wildcard tests/test_*.c))
+# tests/test_util.c holds the helpers every test shares (tests/test_util.h), not a test.
+TEST_UTIL_SRC := tests/test_util.c
+TEST_SRC    := $(filter-out $(TEST_UTIL_SRC),$(sort $(wildcard tests/test_*.c)))
 # tests/checkers_probe.c is a program of its own, run under valgrind by make check.
 PROBE_SRC   := tests/checkers_probe.c
-TESTLIB_SRC := $(filter-out tests/test_% $(PROBE_SRC),$(wildcard tests/*.c))
+TESTLIB_SRC := $(TEST_UTIL_SRC) $(filter-out tests/test_% $(PROBE_SRC),$(wildcard tests/*.c))
 
 # chapters/chapter1_summary.c -> chapter1
 chapter_name = $(firstword $(subst _, ,$(notdir $(basename $(1)))))
@@ -79,6 +81,7 @@ $(1)_LIBO := $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
 $(1)_SUPO := $$(patsubst %.c,build/$(1)/%.o,$$(SUPPORT_SRC))
 $(1)_NOMAIN := $$(patsubst %.c,build/$(1)/%.nomain.o,$$(CHAPTER_SRC))
 $(1)_TESTLIBO := $$(patsubst %.c,build/$(1)/%.o,$$(TESTLIB_SRC))
+$(1)_TESTUTILO := $$(patsubst %.c,build/$(1)/%.o,$$(TEST_UTIL_SRC))
 $(1)_TESTS := $$(patsubst tests/%.c,build/$(1)/tests/%,$$(TEST_SRC))
 
 build/$(1)/%.o: %.c
@@ -301,7 +304,7 @@ endef
 # $(1) = tree, $(2) = its extra flags, $(3) = exercise dir, $(4) = exercise or solution.
 define EXERCISE_TEST
 build/$(1)/$(3)/test-$(4): build/$(1)/$(3)/test.o $(call exercise_objs,$(1),$(3),$(4)) \
-		$$($(1)_EXCOMMON) $$($(1)_LIB)
+		$$($(1)_EXCOMMON) $$($(1)_TESTUTILO) $$($(1)_LIB)
 	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@ -lcmocka $$(LDLIBS)
 endef
 

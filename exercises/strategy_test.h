@@ -3,8 +3,9 @@
 #define EXERCISES_STRATEGY_TEST_H
 
 /*
- * Header-only, like tests/test_util.h: each exercise's test is one
- * program, built against exercise.c or solution.c, and includes this once.
+ * Header-only: the .c files every exercise links (strategy.c, traces.c)
+ * go into ./strategies too, which has no cmocka. Each exercise's test is
+ * one program, built against exercise.c or solution.c, and includes this once.
  */
 #include "test_util.h"
 

@@ -1,5 +1,5 @@
 /* test_starters.c: every exercise's untouched starter builds and fails its test, saying what is left to write, so each has real work in it. */
-#define _GNU_SOURCE /* open_memstream, used by test_util.h; asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include "test_util.h"
 
 #include <glob.h>

@@ -1,5 +1,5 @@
 /* test_strategies.c: the comparison program leaves nothing behind, prints its expected tables, writes the data its plot draws, and every exercise README quotes it truly. */
-#define _GNU_SOURCE /* open_memstream, used by test_util.h; asprintf */
+#define _GNU_SOURCE /* asprintf, memmem */
 #include "strategy_test.h"
 
 #include <glob.h>

@@ -1,5 +1,4 @@
 /* test_alloc.c: the allocation calls, their function forms, call sites, sequence numbers and the three sizes of a block. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 #include <malloc.h>

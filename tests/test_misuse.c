@@ -360,12 +360,8 @@ static void test_allocation_failure(void **state)
 static void test_corrupt_header(void **state)
 {
 	(void)state;
-	const char *why;
-	if (!ms_test_glibc_malloc(&why)) {
-		/* under ASan the header is poisoned: the underflow is ASan's to catch */
-		print_message("skipped: %s; writing over a header is checked with plain malloc\n", why);
-		skip();
-	}
+	/* under ASan the header is poisoned: the underflow is ASan's to catch */
+	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
 	struct ms_probe pr;
 	unsigned char *p = ms_alloc_bytes(40, "tm corrupt");
 	assert_non_null(p);

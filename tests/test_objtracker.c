@@ -73,11 +73,7 @@ static void to_free_point(struct to_point *p)
 /* The block's size in `notion` as ms_block_info reports it (0 for NULL). */
 static int64_t to_info(const void *p, enum ms_notion notion)
 {
-	struct ms_block_info info;
-	if (!p)
-		return 0;
-	assert_int_equal(ms_block_info(p, &info), 0);
-	return info.bytes[notion];
+	return p ? ms_test_block_bytes(p, notion) : 0;
 }
 
 /* A point's arrays' sizes in `notion` (each array its own block). */
@@ -98,12 +94,8 @@ static uint64_t to_seq(const void *p)
 static const struct ms_objsample *to_sample_of(const ms_objtracker *ot, size_t snapshot,
 					       size_t object, const char *file, int line)
 {
-	const struct ms_objsample *s = ms_objtracker_sample(ot, snapshot, object);
-	if (!s) {
-		print_error("no sample of object %zu in snapshot %zu\n", object, snapshot);
-		_fail(file, line);
-	}
-	return s;
+	return ms_test_found(ms_objtracker_sample(ot, snapshot, object), file, line,
+			     "no sample of object %zu in snapshot %zu\n", object, snapshot);
 }
 #define to_sample(ot, snapshot, object) to_sample_of((ot), (snapshot), (object), __FILE__, __LINE__)
 
@@ -111,12 +103,8 @@ static const struct ms_objsample *to_sample_of(const ms_objtracker *ot, size_t s
 static const struct ms_objsnapshot *to_totals_of(const ms_objtracker *ot, size_t snapshot,
 						 const char *file, int line)
 {
-	const struct ms_objsnapshot *t = ms_objtracker_totals(ot, snapshot);
-	if (!t) {
-		print_error("no totals for snapshot %zu\n", snapshot);
-		_fail(file, line);
-	}
-	return t;
+	return ms_test_found(ms_objtracker_totals(ot, snapshot), file, line,
+			     "no totals for snapshot %zu\n", snapshot);
 }
 #define to_totals(ot, snapshot) to_totals_of((ot), (snapshot), __FILE__, __LINE__)
 
@@ -209,18 +197,15 @@ static void to_track_as(ms_objtracker *ot, const void *obj, const char *name, in
 }
 #define track_as(ot, obj, name, want) to_track_as((ot), (obj), (name), (want), __FILE__, __LINE__)
 
-/* What print_summary (which == 0) or write_data (which == 1) writes, as a fresh string (free()). */
-static char *to_text(const ms_objtracker *ot, int which)
+/* The tracker's printers as ms_test_printers, for ms_test_printed and assert_write_fails. */
+static int print_summary_to(FILE *out, void *tracker)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	assert_non_null(f);
-	int rc = which == 0 ? ms_objtracker_print_summary(ot, f) : ms_objtracker_write_data(ot, f);
-	assert_int_equal(rc, 0);
-	assert_int_equal(fclose(f), 0);
-	assert_non_null(text);
-	return text;
+	return ms_objtracker_print_summary(tracker, out);
+}
+
+static int write_data_to(FILE *out, void *tracker)
+{
+	return ms_objtracker_write_data(tracker, out);
 }
 
 /* `text` is exactly `want`; on failure both are printed. */
@@ -650,11 +635,11 @@ static void test_empty_tracker(void **state)
 	(void)state;
 	ms_objtracker *ot = ms_objtracker_new();
 	assert_non_null(ot);
-	char *text = to_text(ot, 0);
+	char *text = ms_test_printed(print_summary_to, ot);
 	assert_text(text, "---- SUMMARY ------------------------------------------------------------------\n"
 			  "-------------------------------------------------------------------------------\n");
 	free(text);
-	text = to_text(ot, 1);
+	text = ms_test_printed(write_data_to, ot);
 	assert_true(text[0] == '#');
 	assert_int_equal(strchr(text, '\n') - text + 1, (long)strlen(text));   /* the header only */
 	free(text);
@@ -666,7 +651,7 @@ static void test_empty_tracker(void **state)
 		assert_i64_equal(t->flat[n], 0);
 		assert_i64_equal(t->deep[n], 0);
 	}
-	text = to_text(ot, 0);
+	text = ms_test_printed(print_summary_to, ot);
 	assert_lines_79(text);
 	assert_text(text, "---- SUMMARY ------------------------------------------------------------------\n"
 			  "empty                                    active      0     B      average   pct\n"
@@ -776,18 +761,15 @@ static void test_null_arguments_refused(void **state)
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 	assert_non_null(f);
-	errno = 0;
-	assert_int_equal(ms_objtracker_print_summary(NULL, f), -1);
-	assert_int_equal(errno, EINVAL);
-	errno = 0;
-	assert_int_equal(ms_objtracker_print_summary(ot, NULL), -1);
-	assert_int_equal(errno, EINVAL);
-	errno = 0;
-	assert_int_equal(ms_objtracker_write_data(NULL, f), -1);
-	assert_int_equal(errno, EINVAL);
-	errno = 0;
-	assert_int_equal(ms_objtracker_write_data(ot, NULL), -1);
-	assert_int_equal(errno, EINVAL);
+	ms_test_printer *const printers[] = { print_summary_to, write_data_to };
+	for (size_t i = 0; i < sizeof printers / sizeof printers[0]; i++) {
+		errno = 0;
+		assert_int_equal(printers[i](f, NULL), -1);
+		assert_int_equal(errno, EINVAL);
+		errno = 0;
+		assert_int_equal(printers[i](NULL, ot), -1);
+		assert_int_equal(errno, EINVAL);
+	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(size, 0);      /* the refused calls wrote nothing */
 	free(text);
@@ -839,7 +821,7 @@ static void test_print_summary_exact(void **state)
 	assert_i64_equal(to_totals(ot, 1)->deep[MS_REQUESTED], 101 + 200 + 1200);
 	assert_int_equal(to_totals(ot, 1)->active, 3);
 
-	char *text = to_text(ot, 0);
+	char *text = ms_test_printed(print_summary_to, ot);
 	assert_lines_79(text);
 	assert_text(text,
 		    "---- SUMMARY ------------------------------------------------------------------\n"
@@ -890,7 +872,7 @@ static void test_print_summary_cuts_long_text(void **state)
 	assert_string_equal(to_totals(ot, 1)->label, label36);   /* kept whole; cut when printed */
 	assert_string_equal(ms_objtracker_object_name(ot, 1), name34);
 
-	char *text = to_text(ot, 0);
+	char *text = ms_test_printed(print_summary_to, ot);
 	assert_lines_79(text);
 	assert_text(text,
 		    "---- SUMMARY ------------------------------------------------------------------\n"
@@ -939,7 +921,7 @@ static void test_print_summary_escapes_names(void **state)
 	take_snapshot(ot, "snap\n");
 	take_snapshot(ot, to_e_acute(long_label, 34, "\x01"));
 
-	char *text = to_text(ot, 0);
+	char *text = ms_test_printed(print_summary_to, ot);
 	to_e_acute(e30, 30, "");
 	to_e_acute(e32, 32, "");
 	snprintf(want, sizeof want,
@@ -1008,7 +990,7 @@ static void test_write_data_rows(void **state)
 	assert_i64_equal(to_totals(ot, 1)->deep[MS_REQUESTED], 2 * s + 3 * (1000 + 5) * INT_SIZE);
 	assert_i64_equal(to_totals(ot, 2)->deep[MS_REQUESTED], s + 3 * 1000 * INT_SIZE);
 
-	char *text = to_text(ot, 1);
+	char *text = ms_test_printed(write_data_to, ot);
 	/* the header: one '#' line naming the seven columns */
 	char *newline = strchr(text, '\n');
 	assert_non_null(newline);
@@ -1036,16 +1018,6 @@ static void test_write_data_rows(void **state)
 
 	ms_objtracker_free(ot);
 	to_free_point(pts[0]);
-}
-
-static int print_summary_to(FILE *out, void *tracker)
-{
-	return ms_objtracker_print_summary(tracker, out);
-}
-
-static int write_data_to(FILE *out, void *tracker)
-{
-	return ms_objtracker_write_data(tracker, out);
 }
 
 /* The summary and the data file, written where writes fail, fail with the stream's errno. */
@@ -1084,9 +1056,9 @@ static void test_bookkeeping_returns(void **state)
 	assert_i64_equal(during.bookkeeping_bytes - during.table_bytes,
 			 before.bookkeeping_bytes - before.table_bytes);
 	assert_gauges_equal(&during.all, &before.all);
-	char *text = to_text(ot, 0);
+	char *text = ms_test_printed(print_summary_to, ot);
 	free(text);
-	text = to_text(ot, 1);
+	text = ms_test_printed(write_data_to, ot);
 	free(text);
 
 	ms_objtracker_free(ot);

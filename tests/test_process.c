@@ -1,5 +1,4 @@
 /* test_process.c: the process's own view (RSS, mallinfo2) set beside what memstats counts, by relation only. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 #include <unistd.h>

@@ -1,5 +1,4 @@
 /* test_property.c: a million seeded random calls checked against a shadow model of every row after each batch. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 struct tp_small {

@@ -1,5 +1,4 @@
 /* test_registry.c: the program-wide gauges, peaks, the reset, and the library's own bookkeeping. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 struct tr_small {

@@ -1,5 +1,4 @@
 /* test_summary.c: summaries and diffs: their rows, their order, and their tables in Pympler's shape. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 struct ts_item {

@@ -1,5 +1,4 @@
 /* test_tracker.c: checkpoint trackers: empty diffs when nothing happened, exact site tables, a peak of each tracker's own, and print_diff's text. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 #include <pthread.h>
@@ -25,6 +24,19 @@ static struct tt_rec *make_records(size_t n) { return ms_alloc(&tt_rec_type, n);
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
+
+/* `n` (at most 16) blocks of `size` bytes under `tag`, all live at once, then freed: a burst. */
+static void come_and_go(int n, size_t size, const char *tag)
+{
+	void *p[16];
+	assert_true(n <= 16);
+	for (int i = 0; i < n; i++) {
+		p[i] = ms_alloc_bytes(size, tag);
+		assert_non_null(p[i]);
+	}
+	for (int i = 0; i < n; i++)
+		ms_free(p[i]);
+}
 
 /* The measures of ms_stats().all: blocks, then bytes in each notion. */
 #define MEASURES (1 + MS_NOTION_COUNT)
@@ -200,44 +212,36 @@ static void sites_sorted(const ms_sites *s, const char *file, int line)
 /* Sum of the blocks' sizes in every notion, read through ms_block_info. */
 static void add_block_sizes(int64_t sum[MS_NOTION_COUNT], const void *p)
 {
-	struct ms_block_info info;
-	assert_int_equal(ms_block_info(p, &info), 0);
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		sum[n] += info.bytes[n];
+		sum[n] += ms_test_block_bytes(p, (enum ms_notion)n);
 }
 
 /* Site row `i` holds exactly `sum` in every notion. */
 static void site_sizes_are(const ms_sites *s, size_t i, const int64_t sum[MS_NOTION_COUNT],
 			   const char *file, int line)
 {
-	const struct ms_site_row *r = ms_sites_row(s, i);
-	if (!r) {
-		print_error("no site row %zu\n", i);
-		_fail(file, line);
-	}
+	const struct ms_site_row *r = ms_test_found(ms_sites_row(s, i), file, line,
+						    "no site row %zu\n", i);
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		ms_test_i64_check(r->bytes[n], sum[n], MS_TEST_EQ, ms_notion_name((enum ms_notion)n),
 				  "the blocks' own sizes", file, line);
 }
 #define assert_site_sizes(s, i, sum) site_sizes_are((s), (i), (sum), __FILE__, __LINE__)
 
-/* What ms_tracker_print_diff writes (raw malloc; the caller frees it). */
-static char *print_diff_text(ms_tracker *t)
+/* The tracker's printers as ms_test_printers, for ms_test_printed and assert_write_fails. */
+static int print_diff_to(FILE *out, void *tracker)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	assert_non_null(f);
-	int rc = ms_tracker_print_diff(t, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rc, 0);
-	assert_non_null(text);
-	return text;
+	return ms_tracker_print_diff(tracker, out);
+}
+
+static int print_sites_to(FILE *out, void *sites)
+{
+	return ms_sites_print(sites, out, NULL);
 }
 
 static void print_diff_is(ms_tracker *t, const char *want, const char *file, int line)
 {
-	char *got = print_diff_text(t);
+	char *got = ms_test_printed(print_diff_to, t);
 	if (strcmp(got, want) != 0) {
 		print_error("ms_tracker_print_diff printed:\n%s---- expected:\n%s----\n", got, want);
 		free(got);
@@ -246,20 +250,6 @@ static void print_diff_is(ms_tracker *t, const char *want, const char *file, int
 	free(got);
 }
 #define assert_print_diff(t, want) print_diff_is((t), (want), __FILE__, __LINE__)
-
-/* What ms_sites_print writes (raw malloc; the caller frees it). */
-static char *sites_text(const ms_sites *s, const struct ms_print_opts *opts)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	assert_non_null(f);
-	int rc = ms_sites_print(s, f, opts);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rc, 0);
-	assert_non_null(text);
-	return text;
-}
 
 /*
  * The site table part of print_diff's text for rows at this file's lines
@@ -460,13 +450,7 @@ static void test_alloc_free_leaves_peak(void **state)
 	assert_tracker_peak(t, at_checkpoint);
 
 	/* each measure's peak is its own highest point: many small, then one big */
-	void *small[10];
-	for (int i = 0; i < 10; i++) {
-		small[i] = ms_alloc_bytes(8, "tt churn a");
-		assert_non_null(small[i]);
-	}
-	for (int i = 0; i < 10; i++)
-		ms_free(small[i]);
+	come_and_go(10, 8, "tt churn a");
 	void *big = ms_alloc_bytes(5000, "tt churn b");
 	assert_non_null(big);
 	ms_free(big);
@@ -580,13 +564,7 @@ static void test_sites_group_exactly(void **state)
 	assert_non_null(dup);
 	add_block_sizes(sz_dup, dup);
 	/* allocated and freed since: not live, so not listed */
-	void *gone[4];
-	for (int i = 0; i < 4; i++) {
-		gone[i] = ms_alloc_bytes(100, "tt group a");
-		assert_non_null(gone[i]);
-	}
-	for (int i = 0; i < 4; i++)
-		ms_free(gone[i]);
+	come_and_go(4, 100, "tt group a");
 	/* freeing a block from before the checkpoint changes no site row */
 	ms_free(old[2]);
 
@@ -699,12 +677,8 @@ static void test_sites_many_blocks(void **state)
 static void test_sites_leave_out_overwritten_header(void **state)
 {
 	(void)state;
-	const char *why;
-	if (!ms_test_glibc_malloc(&why)) {
-		/* under ASan the header is poisoned: the underflow is ASan's to catch */
-		print_message("skipped: %s; writing over a header is checked with plain malloc\n", why);
-		skip();
-	}
+	/* under ASan the header is poisoned: the underflow is ASan's to catch */
+	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
 	ms_tracker *t = ms_tracker_new();
 	assert_non_null(t);
 	unsigned char *kept = ms_alloc_bytes_at(24, "tt overwritten", "over.c", 1);
@@ -767,7 +741,7 @@ static void test_sites_order(void **state)
 
 	/* the table prints in the summary's shape; limit and columns apply */
 	struct ms_print_opts o = { 2, 0 };
-	char *text = sites_text(s, &o);
+	char *text = ms_test_print_sites(s, &o);
 	assert_string_equal(text,
 		"   site |     types |   # blocks\n"
 		"======= | ========= | ==========\n"
@@ -926,13 +900,7 @@ static void test_peaks_per_tracker(void **state)
 	assert_non_null(c);
 
 	/* a burst: 10 blocks of 50 bytes, all live at once, then gone */
-	void *burst[10];
-	for (int i = 0; i < 10; i++) {
-		burst[i] = ms_alloc_bytes(50, "tt peak burst");
-		assert_non_null(burst[i]);
-	}
-	for (int i = 0; i < 10; i++)
-		ms_free(burst[i]);
+	come_and_go(10, 50, "tt peak burst");
 	struct ms_stats st = ms_stats();
 	assert_i64_equal(st.all.blocks.peak, 11);
 	assert_i64_equal(st.all.bytes[MS_REQUESTED].peak, 600);
@@ -971,13 +939,7 @@ static void test_peaks_per_tracker(void **state)
 	assert_i64_equal(pc.bytes[MS_REQUESTED], 600);
 
 	/* a smaller second burst: every tracker sees it, c keeps its higher peak */
-	void *p[3];
-	for (int i = 0; i < 3; i++) {
-		p[i] = ms_alloc_bytes(20, "tt peak burst");
-		assert_non_null(p[i]);
-	}
-	for (int i = 0; i < 3; i++)
-		ms_free(p[i]);
+	come_and_go(3, 20, "tt peak burst");
 	ms_tracker *all[] = { a, b, late };
 	for (int i = 0; i < 3; i++) {
 		struct ms_tracker_peak pk = ms_tracker_peak(all[i]);
@@ -1152,13 +1114,7 @@ static void test_print_diff_text(void **state)
 	assert_tracker_peak_current(t);
 
 	/* churn: 4 x 300 B alloc'ed and freed; 6 blocks (2140 B) live, so the peak is 10 blocks, 3340 B */
-	void *churn[4];
-	for (int i = 0; i < 4; i++) {
-		churn[i] = ms_alloc_bytes(300, "tt churn");
-		assert_non_null(churn[i]);
-	}
-	for (int i = 0; i < 4; i++)
-		ms_free(churn[i]);
+	come_and_go(4, 300, "tt churn");
 	assert_print_diff(t, EMPTY_DIFF
 		"Peak since the checkpoint: 10 blocks, 3.26 KB requested\n"
 		"(at the checkpoint: 6 blocks, 2.09 KB requested)\n");
@@ -1194,16 +1150,6 @@ static void test_print_diff_text(void **state)
 
 	ms_tracker_free(t);
 	ms_free(old[0]);
-}
-
-static int print_diff_to(FILE *out, void *tracker)
-{
-	return ms_tracker_print_diff(tracker, out);
-}
-
-static int print_sites_to(FILE *out, void *sites)
-{
-	return ms_sites_print(sites, out, NULL);
 }
 
 /*
@@ -1287,7 +1233,7 @@ static void test_bookkeeping(void **state)
 	ms_sites_free(s);
 	assert_i64_equal(ms_stats().table_bytes, outside);
 
-	char *text = print_diff_text(t);
+	char *text = ms_test_printed(print_diff_to, t);
 	free(text);
 	ms_summary *d = ms_tracker_diff(t);
 	assert_non_null(d);

@@ -1,5 +1,4 @@
 /* test_types.c: type descriptors and rows: the macros record the fields right, names and tags are row identities. */
-#define _GNU_SOURCE
 #include "test_util.h"
 
 #include "readonly.h"   /* ms_program_read_only */

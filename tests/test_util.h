@@ -3,10 +3,9 @@
 #define MS_TEST_UTIL_H
 
 /*
- * Header-only on purpose: the Makefile builds every tests/test_*.c as a
- * test program of its own, so a tests/test_util.c could not be shared
- * support code. Everything here is static inline (no unused warnings) and
- * each test program includes it once.
+ * Defined in tests/test_util.c, which the Makefile links into every test
+ * program of every build tree, beside golden.c. The asserts are macros
+ * only so that a failure names the test's own file and line.
  */
 
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 
 #include "memstats.h"
 
+/* A test that asks valgrind itself (RUNNING_ON_VALGRIND) finds it here, where it is installed. */
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -36,25 +36,9 @@
 
 enum ms_test_rel { MS_TEST_EQ, MS_TEST_NE, MS_TEST_GE, MS_TEST_GT, MS_TEST_LE, MS_TEST_LT };
 
-static inline void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as,
-				     const char *bs, const char *file, int line)
-{
-	static const char *const ops[] = { "==", "!=", ">=", ">", "<=", "<" };
-	int ok = 0;
-	switch (rel) {
-	case MS_TEST_EQ: ok = a == b; break;
-	case MS_TEST_NE: ok = a != b; break;
-	case MS_TEST_GE: ok = a >= b; break;
-	case MS_TEST_GT: ok = a > b; break;
-	case MS_TEST_LE: ok = a <= b; break;
-	case MS_TEST_LT: ok = a < b; break;
-	}
-	if (!ok) {
-		print_error("expected %s %s %s, got %" PRId64 " and %" PRId64 "\n", as, ops[rel], bs,
-			    a, b);
-		_fail(file, line);
-	}
-}
+/* Fail at `file`:`line` unless `a` `rel` `b`, printing both in decimal, named `as` and `bs`. */
+void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as, const char *bs,
+		       const char *file, int line);
 
 #define MS_I64_CHECK_(a, b, rel) \
 	ms_test_i64_check((int64_t)(a), (int64_t)(b), (rel), #a, #b, __FILE__, __LINE__)
@@ -67,40 +51,12 @@ static inline void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel,
 #define assert_i64_lt(a, b) MS_I64_CHECK_(a, b, MS_TEST_LT)
 
 /* Two gauge sets are identical, field by field (named on failure). */
-static inline void ms_test_gauges_equal(const struct ms_gauges *a, const struct ms_gauges *b,
-					const char *file, int line)
-{
-	const struct ms_gauge *ga[1 + MS_NOTION_COUNT], *gb[1 + MS_NOTION_COUNT];
-	ga[0] = &a->blocks;
-	gb[0] = &b->blocks;
-	for (int n = 0; n < MS_NOTION_COUNT; n++) {
-		ga[n + 1] = &a->bytes[n];
-		gb[n + 1] = &b->bytes[n];
-	}
-	for (int i = 0; i < 1 + MS_NOTION_COUNT; i++) {
-		const char *what = i == 0 ? "blocks" : ms_notion_name((enum ms_notion)(i - 1));
-		ms_test_i64_check(ga[i]->current, gb[i]->current, MS_TEST_EQ, what, "current", file,
-				  line);
-		ms_test_i64_check(ga[i]->peak, gb[i]->peak, MS_TEST_EQ, what, "peak", file, line);
-		ms_test_i64_check(ga[i]->total, gb[i]->total, MS_TEST_EQ, what, "total", file, line);
-	}
-}
+void ms_test_gauges_equal(const struct ms_gauges *a, const struct ms_gauges *b, const char *file,
+			  int line);
 #define assert_gauges_equal(a, b) ms_test_gauges_equal((a), (b), __FILE__, __LINE__)
 
 /* peak >= current and total >= current for blocks and every notion. */
-static inline void ms_test_gauges_sane(const struct ms_gauges *g, const char *file, int line)
-{
-	const struct ms_gauge *all[1 + MS_NOTION_COUNT] = { &g->blocks };
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		all[n + 1] = &g->bytes[n];
-	for (int i = 0; i < 1 + MS_NOTION_COUNT; i++) {
-		ms_test_i64_check(all[i]->current, 0, MS_TEST_GE, "current", "0", file, line);
-		ms_test_i64_check(all[i]->peak, all[i]->current, MS_TEST_GE, "peak", "current",
-				  file, line);
-		ms_test_i64_check(all[i]->total, all[i]->current, MS_TEST_GE, "total", "current",
-				  file, line);
-	}
-}
+void ms_test_gauges_sane(const struct ms_gauges *g, const char *file, int line);
 #define assert_gauges_sane(g) ms_test_gauges_sane((g), __FILE__, __LINE__)
 
 /* ------------------------------------------------------------------ */
@@ -117,51 +73,21 @@ struct ms_capture {
 };
 
 /* Copy the report (it is valid only during the call) into `context`. */
-static inline void ms_capture_handler(const struct ms_misuse *m, void *context)
-{
-	struct ms_capture *c = context;
-	c->count++;
-	c->kind = m->kind;
-	snprintf(c->function, sizeof c->function, "%s", m->function ? m->function : "(null)");
-	snprintf(c->file, sizeof c->file, "%s", m->file ? m->file : "(null)");
-	c->line = m->line;
-	snprintf(c->message, sizeof c->message, "%s", m->message ? m->message : "(null)");
-}
+void ms_capture_handler(const struct ms_misuse *m, void *context);
+
+/* Count the report in `counts` (an int per ms_misuse_kind): for calls checked by how often. */
+void ms_count_handler(const struct ms_misuse *m, void *counts);
 
 /* Start recording misuse into a zeroed `c`. */
-static inline void ms_capture_start(struct ms_capture *c)
-{
-	memset(c, 0, sizeof *c);
-	ms_set_misuse_handler(ms_capture_handler, c);
-}
+void ms_capture_start(struct ms_capture *c);
 
 /*
  * Exactly one report since ms_capture_start, of `kind`, from `function`,
  * at `file`:`line`, whose message is one line beginning
  * "memstats: FILE:LINE: FUNCTION: ".
  */
-static inline void ms_test_capture_is(const struct ms_capture *c, enum ms_misuse_kind kind,
-				      const char *function, const char *file, int line,
-				      const char *tfile, int tline)
-{
-	char prefix[512];
-	ms_test_i64_check(c->count, 1, MS_TEST_EQ, "misuse reports", "1", tfile, tline);
-	if (c->kind != kind) {
-		print_error("misuse kind %d (%s), expected %d (%s)\n", (int)c->kind,
-			    ms_misuse_kind_name(c->kind), (int)kind, ms_misuse_kind_name(kind));
-		_fail(tfile, tline);
-	}
-	snprintf(prefix, sizeof prefix, "memstats: %s:%d: %s: ", file, line, function);
-	if (strcmp(c->function, function) != 0 || strcmp(c->file, file) != 0 || c->line != line ||
-	    strncmp(c->message, prefix, strlen(prefix)) != 0 || strchr(c->message, '\n') ||
-	    strlen(c->message) <= strlen(prefix)) {
-		print_error("misuse reported as function \"%s\" file \"%s\" line %d message \"%s\";\n"
-			    "expected function \"%s\" file \"%s\" line %d, message \"%s...\"\n",
-			    c->function, c->file, c->line, c->message, function, file, line,
-			    prefix);
-		_fail(tfile, tline);
-	}
-}
+void ms_test_capture_is(const struct ms_capture *c, enum ms_misuse_kind kind, const char *function,
+			const char *file, int line, const char *tfile, int tline);
 #define assert_misuse(c, kind, function, file, line) \
 	ms_test_capture_is((c), (kind), (function), (file), (line), __FILE__, __LINE__)
 
@@ -178,11 +104,7 @@ struct ms_probe {
 };
 
 /* Take the stats and start capturing misuse: the first half of ms_probe. */
-static inline void ms_probe_start(struct ms_probe *p)
-{
-	p->before = ms_stats();
-	ms_capture_start(&p->cap);
-}
+void ms_probe_start(struct ms_probe *p);
 
 /*
  * Make one call inside the probe `p`: `call` is a statement, such as
@@ -200,11 +122,7 @@ static inline void ms_probe_start(struct ms_probe *p)
 	} while (0)
 
 /* `path` without its directories: the file name the library reports for a site. */
-static inline const char *ms_test_base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
+const char *ms_test_base_name(const char *path);
 
 /*
  * The probed call was reported once as `kind` from `function` at its own
@@ -212,96 +130,49 @@ static inline const char *ms_test_base_name(const char *path)
  * misuse_count went up by one. Restores the default handler and fills
  * p->after.
  */
-static inline void ms_test_probe_is(struct ms_probe *p, enum ms_misuse_kind kind,
-				    const char *function, const char *tfile, int tline)
-{
-	ms_set_misuse_handler(NULL, NULL);
-	p->after = ms_stats();
-	ms_test_gauges_equal(&p->after.all, &p->before.all, tfile, tline);
-	ms_test_i64_check(p->after.misuse_count, p->before.misuse_count + 1, MS_TEST_EQ,
-			  "misuse_count after", "before + 1", tfile, tline);
-	ms_test_capture_is(&p->cap, kind, function, ms_test_base_name(tfile), p->line, tfile,
-			   tline);
-}
+void ms_test_probe_is(struct ms_probe *p, enum ms_misuse_kind kind, const char *function,
+		      const char *tfile, int tline);
 #define assert_probe(p, kind, function) \
 	ms_test_probe_is((p), (kind), (function), __FILE__, __LINE__)
 
+/*
+ * As assert_probe, for a call that reported `reports` times, the last
+ * report of `kind` or of `alt` (a pointer some calls may name either way).
+ */
+void ms_test_probe_reports(struct ms_probe *p, int reports, enum ms_misuse_kind kind,
+			   enum ms_misuse_kind alt, const char *function, const char *tfile,
+			   int tline);
+#define assert_probe_reports(p, reports, kind, function) \
+	ms_test_probe_reports((p), (reports), (kind), (kind), (function), __FILE__, __LINE__)
+
 /* As assert_probe, and the call failed: it returned NULL (`result`) and set errno to `err`. */
-static inline void ms_test_probe_refused(struct ms_probe *p, const void *result,
-					 enum ms_misuse_kind kind, const char *function, int err,
-					 const char *errs, const char *tfile, int tline)
-{
-	ms_test_probe_is(p, kind, function, tfile, tline);
-	if (result != NULL) {
-		print_error("the probed call returned %p, expected NULL\n", result);
-		_fail(tfile, tline);
-	}
-	ms_test_i64_check(p->err, err, MS_TEST_EQ, "errno after the call", errs, tfile, tline);
-}
+void ms_test_probe_refused(struct ms_probe *p, const void *result, enum ms_misuse_kind kind,
+			   const char *function, int err, const char *errs, const char *tfile,
+			   int tline);
 #define assert_probe_refused(p, result, kind, function, err) \
 	ms_test_probe_refused((p), (result), (kind), (function), (err), #err, __FILE__, __LINE__)
+
+/*
+ * `p`, or if it is NULL a failure at `file`:`line` saying so in the
+ * printf-style `format`: for the look-ups that a test needs to succeed.
+ */
+__attribute__((format(printf, 4, 5)))
+const void *ms_test_found(const void *p, const char *file, int line, const char *format, ...);
 
 /* ------------------------------------------------------------------ */
 /* Setup and teardown: every test starts and ends with nothing live.    */
 /* ------------------------------------------------------------------ */
 
 /* Fails the test (before it runs) if anything is live; else resets the registry. */
-static inline int ms_test_setup(void **state)
-{
-	(void)state;
-	ms_set_misuse_handler(NULL, NULL);
-	if (ms_live_blocks() != 0) {
-		print_error("setup: %" PRId64 " blocks live before the test (left by an earlier "
-			    "failing test?)\n", ms_live_blocks());
-		return -1;
-	}
-	if (ms_reset() != 0) {
-		print_error("setup: ms_reset failed with nothing live\n");
-		return -1;
-	}
-	return 0;
-}
+int ms_test_setup(void **state);
 
 /* Fails the test if it left a block live; restores the default handler. */
-static inline int ms_test_teardown(void **state)
-{
-	(void)state;
-	ms_set_misuse_handler(NULL, NULL);
-	int64_t live = ms_live_blocks();
-	if (live != 0) {
-		print_error("teardown: the test left %" PRId64 " blocks live\n", live);
-		return -1;
-	}
-	struct ms_stats st = ms_stats();
-	if (st.all.blocks.current != 0) {
-		print_error("teardown: ms_stats() counts %" PRId64 " live blocks\n",
-			    st.all.blocks.current);
-		return -1;
-	}
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		if (st.all.bytes[n].current != 0) {
-			print_error("teardown: %" PRId64 " %s bytes still counted\n",
-				    st.all.bytes[n].current, ms_notion_name((enum ms_notion)n));
-			return -1;
-		}
-	if (ms_reset() != 0) {
-		print_error("teardown: ms_reset failed with nothing live\n");
-		return -1;
-	}
-	return 0;
-}
+int ms_test_teardown(void **state);
 
 #define ms_test(f) cmocka_unit_test_setup_teardown(f, ms_test_setup, ms_test_teardown)
 
 /* ms_stats() counts no live block and no byte in any notion. */
-static inline void ms_test_nothing_counted(const char *file, int line)
-{
-	struct ms_stats st = ms_stats();
-	ms_test_i64_check(st.all.blocks.current, 0, MS_TEST_EQ, "live blocks", "0", file, line);
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		ms_test_i64_check(st.all.bytes[n].current, 0, MS_TEST_EQ,
-				  ms_notion_name((enum ms_notion)n), "0", file, line);
-}
+void ms_test_nothing_counted(const char *file, int line);
 #define assert_nothing_counted() ms_test_nothing_counted(__FILE__, __LINE__)
 
 /* ------------------------------------------------------------------ */
@@ -309,80 +180,45 @@ static inline void ms_test_nothing_counted(const char *file, int line)
 /* ------------------------------------------------------------------ */
 
 /* splitmix64: small, seeded, the same sequence everywhere; advances `*state`. */
-static inline uint64_t ms_test_splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
+uint64_t ms_test_splitmix64(uint64_t *state);
 
 /*
  * 1 when glibc's own malloc serves this process (so usable sizes and
  * mallinfo2 are glibc's), else 0 with `*why` saying what replaced it.
  */
-static inline int ms_test_glibc_malloc(const char **why)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	*why = "AddressSanitizer replaces malloc";
-	return 0;
-#else
-#if defined(MS_TEST_HAVE_VALGRIND_H)
-	if (RUNNING_ON_VALGRIND) {
-		*why = "valgrind replaces malloc";
-		return 0;
-	}
-#endif
-#if !defined(__GLIBC__)
-	*why = "not glibc";
-	return 0;
-#else
-	*why = NULL;
-	return 1;
-#endif
-#endif
-}
-
-/* Skip the calling test, printing why, unless glibc's malloc is in use. */
-#define ms_test_require_glibc_malloc()                                      \
-	do {                                                                 \
-		const char *why_;                                            \
-		if (!ms_test_glibc_malloc(&why_)) {                          \
-			print_message("skipped: %s, so allocator figures are not glibc's\n", \
-				      why_);                                 \
-			skip();                                              \
-		}                                                            \
-	} while (0)
-
-/* Skip the calling test unless malloc is replaced; `covered_by` names the test for glibc's. */
-#define ms_test_require_replaced_malloc(covered_by)                          \
-	do {                                                                 \
-		const char *why_;                                            \
-		if (ms_test_glibc_malloc(&why_)) {                           \
-			print_message("skipped: glibc's malloc is in use (%s covers it)\n", \
-				      covered_by);                           \
-			skip();                                              \
-		}                                                            \
-	} while (0)
+int ms_test_glibc_malloc(const char **why);
 
 /*
- * Print `s` into a fresh NUL-terminated string (raw malloc, untracked;
- * the caller frees it with free()).
+ * Skip the test at `file`:`line` unless glibc's malloc is in use, printing
+ * what replaced it followed by `so`, the rest of the sentence.
  */
-static inline char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	assert_non_null(f);
-	assert_int_equal(ms_summary_print(s, f, opts), 0);
-	assert_int_equal(fclose(f), 0);
-	assert_non_null(text);
-	return text;
-}
+void ms_test_skip_unless_glibc_malloc(const char *so, const char *file, int line);
+/* Skip the calling test, printing why, unless glibc's malloc is in use. */
+#define ms_test_require_glibc_malloc() \
+	ms_test_skip_unless_glibc_malloc(", so allocator figures are not glibc's", __FILE__, __LINE__)
+/* The same, where the test needs glibc's malloc for the reason `so` gives. */
+#define ms_test_require_glibc_malloc_for(so) \
+	ms_test_skip_unless_glibc_malloc((so), __FILE__, __LINE__)
+
+/* Skip the test at `file`:`line` unless malloc is replaced; `covered_by` covers glibc's. */
+void ms_test_skip_unless_replaced_malloc(const char *covered_by, const char *file, int line);
+#define ms_test_require_replaced_malloc(covered_by) \
+	ms_test_skip_unless_replaced_malloc((covered_by), __FILE__, __LINE__)
 
 /* A printer under test: prints `what` to `out`, returning 0 or -1 with errno set. */
 typedef int ms_test_printer(FILE *out, void *what);
+
+/*
+ * What `print` writes for `what`, as a fresh NUL-terminated string (raw
+ * malloc, untracked; the caller frees it with free()); the printer must succeed.
+ */
+char *ms_test_printed(ms_test_printer *print, void *what);
+
+/* ms_summary_print of `s` with `opts`, as ms_test_printed gives it. */
+char *ms_test_print(const ms_summary *s, const struct ms_print_opts *opts);
+
+/* ms_sites_print of `s` with `opts`, as ms_test_printed gives it. */
+char *ms_test_print_sites(const ms_sites *s, const struct ms_print_opts *opts);
 
 /*
  * `print` fails on each kind of stream a write fails on, with -1 and errno
@@ -391,33 +227,11 @@ typedef int ms_test_printer(FILE *out, void *what);
  * must flush to see it); a file opened for reading fails each write at
  * once with EBADF (glibc).
  */
-static inline void ms_test_write_fails(ms_test_printer *print, void *what, const char *file,
-				       int line)
-{
-	static const struct {
-		const char *path, *mode;
-		int err;
-	} streams[] = { { "/dev/full", "w", ENOSPC }, { "/dev/null", "r", EBADF } };
-	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
-		FILE *out = fopen(streams[i].path, streams[i].mode);
-		if (!out) {
-			print_error("cannot open %s: %s\n", streams[i].path, strerror(errno));
-			_fail(file, line);
-		}
-		errno = 0;
-		int rc = print(out, what);
-		int err = errno;
-		fclose(out);
-		if (rc != -1 || err != streams[i].err) {
-			print_error("printing to %s opened \"%s\" returned %d with errno %d (%s); "
-				    "expected -1 with errno %d (%s)\n",
-				    streams[i].path, streams[i].mode, rc, err, strerror(err),
-				    streams[i].err, strerror(streams[i].err));
-			_fail(file, line);
-		}
-	}
-}
+void ms_test_write_fails(ms_test_printer *print, void *what, const char *file, int line);
 #define assert_write_fails(print, what) ms_test_write_fails((print), (what), __FILE__, __LINE__)
+
+/* The size in `notion` of the live block at `p`, as ms_block_info reports it. */
+int64_t ms_test_block_bytes(const void *p, enum ms_notion notion);
 
 /* ------------------------------------------------------------------ */
 /* Summary rows                                                         */
@@ -427,88 +241,30 @@ static inline void ms_test_write_fails(ms_test_printer *print, void *what, const
  * The row `name` of `s` (NULL if absent), with its current blocks and
  * requested bytes in `*blocks` and `*requested` (0 and 0 if absent).
  */
-static inline const struct ms_summary_row *ms_test_row_figures(const ms_summary *s,
-								const char *name,
-								int64_t *blocks,
-								int64_t *requested)
-{
-	const struct ms_summary_row *r = ms_summary_find(s, name);
-	*blocks = r ? r->g.blocks.current : 0;
-	*requested = r ? r->g.bytes[MS_REQUESTED].current : 0;
-	return r;
-}
+const struct ms_summary_row *ms_test_row_figures(const ms_summary *s, const char *name,
+						 int64_t *blocks, int64_t *requested);
 
 /* The row named `name` in a fresh summary: its current blocks and requested bytes (0, 0 if absent). */
-static inline void ms_test_row_now(const char *name, int64_t *blocks, int64_t *requested)
-{
-	ms_summary *s = ms_summarize();
-	assert_non_null(s);
-	ms_test_row_figures(s, name, blocks, requested);
-	ms_summary_free(s);
-}
+void ms_test_row_now(const char *name, int64_t *blocks, int64_t *requested);
 
 /* The row `name` of `s`, failing the test (at the caller's line) if it is missing. */
-static inline const struct ms_summary_row *ms_test_row_of(const ms_summary *s, const char *name,
-							   const char *file, int line)
-{
-	const struct ms_summary_row *r = ms_summary_find(s, name);
-	if (!r) {
-		print_error("the summary has no row \"%s\"\n", name);
-		_fail(file, line);
-	}
-	return r;
-}
+const struct ms_summary_row *ms_test_row_of(const ms_summary *s, const char *name,
+					    const char *file, int line);
 #define row_of(s, name) ms_test_row_of((s), (name), __FILE__, __LINE__)
 
 /* The row `name` of `s` exists and holds `blocks` current blocks of `requested` requested bytes. */
-static inline const struct ms_summary_row *ms_test_row_is(const ms_summary *s, const char *name,
-							   int64_t blocks, int64_t requested,
-							   const char *file, int line)
-{
-	const struct ms_summary_row *r = ms_test_row_of(s, name, file, line);
-	ms_test_i64_check(r->g.blocks.current, blocks, MS_TEST_EQ, name, "blocks", file, line);
-	ms_test_i64_check(r->g.bytes[MS_REQUESTED].current, requested, MS_TEST_EQ, name,
-			  "requested bytes", file, line);
-	return r;
-}
+const struct ms_summary_row *ms_test_row_is(const ms_summary *s, const char *name, int64_t blocks,
+					    int64_t requested, const char *file, int line);
 #define assert_row(s, name, blocks, requested) \
 	ms_test_row_is((s), (name), (blocks), (requested), __FILE__, __LINE__)
 
 /* `s` is in summary order: requested bytes, then blocks (both descending), then name. */
-static inline void ms_test_summary_sorted(const ms_summary *s, const char *file, int line)
-{
-	for (size_t i = 1; i < ms_summary_count(s); i++) {
-		const struct ms_summary_row *a = ms_summary_row(s, i - 1), *b = ms_summary_row(s, i);
-		int64_t ra = a->g.bytes[MS_REQUESTED].current, rb = b->g.bytes[MS_REQUESTED].current;
-		if (!(ra > rb || (ra == rb && (a->g.blocks.current > b->g.blocks.current ||
-					       (a->g.blocks.current == b->g.blocks.current &&
-						strcmp(a->name, b->name) < 0))))) {
-			print_error("rows %zu \"%s\" and %zu \"%s\" are out of order\n", i - 1,
-				    a->name, i, b->name);
-			_fail(file, line);
-		}
-	}
-}
+void ms_test_summary_sorted(const ms_summary *s, const char *file, int line);
 #define assert_summary_sorted(s) ms_test_summary_sorted((s), __FILE__, __LINE__)
 
 /* The rows of `s` add up to `g`'s current blocks and its current bytes in every notion. */
-static inline void ms_test_rows_sum_to(const ms_summary *s, const struct ms_gauges *g,
-				       const char *file, int line)
-{
-	struct ms_gauges sum;
-	memset(&sum, 0, sizeof sum);
-	for (size_t i = 0; i < ms_summary_count(s); i++) {
-		const struct ms_summary_row *r = ms_summary_row(s, i);
-		sum.blocks.current += r->g.blocks.current;
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			sum.bytes[n].current += r->g.bytes[n].current;
-	}
-	ms_test_i64_check(sum.blocks.current, g->blocks.current, MS_TEST_EQ, "the rows' blocks",
-			  "current blocks", file, line);
-	for (int n = 0; n < MS_NOTION_COUNT; n++)
-		ms_test_i64_check(sum.bytes[n].current, g->bytes[n].current, MS_TEST_EQ,
-				  ms_notion_name((enum ms_notion)n), "current bytes", file, line);
-}
+void ms_test_rows_sum_to(const ms_summary *s, const struct ms_gauges *g, const char *file,
+			 int line);
 #define assert_rows_sum_to(s, g) ms_test_rows_sum_to((s), (g), __FILE__, __LINE__)
 
 #endif

@@ -1,5 +1,4 @@
 /* test.c: exercise 4's test, built against exercise.c (yours) or solution.c: each reordered struct is as small as its fields allow. */
-#define _GNU_SOURCE /* open_memstream, used by test_util.h */
 #include "test_util.h"
 
 #include "layout.h"

@@ -1,5 +1,4 @@
 /* test.c: exercise 5's test, built against exercise.c (yours) or solution.c: each object goes to the pool of the smallest class that holds it, and comes back to the same one. */
-#define _GNU_SOURCE /* open_memstream, used by test_util.h */
 #include "strategy_test.h"
 
 #include "size_classes.h"
