@@ -750,3 +750,19 @@ void golden_test_breaks(void **state)
 	}
 	globfree(&found);
 }
+
+char *golden_paragraph(const char *text, const char *start)
+{
+	const char *at = strstr(text, start);
+	if (!at)
+		fail_msg("the lesson has no paragraph starting \"%s\"", start);
+	size_t length = 0;
+	while (at[length] && !(at[length] == '\n' && (at[length + 1] == '\n' || !at[length + 1])))
+		length++;
+	char *para = strndup(at, length);
+	assert_non_null(para);
+	for (char *c = para; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	return para;
+}

@@ -167,6 +167,13 @@ void golden_test_breaks(void **state);
  */
 void golden_assert_code_from_source(const char *path);
 
+/*
+ * The paragraph of `text` that starts with `start`, its line breaks as
+ * spaces (the caller frees): what a test reads a lesson's sentence from.
+ * Fails the test if no paragraph starts so.
+ */
+char *golden_paragraph(const char *text, const char *start);
+
 /* The whole file at `path` (the caller frees), or NULL if it cannot be read. */
 char *golden_read_file(const char *path);
 

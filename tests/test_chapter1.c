@@ -155,15 +155,7 @@ struct spread_sentence {
 
 static struct spread_sentence spread_sentence(const char *out)
 {
-	char *stripped = golden_strip_machine_blocks(out);
-	/* the paragraph, with its line breaks as spaces */
-	const char *at = strstr(stripped, "The word \"");
-	assert_non_null(at);
-	char para[512];
-	size_t n = 0;
-	for (; at[n] && !(at[n] == '\n' && at[n + 1] == '\n') && n + 1 < sizeof para; n++)
-		para[n] = at[n] == '\n' ? ' ' : at[n];
-	para[n] = '\0';
+	char *para = golden_paragraph(out, "The word \"");
 	struct spread_sentence s = { 0, 0, 0, "" };
 	char unused[32];
 	if (sscanf(para, "The word \"%*[a-z]\" is on %zu lines, more than any other; as it "
@@ -175,7 +167,7 @@ static struct spread_sentence spread_sentence(const char *out)
 		s.steps[end - 1] = '\0';
 	if (strcmp(unused, "none unused") != 0 && sscanf(unused, "%zu of them unused", &s.unused) != 1)
 		fail_msg("unused slots read: %s", unused);
-	free(stripped);
+	free(para);
 	return s;
 }
 

@@ -431,26 +431,6 @@ static void test_machine_blocks_hold_allocator_figures(void **state)
 /* What the lesson says agrees with what it prints                     */
 /* ------------------------------------------------------------------ */
 
-/*
- * The paragraph of `text` that starts with `start`, its line breaks as
- * spaces (the caller frees); fails the test if there is none.
- */
-static char *paragraph(const char *text, const char *start)
-{
-	const char *at = strstr(text, start);
-	if (!at)
-		fail_msg("the lesson has no paragraph starting \"%s\"", start);
-	size_t length = 0;
-	while (at[length] && !(at[length] == '\n' && (at[length + 1] == '\n' || !at[length + 1])))
-		length++;
-	char *para = strndup(at, length);
-	assert_non_null(para);
-	for (char *c = para; *c; c++)
-		if (*c == '\n')
-			*c = ' ';
-	return para;
-}
-
 /* A count as the lesson writes it, "one" to "ten" or digits; fails the test on anything else. */
 static long long count_of(const char *word)
 {
@@ -490,7 +470,7 @@ static struct twos_printed twos_printed(const char *out, const char *which)
 	char heading[16];
 	snprintf(heading, sizeof heading, "\n%s Ten pointers", which);
 	const char *part = after(out, heading);
-	char *sizes = paragraph(part, "Flat, x is ");
+	char *sizes = golden_paragraph(part, "Flat, x is ");
 	char pointers[16];
 	/* "block," or "blocks,": the scan set takes the "s" if there is one */
 	if (sscanf(sizes, "Flat, x is %lld bytes: %15s pointers. Deep, it is %lld bytes in %lld "
@@ -512,7 +492,7 @@ static struct twos_printed twos_printed(const char *out, const char *which)
 	}
 
 	/* "In (a) ..." up to the next "In (" */
-	char *said = paragraph(out, "In (a) ");
+	char *said = golden_paragraph(out, "In (a) ");
 	char start[8];
 	snprintf(start, sizeof start, "In %s ", which);
 	char *clause = said + (after(said, start) - said);
@@ -562,12 +542,12 @@ static void assert_x_agrees(const char *out, long long ints[2])
 	ints[0] = assert_twos_agree(out, "(a)");
 	ints[1] = assert_twos_agree(out, "(b)");
 	/* ints are reached only where the pointer blocks are followed */
-	char *described = paragraph(out, "The tutorial sizes x = [2] * 10");
+	char *described = golden_paragraph(out, "The tutorial sizes x = [2] * 10");
 	bool leaf = strstr(described, "described as a leaf") != NULL;
 	assert_true(leaf == (ints[0] == 0 && ints[1] == 0));
 	assert_true(leaf != (strstr(described, "with MS_TYPE_POINTER") != NULL));
 	free(described);
-	char *python = paragraph(out, "Small-int caching");
+	char *python = golden_paragraph(out, "Small-int caching");
 	assert_true((strstr(python, "which memstats' tree says in words") != NULL) == (ints[0] > 0));
 	free(python);
 }
@@ -583,7 +563,7 @@ struct todo_printed {
 static struct todo_printed todo_printed(const char *out)
 {
 	struct todo_printed t = { 0 };
-	char *list = paragraph(out, "The list's title ");
+	char *list = golden_paragraph(out, "The list's title ");
 	t.slots = strtoll(after(list, "Its array has "), NULL, 10);
 	t.len = strtoll(after(list, "so len is "), NULL, 10);
 	free(list);
@@ -595,7 +575,7 @@ static struct todo_printed todo_printed(const char *out)
 	     line = strchr(line, '\n') + 1)
 		t.texts++;
 
-	char *counted = paragraph(out, "What is counted is the block");
+	char *counted = golden_paragraph(out, "What is counted is the block");
 	t.items = strtoll(after(counted, "items is "), NULL, 10);
 	t.slots_again = strtoll(after(counted, "bytes, all "), NULL, 10);
 	if (sscanf(after(counted, "Deep, the list is "), "%lld bytes in %lld blocks; the program "
@@ -674,7 +654,7 @@ static struct layout_printed layout_printed(const char *out, const char *declara
 	char name[40], sentence[64];
 	snprintf(name, sizeof name, "%.*s", (int)(strlen(declaration) - 2), declaration);
 	snprintf(sentence, sizeof sentence, "sizeof(%s) is ", name);
-	char *said = paragraph(out, sentence);
+	char *said = golden_paragraph(out, sentence);
 	const char *rest = after(said, sentence);
 	char *end;
 	l.size_said = strtoll(rest, &end, 10);
@@ -714,7 +694,7 @@ static long long assert_padding_agrees(const char *out)
 	assert_non_null(strstr(out, order));
 	assert_true(tidy.largest_first == (strcmp(order, "largest first") == 0));
 
-	char *saving = paragraph(out, "sizeof(struct part_tidy) is ");
+	char *saving = golden_paragraph(out, "sizeof(struct part_tidy) is ");
 	assert_int_equal(strtoll(after(saving, "the order alone saves "), NULL, 10),
 			 (careless.size - tidy.size) * 1000000);
 	free(saving);
@@ -747,7 +727,7 @@ static void assert_graph_agrees(const char *out)
 	for (int i = 0; i < 4; i++, row = strchr(row, '\n') + 1)
 		if (sscanf(row, " %*s | %lld | %lld | %lld |", &flat[i], &deep[i], &blocks[i]) != 3)
 			fail_msg("a row of the graph's table reads: %.60s", row);
-	char *said = paragraph(out, "Flat is the same for every node: ");
+	char *said = golden_paragraph(out, "Flat is the same for every node: ");
 	assert_int_equal(strtoll(after(said, "every node: "), NULL, 10), flat[0]);
 	for (int i = 1; i < 4; i++)
 		assert_int_equal(flat[i], flat[0]);
@@ -757,7 +737,7 @@ static void assert_graph_agrees(const char *out)
 	assert_non_null(strstr(said, reaches));
 	assert_true((strstr(said, "so their deep sizes are equal.") != NULL) == (deep[2] == deep[3]));
 	free(said);
-	char *apart = paragraph(out, "Sized one at a time, a and b come to ");
+	char *apart = golden_paragraph(out, "Sized one at a time, a and b come to ");
 	long long a, b, sum, beyond;
 	assert_int_equal(sscanf(after(apart, "come to "), "%lld + %lld = %lld", &a, &b, &sum), 3);
 	assert_int_equal(a, deep[1]);

@@ -218,23 +218,6 @@ static void test_output_rules(void **state)
 /* What the lesson says, against what it prints                        */
 /* ------------------------------------------------------------------ */
 
-/* The paragraph of `text` that starts with `start`, its line breaks as spaces; the caller frees. */
-static char *paragraph(const char *text, const char *start)
-{
-	const char *at = strstr(text, start);
-	if (!at)
-		fail_msg("no paragraph starts \"%s\"", start);
-	size_t length = 0;
-	while (at[length] && !(at[length] == '\n' && (at[length + 1] == '\n' || !at[length + 1])))
-		length++;
-	char *para = strndup(at, length);
-	assert_non_null(para);
-	for (char *c = para; *c; c++)
-		if (*c == '\n')
-			*c = ' ';
-	return para;
-}
-
 /* The line after the one at `line`. */
 static const char *after_line(const char *line)
 {
@@ -380,7 +363,7 @@ static int64_t counted_word(const char *word)
  */
 static void assert_snapshot_claims(const char *prose)
 {
-	char *para = paragraph(prose, "Each snapshot has a header line");
+	char *para = golden_paragraph(prose, "Each snapshot has a header line");
 	struct printed_tree before = printed_tree(prose, 0), after = printed_tree(prose, 1);
 	int64_t from, to, flat, arrays;
 	size_t n, element;
@@ -424,7 +407,7 @@ static void assert_snapshot_claims(const char *prose)
  */
 static void assert_pct_claim(const char *prose)
 {
-	char *para = paragraph(prose, "pct is each name's share");
+	char *para = golden_paragraph(prose, "pct is each name's share");
 	struct printed_snapshot snapshot[2];
 	printed_summary(prose, snapshot);
 	int said[2];
@@ -482,7 +465,7 @@ static const char *words_between(const char *text, const char *before, const cha
 /* "Before, ... nothing to walk. After, each field leads to ...": against the two trees. */
 static void assert_fields_claim(const char *prose)
 {
-	char *para = paragraph(prose, "Before, the struct's three pointers are NULL");
+	char *para = golden_paragraph(prose, "Before, the struct's three pointers are NULL");
 	struct printed_tree before = printed_tree(prose, 0), after = printed_tree(prose, 1);
 	assert_non_null(strstr(para, "and there is nothing to walk."));
 	assert_int_equal(before.fields, 0);
@@ -526,7 +509,7 @@ static void assert_growth_claims(const char *prose)
 	const char *from_n = strstr(prose, "\nFrom n = ");
 	if (every || from_n) {
 		size_t from = 0;
-		char *para = paragraph(prose, every ? every + 1 : from_n + 1);
+		char *para = golden_paragraph(prose, every ? every + 1 : from_n + 1);
 		if (!every && sscanf(para, "From n = %zu on", &from) != 1)
 			fail_msg("the growth paragraph reads: %s", para);
 		assert_non_null(
@@ -539,7 +522,7 @@ static void assert_growth_claims(const char *prose)
 		free(para);
 		return;
 	}
-	char *para = paragraph(prose, "Requested bytes grow by exactly ");
+	char *para = golden_paragraph(prose, "Requested bytes grow by exactly ");
 	int64_t per_n, flat, towards, first, lost_in;
 	char ints[16], blocks[16], headers[16];
 	size_t n_last;
