@@ -20,14 +20,39 @@ SAN_ENV := ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:abort_on_erro
 TSAN    := -fsanitize=thread
 
 LIB_SRC     := $(sort $(wildcard lib/*.c))
+KIT_SRC     := $(sort $(wildcard kit/*.c))
 CHAPTER_SRC := $(sort $(wildcard chapters/chapter[0-9]*_*.c))
-SUPPORT_SRC := $(filter-out chapters/chapter%,$(wildcard chapters/*.c))
+# What more than one chapter uses: chapters/chapters.c.
+SHARED_SRC  := $(filter-out $(CHAPTER_SRC),$(wildcard chapters/*.c))
 # tests/test_util.c holds the helpers every test shares (tests/test_util.h), not a test.
 TEST_UTIL_SRC := tests/test_util.c
 TEST_SRC    := $(filter-out $(TEST_UTIL_SRC),$(sort $(wildcard tests/test_*.c)))
 # tests/checkers_probe.c is a program of its own, run under valgrind by make check.
 PROBE_SRC   := tests/checkers_probe.c
 TESTLIB_SRC := $(TEST_UTIL_SRC) $(filter-out tests/test_% $(PROBE_SRC),$(wildcard tests/*.c))
+
+# The parts of the workbook, each a top directory, and the include path
+# each part's files are compiled with: their own part and the parts they
+# may use, nothing else, so an include across the line does not compile.
+# make check-parts holds every #include "..." to the same lists, relative
+# ones ("../chapters/lesson.h") too.
+#   lib        the library, on its own
+#   kit        the lesson kit every program prints with, on the library
+#   chapters, exercises, bench: on the library and the kit, never on each other
+#   tests      on what they test (build/gen holds the chapters' lesson code)
+# An exercise's tests (its test.c, exercises/test_*.c and the helpers only
+# they include) are the exercises' part with the tests' helpers.
+INCLUDES_lib       := -Ilib
+INCLUDES_kit       := -Ikit -Ilib
+INCLUDES_chapters  := -Ichapters -Ikit -Ilib -Ibuild/gen
+INCLUDES_exercises := -Iexercises -Ikit -Ilib
+INCLUDES_bench     := -Ibench -Ikit -Ilib
+INCLUDES_tests     := -Itests -Ichapters -Ikit -Ilib
+INCLUDES_exercise-tests := -Iexercises -Itests -Ikit -Ilib
+EXERCISE_TEST_FILES := exercises/%/test.c exercises/test_%.c exercises/strategy_test.h
+# The part of a file: $(1) = its path from the top.
+part_of = $(if $(filter $(EXERCISE_TEST_FILES),$(1)),exercise-tests,$(firstword $(subst /, ,$(1))))
+includes = $(INCLUDES_$(call part_of,$(1)))
 
 # chapters/chapter1_summary.c -> chapter1
 chapter_name = $(firstword $(subst _, ,$(notdir $(basename $(1)))))
@@ -68,9 +93,9 @@ help:
 # "lesson code" markers, so it is always the code that runs.
 LESSON_CODE_H := build/gen/lesson_code.h
 LESSON_CODE_SRC := $(CHAPTER_SRC) $(sort $(wildcard chapters/chapter[0-9]*_*.h))
-$(LESSON_CODE_H): chapters/lesson_code.awk $(LESSON_CODE_SRC)
+$(LESSON_CODE_H): kit/lesson_code.awk $(LESSON_CODE_SRC)
 	@mkdir -p $(@D)
-	awk -f chapters/lesson_code.awk $(LESSON_CODE_SRC) > $@.tmp && mv $@.tmp $@
+	awk -f kit/lesson_code.awk $(LESSON_CODE_SRC) > $@.tmp && mv $@.tmp $@
 
 # ---------------------------------------------------------------------------
 # One template per build tree: $(1) = tree name, $(2) = extra flags.
@@ -78,7 +103,8 @@ define BUILD_TREE
 $(1)_DIR  := build/$(1)
 $(1)_LIB  := build/$(1)/libmemstats.a
 $(1)_LIBO := $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
-$(1)_SUPO := $$(patsubst %.c,build/$(1)/%.o,$$(SUPPORT_SRC))
+$(1)_KITO := $$(patsubst %.c,build/$(1)/%.o,$$(KIT_SRC))
+$(1)_SHAREDO := $$(patsubst %.c,build/$(1)/%.o,$$(SHARED_SRC))
 $(1)_NOMAIN := $$(patsubst %.c,build/$(1)/%.nomain.o,$$(CHAPTER_SRC))
 $(1)_TESTLIBO := $$(patsubst %.c,build/$(1)/%.o,$$(TESTLIB_SRC))
 $(1)_TESTUTILO := $$(patsubst %.c,build/$(1)/%.o,$$(TEST_UTIL_SRC))
@@ -86,11 +112,11 @@ $(1)_TESTS := $$(patsubst tests/%.c,build/$(1)/tests/%,$$(TEST_SRC))
 
 build/$(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) $$(call includes,$$<) -c $$< -o $$@
 
 build/$(1)/%.nomain.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN $$(call includes,$$<) -c $$< -o $$@
 
 # A chapter includes the lesson code, which must exist before its first build.
 $$(patsubst %.c,build/$(1)/%.o,$$(CHAPTER_SRC)) $$($(1)_NOMAIN): $$(LESSON_CODE_H)
@@ -99,7 +125,8 @@ $$($(1)_LIB): $$($(1)_LIBO)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 
-build/$(1)/tests/test_%: build/$(1)/tests/test_%.o $$($(1)_TESTLIBO) $$($(1)_NOMAIN) $$($(1)_SUPO) $$($(1)_LIB)
+build/$(1)/tests/test_%: build/$(1)/tests/test_%.o $$($(1)_TESTLIBO) $$($(1)_NOMAIN) $$($(1)_SHAREDO) \
+		$$($(1)_KITO) $$($(1)_LIB)
 	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@ -lcmocka $$(LDLIBS)
 
 -include $$(wildcard build/$(1)/*/*.d)
@@ -130,9 +157,9 @@ BREAK_BINARIES := $(foreach b,$(BREAKS),build/break/$(word 2,$(subst :, ,$(b)))/
 define BREAK_RULE
 build/break/$(2)/$(basename $(1)).o: $(1) $$(LESSON_CODE_H)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $$(DEPFLAGS) -D$(call break_macro,$(2)) -Ilib -Ichapters -Ibuild/gen -c $$< -o $$@
+	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $$(DEPFLAGS) -D$(call break_macro,$(2)) $(call includes,$(1)) -c $$< -o $$@
 
-build/break/$(2)/$(call chapter_name,$(1)): build/break/$(2)/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB)
+build/break/$(2)/$(call chapter_name,$(1)): build/break/$(2)/$(basename $(1)).o $$(plain_SHAREDO) $$(plain_KITO) $$(plain_LIB)
 	$$(CC) $$(CFLAGS) $$^ -o $$@ $$(LDLIBS)
 endef
 $(foreach c,$(CHAPTER_SRC),$(foreach b,$(call break_marks,$(c)),$(eval $(call BREAK_RULE,$(c),$(b)))))
@@ -145,7 +172,7 @@ $(shell mkdir -p build && { [ -f $(BREAK_STAMP) ] && [ "$$(cat $(BREAK_STAMP))" 
 
 # ./chapterN at the top, from the plain tree, or with BREAK=<break> from that break's build.
 define CHAPTER_RULE
-$(call chapter_name,$(1)): $(BREAK_STAMP) $(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),build/break/$(BREAK)/$(call chapter_name,$(1))),build/plain/$(basename $(1)).o $$(plain_SUPO) $$(plain_LIB))
+$(call chapter_name,$(1)): $(BREAK_STAMP) $(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),build/break/$(BREAK)/$(call chapter_name,$(1))),build/plain/$(basename $(1)).o $$(plain_SHAREDO) $$(plain_KITO) $$(plain_LIB))
 	$(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),cp build/break/$(BREAK)/$$@ $$@,@echo "$$@ has no break '$(BREAK)'; its breaks:$(patsubst $(call chapter_name,$(1)):%, %,$(filter $(call chapter_name,$(1)):%,$(BREAKS)))" >&2; exit 2),$$(CC) $$(CFLAGS) $$(filter-out $(BREAK_STAMP),$$^) -o $$@ $$(LDLIBS))
 endef
 $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
@@ -226,11 +253,11 @@ bless: need-cmocka
 # ---------------------------------------------------------------------------
 # Benchmark: bench/bench.c and bench/churn_run.c are the mains,
 # the other bench/*.c the cases they share, with the lesson kit for the data
-# file and the chapters' messages. The plot is drawn quietly after the run,
+# file and the messages every program writes. The plot is drawn quietly after the run,
 # so the churn ratio stays the last line printed.
 BENCH_MAINS := bench/bench.c bench/churn_run.c
 BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c)))) \
-	build/bench/chapters/lesson.o
+	$(bench_KITO)
 BENCH_CALLGRIND_PAIRS := 200000
 BENCH_TOOLS_PAIRS := 2000000
 
@@ -283,19 +310,11 @@ $(1)_STARTERS := $$(foreach d,$$(EXERCISE_DIRS),build/$(1)/$$(d)/test-exercise)
 $(1)_EXERCISE_CHECKS := $$(foreach d,$$(EXERCISE_DIRS),build/$(1)/$$(d)/test-solution) \
 	$$(patsubst %.c,build/$(1)/%,$$(EXERCISE_PROGRAMS))
 
-build/$(1)/exercises/%.o: exercises/%.c
-	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -Iexercises -Ilib -Ichapters -Itests -c $$< -o $$@
-
-build/$(1)/exercises/%.nomain.o: exercises/%.c
-	@mkdir -p $$(@D)
-	$$(CC) $$(CSTD) $$(WARN) $$(CFLAGS) $(2) $$(DEPFLAGS) -DMS_NO_MAIN -Iexercises -Ilib -Ichapters -Itests -c $$< -o $$@
-
 # Named, so make keeps them: what only a pattern rule reaches counts as intermediate and is deleted.
 .SECONDARY: $$(patsubst %.c,build/$(1)/%.o,$$(EXERCISE_PROGRAMS)) build/$(1)/exercises/strategies.nomain.o
 
 build/$(1)/exercises/test_%: build/$(1)/exercises/test_%.o build/$(1)/exercises/strategies.nomain.o \
-		$(call solution_objs,$(1)) $$($(1)_EXCOMMON) $$($(1)_TESTLIBO) $$($(1)_SUPO) $$($(1)_LIB)
+		$(call solution_objs,$(1)) $$($(1)_EXCOMMON) $$($(1)_TESTLIBO) $$($(1)_KITO) $$($(1)_LIB)
 	$$(CC) $$(CFLAGS) $(2) $$^ -o $$@ -lcmocka $$(LDLIBS)
 
 -include $$(wildcard build/$(1)/exercises/*/*.d)
@@ -338,9 +357,9 @@ $(shell mkdir -p build && { [ -f $(MINE_STAMP) ] && [ "$$(cat $(MINE_STAMP))" = 
 build/mine/exercises/strategies.o: exercises/strategies.c $(MINE_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(DEPFLAGS) '-DSTRATEGIES_MINE="$(MINE_NAMES)"' \
-		-Iexercises -Ilib -Ichapters -Itests -c $< -o $@
+		$(call includes,$<) -c $< -o $@
 
-strategies: $(MINE_STAMP) $(STRATEGIES_MAIN) $(STRATEGIES_OBJS) $(plain_EXCOMMON) $(plain_SUPO) $(plain_LIB)
+strategies: $(MINE_STAMP) $(STRATEGIES_MAIN) $(STRATEGIES_OBJS) $(plain_EXCOMMON) $(plain_KITO) $(plain_LIB)
 	$(CC) $(CFLAGS) $(filter-out $(MINE_STAMP),$^) -o $@ $(LDLIBS)
 
 .PHONY: exercises solutions
@@ -375,7 +394,7 @@ solutions: need-cmocka
 FAULT_TESTS := $(patsubst tests/fault/%.c,build/fault/tests/fault/%,$(sort $(wildcard tests/fault/test_*.c)))
 
 build/fault/tests/fault/%: build/fault/tests/fault/%.o $(fault_TESTLIBO) $(fault_NOMAIN) \
-		$(fault_SUPO) $(fault_LIB)
+		$(fault_SHAREDO) $(fault_KITO) $(fault_LIB)
 	$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
 
 .SECONDARY: $(addsuffix .o,$(FAULT_TESTS))

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "chapter.h"
+#include "chapters.h"
 #include "lesson.h"
 #include "memstats.h"
 

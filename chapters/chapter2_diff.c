@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "chapter.h"
+#include "chapters.h"
 #include "lesson.h"
 #include "lesson_code.h"
 #include "memstats.h"

@@ -163,7 +163,7 @@ void golden_test_breaks(void **state);
 /*
  * Every lesson_code() call in the chapter source `path` shows a
  * LESSON_CODE_ macro, code cut from the source between "lesson code"
- * markers (chapters/lesson_code.awk), never a string written by hand.
+ * markers (kit/lesson_code.awk), never a string written by hand.
  */
 void golden_assert_code_from_source(const char *path);
 

@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include "chapter1_summary.h"
+#include "chapters.h"
 #include "golden.h"
 
 /* The checks every chapter makes; chapter 2 runs in between for repeatability. */

@@ -3,6 +3,7 @@
 #include "test_util.h"
 
 #include "chapter2_diff.h"
+#include "chapters.h"
 #include "golden.h"
 
 /* The checks every chapter makes; chapter 1 runs in between for repeatability. */

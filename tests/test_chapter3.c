@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "chapter3_sizing.h"
+#include "chapters.h"
 #include "golden.h"
 
 /* The data file chapter 3's plot is drawn from. */

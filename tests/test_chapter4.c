@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "chapter4_leaks.h"
+#include "chapters.h"
 #include "golden.h"
 
 /* Requested bytes of one record, and of one batch's good records. */

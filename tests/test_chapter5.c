@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "chapter5_growth.h"
+#include "chapters.h"
 #include "golden.h"
 
 /* The data file chapter 5's plot is drawn from. */

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "chapter.h"
+#include "chapters.h"
 #include "fault.h"
 #include "../golden.h"
 

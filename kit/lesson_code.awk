@@ -67,7 +67,7 @@ function flush_region(    i, line, tabs, spaces, least, level, column, out) {
 }
 
 BEGIN {
-	print "/* lesson_code.h: made by chapters/lesson_code.awk from the chapters' sources; do not edit. */"
+	print "/* lesson_code.h: made by kit/lesson_code.awk from the chapters' sources; do not edit. */"
 	print "#ifndef LESSON_CODE_H"
 	print "#define LESSON_CODE_H"
 	print ""

@@ -1,4 +1,4 @@
-/* lesson.h: the printing and data-file helpers every chapter shares, so all lessons look alike. */
+/* lesson.h: the printing and data-file helpers every program of the workbook shares (chapters, ./strategies, the benchmark), so all lessons look alike. */
 #ifndef LESSON_H
 #define LESSON_H
 
@@ -46,13 +46,6 @@ void lesson_write_failed(const char *program, const char *what);
  * in the stream's error indicator, so this is where it shows.
  */
 int lesson_flush(FILE *out, const char *program, const char *what);
-
-/*
- * Blocks of `int *`, each element pointing at one int (row "int *"), as
- * deep sizing follows them. Shared because two descriptors may not share
- * a type name.
- */
-extern ms_type lesson_int_pointer_type;
 
 /* "Chapter 1: summary of live memory by type" over a rule of '='. */
 void lesson_heading(struct lesson *lesson, const struct chapter *chapter);

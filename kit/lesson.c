@@ -1,4 +1,4 @@
-/* lesson.c: the printing and data-file helpers every chapter shares (see lesson.h). */
+/* lesson.c: the printing and data-file helpers every program of the workbook shares (see lesson.h). */
 #include "lesson.h"
 
 #include <errno.h>
@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/*
- * One descriptor for "int *" blocks whose elements each point at an int:
- * a type's name is its row's identity, so chapters that allocate "int *"
- * must share it rather than describe it twice.
- */
-MS_TYPE_POINTER(lesson_int_pointer_type, int *, &ms_type_int);
 
 static void print_rule(FILE *out, char c, size_t length)
 {

@@ -1,17 +1,17 @@
-/* chapter.h: what every chapter program shares: its options, its entry point, the command line. */
+/* chapter.h: what a lesson program is (a chapter, or ./strategies): its options, its entry point, the command line. */
 #ifndef CHAPTER_H
 #define CHAPTER_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-/* What the command line can ask of a chapter. */
+/* What the command line can ask of a lesson program. */
 struct chapter_opts {
 	const char *data_dir;   /* --data DIR: write the plot's series here; NULL: don't */
 	bool free_leaks;        /* free what a lesson leaks on purpose (tests); off on the command line */
 };
 
-/* A chapter: its program name, one-line title and lesson. */
+/* A lesson program (a chapter, ./strategies): its name, one-line title and lesson. */
 struct chapter {
 	const char *name;       /* "chapter1" */
 	const char *title;      /* "summary of live memory by type" */
@@ -27,16 +27,5 @@ struct chapter {
  * usage on stderr and returns 2 for anything else, runs the lesson on stdout.
  */
 int chapter_main(int argc, char **argv, const struct chapter *chapter);
-
-int chapter1_run(FILE *out, const struct chapter_opts *opts);
-int chapter2_run(FILE *out, const struct chapter_opts *opts);
-int chapter3_run(FILE *out, const struct chapter_opts *opts);
-int chapter4_run(FILE *out, const struct chapter_opts *opts);
-int chapter5_run(FILE *out, const struct chapter_opts *opts);
-extern const struct chapter chapter1;
-extern const struct chapter chapter2;
-extern const struct chapter chapter3;
-extern const struct chapter chapter4;
-extern const struct chapter chapter5;
 
 #endif
