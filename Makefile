@@ -73,8 +73,9 @@ help:
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
 	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
 	@echo "make test         every cmocka test"
-	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the four below"
+	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the five below"
 	@echo "make check-headers  lib's headers: each names its owning .c, and their includes form no cycle"
+	@echo "make check-parts  every #include within what its part may use (the layout in README.md)"
 	@echo "make check-fault  every chapter and call with each of its allocations failing in turn"
 	@echo "make check-tsan   the threaded tests under ThreadSanitizer"
 	@echo "make check-fuzz   the fuzz target, a bounded run from the committed seeds"
@@ -196,7 +197,7 @@ test: need-cmocka
 	   $(plain_STARTERS) strategies
 	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
-check: need-cmocka check-headers
+check: need-cmocka check-headers check-parts
 	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(BREAK_BINARIES) $(asan_EXERCISE_CHECKS) \
 	   $(asan_STARTERS) strategies
 	@$(SAN_ENV) sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
@@ -218,6 +219,14 @@ check: need-cmocka check-headers
 .PHONY: check-headers
 check-headers:
 	@sh tests/lib-headers.sh lib
+
+# Every #include of every part's files, held to the include path the part is compiled with
+# (the generated lesson code first, so the chapters' includes of it are found).
+PART_FILES := $(sort $(wildcard $(foreach d,lib kit chapters bench exercises tests,$(d)/*.[ch] $(d)/*/*.[ch])))
+.PHONY: check-parts
+check-parts: $(LESSON_CODE_H)
+	@sh tests/parts.sh --self-test
+	@printf '%s\n' $(foreach f,$(PART_FILES),'$(f) $(call includes,$(f))') | sh tests/parts.sh
 
 # ---------------------------------------------------------------------------
 # Plots: a script plots/NAME.gp with a line "# chapter: chapterN" is drawn
