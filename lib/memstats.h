@@ -50,6 +50,35 @@ const char *ms_notion_name(enum ms_notion notion);
  * went to it before is lost, so the text cannot have arrived whole.
  */
 
+/*
+ * How ms_table_print lays a table out: each column as wide as its widest
+ * cell plus `padding`, its cells right-aligned, or left-aligned where
+ * `left` has MS_TABLE_COLUMN(c) set (for columns 0 to 31).
+ */
+#define MS_TABLE_COLUMN(c) (1u << (c))
+
+struct ms_table_style {
+	size_t padding;       /* columns added to each column's widest cell */
+	unsigned left;        /* MS_TABLE_COLUMN(...) bits: left-aligned columns */
+};
+
+/* Pympler's tables: every column right-aligned, padded by two. */
+#define MS_TABLE_PYMPLER { 2, 0 }
+
+/*
+ * Print `rows` rows of `columns` cells each, `cells` row after row, row 0
+ * the header, in Pympler's shape: columns laid out as `style` says (NULL:
+ * MS_TABLE_PYMPLER), " | " between them, a rule of '=' as wide as each
+ * column under the header. No line ends in a space the table put there:
+ * empty cells at a line's end take no padding, and the separator before
+ * them ends in its '|'. Cells print escaped and are measured escaped (see
+ * "Names as printed", below); a NULL cell is empty. Every summary, site
+ * table and diff memstats prints is one of these. 0, or -1 with errno set
+ * (Printers).
+ */
+int ms_table_print(FILE *out, size_t columns, size_t rows, const char *const *cells,
+		   const struct ms_table_style *style);
+
 /* ------------------------------------------------------------------ */
 /* Type descriptors (types.c)                                          */
 /* ------------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-/* table.c: text tables in Pympler's shape, its way of writing a size, the notions' names and column headers, and the flush every printer ends with. */
+/* table.c: text tables in Pympler's shape (ms_table_print), its way of writing a size, the notions' names and column headers, and the flush every printer ends with. */
 #include "table.h"
 #include "fault.h"
 #include "text.h"
@@ -49,34 +49,93 @@ const char *ms_notion_name(enum ms_notion notion)
 	return (unsigned)notion < MS_NOTION_COUNT ? notions[notion].name : NULL;
 }
 
-int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells)
+/*
+ * A line of a table goes out piece by piece, and the spaces of padding
+ * and separators are held back in `owed` until text follows them, so no
+ * line ends in a space the table put there.
+ */
+static int put_owed(FILE *out, size_t *owed)
 {
+	int failed = *owed > 0 && fprintf(out, "%*s", (int)*owed, "") < 0;
+	*owed = 0;
+	return failed;
+}
+
+/* `cell` aligned in a column `width` wide. */
+static int put_cell(FILE *out, size_t *owed, const char *cell, size_t width, bool left)
+{
+	size_t fill = width - ms_text_width(cell);
+	int failed = 0;
+	if (!left)
+		*owed += fill;
+	if (*cell != '\0') {
+		failed |= put_owed(out, owed);
+		failed |= ms_text_print(cell, out);
+	}
+	if (left)
+		*owed += fill;
+	return failed;
+}
+
+/* The rule of '=' under the header, as wide as its column. */
+static int put_rule(FILE *out, size_t *owed, size_t width)
+{
+	int failed = width > 0 ? put_owed(out, owed) : 0;
+	for (size_t i = 0; i < width; i++)
+		failed |= fputc('=', out) == EOF;
+	return failed;
+}
+
+/* One line: the cells of `row`, or the rule when `row` is NULL, " | " between columns. */
+static int put_line(FILE *out, size_t columns, const char *const *row, const size_t *width,
+		    const struct ms_table_style *style)
+{
+	size_t owed = 0;
+	int failed = 0;
+	for (size_t c = 0; c < columns; c++) {
+		if (c > 0) {
+			owed++;
+			failed |= put_owed(out, &owed);
+			failed |= fputc('|', out) == EOF;
+			owed = 1;
+		}
+		bool left = c < 32 && (style->left & MS_TABLE_COLUMN(c));
+		if (row)
+			failed |= put_cell(out, &owed, row[c] ? row[c] : "", width[c], left);
+		else
+			failed |= put_rule(out, &owed, width[c]);
+	}
+	failed |= fputc('\n', out) == EOF;
+	return failed;
+}
+
+int ms_table_print(FILE *out, size_t columns, size_t rows, const char *const *cells,
+		   const struct ms_table_style *style)
+{
+	static const struct ms_table_style pympler = MS_TABLE_PYMPLER;
+	if (!out || (!cells && columns > 0 && rows > 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (columns == 0 || rows == 0)
+		return ms_print_end(out, false);
+	if (!style)
+		style = &pympler;
 	size_t *width = ms_raw_calloc(columns, sizeof *width);
 	if (!width)
 		return -1;
 	for (size_t r = 0; r < rows; r++)
 		for (size_t c = 0; c < columns; c++) {
-			size_t len = ms_text_width(cells[r * columns + c]) + 2;
+			const char *cell = cells[r * columns + c];
+			size_t len = (cell ? ms_text_width(cell) : 0) + style->padding;
 			if (len > width[c])
 				width[c] = len;
 		}
 	int failed = 0;
 	for (size_t r = 0; r < rows; r++) {
-		for (size_t c = 0; c < columns; c++) {
-			const char *cell = cells[r * columns + c];
-			failed |= fprintf(out, "%s%*s", c ? " | " : "",
-					  (int)(width[c] - ms_text_width(cell)), "") < 0;
-			failed |= ms_text_print(cell, out);
-		}
-		failed |= fputc('\n', out) == EOF;
-		if (r == 0) {     /* the rule under the header */
-			for (size_t c = 0; c < columns; c++) {
-				failed |= fputs(c ? " | " : "", out) == EOF;
-				for (size_t i = 0; i < width[c]; i++)
-					failed |= fputc('=', out) == EOF;
-			}
-			failed |= fputc('\n', out) == EOF;
-		}
+		failed |= put_line(out, columns, cells + r * columns, width, style);
+		if (r == 0)
+			failed |= put_line(out, columns, NULL, width, style);
 	}
 	free(width);
 	return ms_print_end(out, failed);
@@ -153,7 +212,7 @@ void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT])
 
 int ms_cells_finish(struct ms_cells *t, FILE *out)
 {
-	int result = ms_table_write(out, t->columns, t->rows + 1, t->cells);
+	int result = ms_table_print(out, t->columns, t->rows + 1, t->cells, NULL);
 	free(t->cells);
 	free(t->text);
 	return result;

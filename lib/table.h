@@ -1,19 +1,10 @@
-/* table.h: the text tables every printer writes, in Pympler's shape, built cell by cell and printed by table.c. */
+/* table.h: what table.c offers the rest of lib besides ms_table_print: tables built cell by cell, and the flush every printer ends with. */
 #ifndef MS_TABLE_H
 #define MS_TABLE_H
 
 #include "memstats.h"
 
 #include <stdbool.h>
-
-/*
- * Print `rows` rows of `columns` cells (row 0 the header) in Pympler's
- * shape: each column right-aligned to its widest cell plus 2, " | "
- * between columns, a rule of '=' under the header; cells are escaped
- * names (ms_text_print), measured escaped. Ends with ms_print_end: 0, or
- * -1 with errno set.
- */
-int ms_table_write(FILE *out, size_t columns, size_t rows, const char *const *cells);
 
 /*
  * The last step of every printer. stdio holds what was written in its

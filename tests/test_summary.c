@@ -559,6 +559,94 @@ static void test_print_write_error(void **state)
 	ms_free(p);
 }
 
+/* A table for ms_table_print: its cells and how to lay them out. */
+struct table_case {
+	size_t columns, rows;
+	const char *const *cells;
+	const struct ms_table_style *style;
+};
+
+static int print_table_to(FILE *out, void *what)
+{
+	const struct table_case *t = what;
+	return ms_table_print(out, t->columns, t->rows, t->cells, t->style);
+}
+
+/* What ms_table_print prints for `cells`, in a fresh string the caller frees. */
+static char *table_text(size_t columns, size_t rows, const char *const *cells,
+			const struct ms_table_style *style)
+{
+	struct table_case t = { columns, rows, cells, style };
+	return ms_test_printed(print_table_to, &t);
+}
+
+/*
+ * ms_table_print: Pympler's shape by default; padding and left alignment
+ * as a style asks; no line ending in a space the table put there; names
+ * escaped and measured escaped; a NULL cell empty.
+ */
+static void test_table_print(void **state)
+{
+	(void)state;
+	const char *const cells[] = { "name", "bytes", "a", "1024", "longer", "" };
+	char *text = table_text(2, 3, cells, NULL);
+	assert_string_equal(text,
+		"    name |   bytes\n"
+		"======== | =======\n"
+		"       a |    1024\n"
+		"  longer |\n");
+	free(text);
+	const struct ms_table_style pympler = MS_TABLE_PYMPLER;
+	text = table_text(2, 3, cells, &pympler);
+	char *by_default = table_text(2, 3, cells, NULL);
+	assert_string_equal(text, by_default);
+	free(by_default);
+	free(text);
+
+	const struct ms_table_style tight = { 0, 0 };
+	text = table_text(2, 3, cells, &tight);
+	assert_string_equal(text,
+		"  name | bytes\n"
+		"====== | =====\n"
+		"     a |  1024\n"
+		"longer |\n");
+	free(text);
+
+	/* left-aligned columns end with no padding, and an empty last cell leaves the separator's '|' last */
+	const char *const figures[] = { "case", "value", "met?", "churn", "2.16x", "yes",
+					"tight loop", "15.1", NULL };
+	const struct ms_table_style report = { 0, MS_TABLE_COLUMN(0) | MS_TABLE_COLUMN(2) };
+	text = table_text(3, 3, figures, &report);
+	assert_string_equal(text,
+		"case       | value | met?\n"
+		"========== | ===== | ====\n"
+		"churn      | 2.16x | yes\n"
+		"tight loop |  15.1 |\n");
+	free(text);
+
+	/* a name is escaped and measured escaped */
+	const char *const escaped[] = { "tag", "a\tb" };
+	text = table_text(1, 2, escaped, &tight);
+	assert_string_equal(text,
+		" tag\n"
+		"====\n"
+		"a\\tb\n");
+	free(text);
+
+	/* no rows or no columns print nothing; NULL where there is something to print is EINVAL */
+	text = table_text(0, 3, NULL, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	errno = 0;
+	assert_int_equal(ms_table_print(stdout, 2, 1, NULL, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(ms_table_print(NULL, 2, 3, cells, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	struct table_case t = { 2, 3, cells, NULL };
+	assert_write_fails(print_table_to, &t);
+}
+
 /* ms_format_size: Pympler's pp(), 10 wide, units to TB, negatives scaled too. */
 static void test_format_size(void **state)
 {
@@ -708,6 +796,7 @@ int main(void)
 		ms_test(test_print_diff),
 		ms_test(test_print_escapes_names),
 		ms_test(test_print_write_error),
+		ms_test(test_table_print),
 		ms_test(test_format_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

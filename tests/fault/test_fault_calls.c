@@ -248,6 +248,12 @@ static bool call_summary_print(void)
 	return ms_summary_print(fx.after, fx.sink, NULL) == 0;
 }
 
+static bool call_table_print(void)
+{
+	static const char *const cells[] = { "name", "bytes", "a", "1024" };
+	return ms_table_print(fx.sink, 2, 2, cells, NULL) == 0;
+}
+
 static bool call_tracker_new(void)
 {
 	return (fx.tracker = ms_tracker_new()) != NULL;
@@ -513,6 +519,7 @@ static const struct fault_case cases[] = {
 	  false, false },
 	{ "ms_summary_print", "ms_summary_print", make_summaries, call_summary_print, NULL, false,
 	  false, false },
+	{ "ms_table_print", "ms_table_print", NULL, call_table_print, NULL, false, false, false },
 	{ "ms_tracker_new", "ms_tracker_new", NULL, call_tracker_new, NULL, false, false, false },
 	{ "ms_tracker_diff", "ms_tracker_diff", make_tracker, call_tracker_diff,
 	  checkpoint_unmoved, false, false, false },
