@@ -33,11 +33,22 @@ void lesson_heading(struct lesson *lesson, const struct chapter *chapter)
 	print_rule(out, '=', length > 1 ? (size_t)length - 1 : 0);
 }
 
-void lesson_subheading(struct lesson *lesson, const char *text)
+/* `text` over a rule of `c` as long. */
+static void print_titled(struct lesson *lesson, const char *text, char c)
 {
 	FILE *out = begin_part(lesson);
 	fprintf(out, "%s\n", text);
-	print_rule(out, '-', strlen(text));
+	print_rule(out, c, strlen(text));
+}
+
+void lesson_title(struct lesson *lesson, const char *text)
+{
+	print_titled(lesson, text, '=');
+}
+
+void lesson_subheading(struct lesson *lesson, const char *text)
+{
+	print_titled(lesson, text, '-');
 }
 
 /* Print `text` wrapped at LESSON_WIDTH columns, ending the last line. */
@@ -143,6 +154,14 @@ void lesson_sites(struct lesson *lesson, const ms_sites *sites)
 	note_result(lesson, ms_sites_print(sites, begin_part(lesson), NULL));
 }
 
+/* Start an "On this machine" block: the line "On this machine, <what>:". */
+static FILE *begin_machine_block(struct lesson *lesson, const char *what)
+{
+	FILE *out = begin_part(lesson);
+	fprintf(out, "On this machine, %s:\n", what);
+	return out;
+}
+
 /* End an "On this machine" block: its blank line is the separator too. */
 static void end_machine_block(struct lesson *lesson)
 {
@@ -152,19 +171,17 @@ static void end_machine_block(struct lesson *lesson)
 
 void lesson_machine_table(struct lesson *lesson, const char *what, const ms_summary *s)
 {
-	FILE *out = begin_part(lesson);
+	FILE *out = begin_machine_block(lesson, what);
 	const struct ms_print_opts every_column = {
 		-1, MS_COLUMN(MS_REQUESTED) | MS_COLUMN(MS_USABLE) | MS_COLUMN(MS_FOOTPRINT)
 	};
-	fprintf(out, "On this machine, %s:\n", what);
 	note_result(lesson, ms_summary_print(s, out, &every_column));
 	end_machine_block(lesson);
 }
 
 void lesson_machine_text(struct lesson *lesson, const char *what, const char *format, ...)
 {
-	FILE *out = begin_part(lesson);
-	fprintf(out, "On this machine, %s:\n", what);
+	FILE *out = begin_machine_block(lesson, what);
 	va_list args;
 	va_start(args, format);
 	vfprintf(out, format, args);
@@ -172,47 +189,43 @@ void lesson_machine_text(struct lesson *lesson, const char *what, const char *fo
 	end_machine_block(lesson);
 }
 
-/* The rule of '=' under a grid's header, as wide as each column. */
-static void print_grid_rule(FILE *out, size_t columns, const int *width)
+/* Print a grid's rows with ms_table_print, which takes its cells as one array of pointers. */
+static int print_grid(FILE *out, const struct ms_table_style *style, size_t columns,
+		      size_t row_count, const struct lesson_grid_row *rows)
 {
-	for (size_t c = 0; c < columns; c++) {
-		fputs(c ? " | " : "", out);
-		for (int i = 0; i < width[c]; i++)
-			fputc('=', out);
+	/* One more than the cells, so an empty grid is no failure to allocate. */
+	const char **cells = malloc((row_count * columns + 1) * sizeof *cells);
+	if (!cells) {
+		errno = ENOMEM;
+		return -1;
 	}
-	fputc('\n', out);
+	for (size_t r = 0; r < row_count; r++)
+		for (size_t c = 0; c < columns; c++)
+			cells[r * columns + c] = rows[r].cell[c];
+	int result = ms_table_print(out, columns, row_count, cells, style);
+	free(cells);
+	return result;
 }
 
-/* Print a grid's rows, each column as wide as its widest cell plus two. */
-static void print_grid(FILE *out, size_t columns, size_t row_count, const struct lesson_grid_row *rows)
+void lesson_grid_styled(struct lesson *lesson, const char *what, const struct ms_table_style *style,
+			size_t columns, size_t row_count, const struct lesson_grid_row *rows)
 {
-	int width[LESSON_GRID_COLUMNS] = { 0 };
-	for (size_t c = 0; c < columns; c++)
-		for (size_t r = 0; r < row_count; r++)
-			if ((int)strlen(rows[r].cell[c]) + 2 > width[c])
-				width[c] = (int)strlen(rows[r].cell[c]) + 2;
-	for (size_t r = 0; r < row_count; r++) {
-		for (size_t c = 0; c < columns; c++)
-			fprintf(out, "%s%*s", c ? " | " : "", width[c], rows[r].cell[c]);
-		fputc('\n', out);
-		if (r == 0)
-			print_grid_rule(out, columns, width);
-	}
+	FILE *out = what ? begin_machine_block(lesson, what) : begin_part(lesson);
+	note_result(lesson, print_grid(out, style, columns, row_count, rows));
+	if (what)
+		end_machine_block(lesson);
 }
 
 void lesson_grid(struct lesson *lesson, size_t columns, size_t row_count,
 		 const struct lesson_grid_row *rows)
 {
-	print_grid(begin_part(lesson), columns, row_count, rows);
+	lesson_grid_styled(lesson, NULL, NULL, columns, row_count, rows);
 }
 
 void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns,
 			 size_t row_count, const struct lesson_grid_row *rows)
 {
-	FILE *out = begin_part(lesson);
-	fprintf(out, "On this machine, %s:\n", what);
-	print_grid(out, columns, row_count, rows);
-	end_machine_block(lesson);
+	lesson_grid_styled(lesson, what, NULL, columns, row_count, rows);
 }
 
 void lesson_sized(struct lesson *lesson, const struct ms_sized *tree)
@@ -241,6 +254,7 @@ void lesson_machine_totals(struct lesson *lesson)
 	struct ms_process process;
 	int process_read = ms_process_read(&process);
 
+	/* Printed after the figures are read: a write may grow the stream's buffer, and the heap with it. */
 	fprintf(out, "On this machine, the program as a whole (bytes):\n");
 	print_figure(out, "tracked blocks", stats.all.blocks.current, NULL);
 	print_figure(out, "tracked, requested", stats.all.bytes[MS_REQUESTED].current, NULL);

@@ -50,6 +50,9 @@ int lesson_flush(FILE *out, const char *program, const char *what);
 /* "Chapter 1: summary of live memory by type" over a rule of '='. */
 void lesson_heading(struct lesson *lesson, const struct chapter *chapter);
 
+/* A title of a program that is no chapter: the text over a rule of '=' as long. */
+void lesson_title(struct lesson *lesson, const char *text);
+
 /* A sub-heading: the text over a rule of '-' as long. */
 void lesson_subheading(struct lesson *lesson, const char *text);
 
@@ -91,7 +94,7 @@ void lesson_machine_text(struct lesson *lesson, const char *what, const char *fo
 void lesson_machine_totals(struct lesson *lesson);
 
 /* Most columns a grid has, and the room for one cell's text (NUL included). */
-#define LESSON_GRID_COLUMNS 5
+#define LESSON_GRID_COLUMNS 7
 #define LESSON_CELL_SIZE 24
 
 /* One row of a grid: its cells' text, filled with snprintf. */
@@ -102,8 +105,10 @@ struct lesson_grid_row {
 /*
  * A table of text in Pympler's shape, for figures that are not a summary:
  * `rows[0]` is the header, then `row_count - 1` rows of `columns` cells,
- * each column right-aligned as wide as its widest cell plus two, " | "
- * between columns and a rule of '=' under the header.
+ * as ms_table_print prints them with MS_TABLE_PYMPLER: each column
+ * right-aligned as wide as its widest cell plus two, " | " between
+ * columns and a rule of '=' under the header. One that could not be
+ * printed fails the lesson, as a summary's table does (lesson_finish).
  */
 void lesson_grid(struct lesson *lesson, size_t columns, size_t row_count,
 		 const struct lesson_grid_row *rows);
@@ -111,6 +116,14 @@ void lesson_grid(struct lesson *lesson, size_t columns, size_t row_count,
 /* The same grid as an "On this machine, <what>:" block, ended by its blank line. */
 void lesson_machine_grid(struct lesson *lesson, const char *what, size_t columns,
 			 size_t row_count, const struct lesson_grid_row *rows);
+
+/*
+ * Either of the two above, laid out in `style` (NULL: MS_TABLE_PYMPLER),
+ * for a grid too wide for Pympler's padding: `what` NULL prints it as
+ * lesson_grid does, else as lesson_machine_grid does.
+ */
+void lesson_grid_styled(struct lesson *lesson, const char *what, const struct ms_table_style *style,
+			size_t columns, size_t row_count, const struct lesson_grid_row *rows);
 
 /* A sized tree (ms_sized) as ms_sized_print prints it, Pympler's asized() shape. */
 void lesson_sized(struct lesson *lesson, const struct ms_sized *tree);
