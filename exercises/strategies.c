@@ -41,22 +41,17 @@ struct strategy *strategies_make(enum strategy_id id, enum trace_id trace,
 /* Tables                                                              */
 /* ------------------------------------------------------------------ */
 
-/* The most rows (header included) and columns a table here has, and the room for a cell's text. */
+/* The most rows a table here has, header included, and the room for a cell's text. */
 #define TABLE_ROWS (1 + TRACE_COUNT * STRATEGY_COUNT)
-#define TABLE_COLUMNS 7
-#define CELL 24
+#define CELL LESSON_CELL_SIZE
 
-/*
- * A table of text in Pympler's shape: right-aligned columns as wide as
- * their widest cell, " | " between them, a rule of '=' under the header.
- * lesson_grid draws the same, but stops at five columns and pads each by
- * two, which would take the seven-column table past 78 columns.
- */
+/* A grid of the lesson kit, filled a row at a time. */
 struct table {
 	size_t columns;
 	size_t rows;
-	char cell[TABLE_ROWS][TABLE_COLUMNS][CELL];
+	struct lesson_grid_row row[TABLE_ROWS];
 };
+_Static_assert(LESSON_GRID_COLUMNS >= 7, "the widest table here has seven columns");
 
 /* Start `t` with a header of `columns` cells. */
 static void table_start(struct table *t, size_t columns, const char *const *header)
@@ -64,32 +59,13 @@ static void table_start(struct table *t, size_t columns, const char *const *head
 	t->columns = columns;
 	t->rows = 1;
 	for (size_t c = 0; c < columns; c++)
-		snprintf(t->cell[0][c], CELL, "%s", header[c]);
+		snprintf(t->row[0].cell[c], CELL, "%s", header[c]);
 }
 
 /* A new row at the end of `t`, its cells to be filled with snprintf(row[c], CELL, ...). */
 static char (*table_row(struct table *t))[CELL]
 {
-	return t->cell[t->rows++];
-}
-
-static void table_print(FILE *out, const struct table *t)
-{
-	/* snprintf keeps a cell under CELL characters, so `rule` is long enough for any column. */
-	static const char rule[CELL] = "=======================";
-	int width[TABLE_COLUMNS] = { 0 };
-	for (size_t r = 0; r < t->rows; r++)
-		for (size_t c = 0; c < t->columns; c++)
-			if ((int)strlen(t->cell[r][c]) > width[c])
-				width[c] = (int)strlen(t->cell[r][c]);
-	for (size_t r = 0; r < t->rows; r++) {
-		for (size_t c = 0; c < t->columns; c++)
-			fprintf(out, "%s%*s", c ? " | " : "", width[c], t->cell[r][c]);
-		fputc('\n', out);
-		for (size_t c = 0; r == 0 && c < t->columns; c++)
-			fprintf(out, "%s%.*s%s", c ? " | " : "", width[c], rule,
-				c + 1 == t->columns ? "\n" : "");
-	}
+	return t->row[t->rows++].cell;
 }
 
 /* `bytes` as Pympler's pp() scales it, without the leading spaces: "2.29 MB", "0     B". */
@@ -100,32 +76,21 @@ static void size_cell(char *cell, int64_t bytes)
 	snprintf(cell, CELL, "%s", text + strspn(text, " "));
 }
 
-/* ------------------------------------------------------------------ */
-/* Parts of the output, separated as lesson.c separates them          */
-/* ------------------------------------------------------------------ */
-
-/* Start a part: the blank line after the previous one. */
-static FILE *next_part(struct lesson *lesson)
-{
-	if (lesson->gap_due)
-		fputc('\n', lesson->out);
-	lesson->gap_due = true;
-	return lesson->out;
-}
+/*
+ * Pympler's shape without its padding of two, which would take the
+ * seven-column table past 78 columns.
+ */
+static const struct ms_table_style tight = { 0, 0 };
 
 static void print_table(struct lesson *lesson, const struct table *t)
 {
-	table_print(next_part(lesson), t);
+	lesson_grid_styled(lesson, NULL, &tight, t->columns, t->rows, t->row);
 }
 
-/* `t` in an "On this machine, <what>:" block, which its blank line ends. */
+/* `t` in an "On this machine, <what>:" block. */
 static void print_machine_table(struct lesson *lesson, const char *what, const struct table *t)
 {
-	FILE *out = next_part(lesson);
-	fprintf(out, "On this machine, %s:\n", what);
-	table_print(out, t);
-	fputc('\n', out);
-	lesson->gap_due = false;
+	lesson_grid_styled(lesson, what, &tight, t->columns, t->rows, t->row);
 }
 
 /* ------------------------------------------------------------------ */
@@ -444,11 +409,7 @@ int strategies_run(FILE *out, const struct chapter_opts *opts)
 	if (failed)
 		return 1;
 	struct lesson lesson = LESSON_INIT(out);
-	const char *title = "Allocation strategies, compared";
-	fprintf(next_part(&lesson), "%s\n", title);
-	for (size_t i = 0; i < strlen(title); i++)
-		fputc('=', out);
-	fputc('\n', out);
+	lesson_title(&lesson, "Allocation strategies, compared");
 #ifdef STRATEGIES_MINE
 	/* make strategies MINE=1 names the exercises whose code is the reader's. */
 	if (STRATEGIES_MINE[0])
