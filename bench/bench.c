@@ -37,7 +37,10 @@ int main(int argc, char **argv)
 	bench_two_threads();
 
 	printf("\n");
-	bench_print_table(stdout);
+	if (bench_print_table(stdout) != 0) {
+		lesson_write_failed("bench", "standard output");
+		return 1;
+	}
 	if (data_dir) {
 		if (bench_write_data(data_dir) != 0)
 			return 1;

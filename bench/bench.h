@@ -83,8 +83,8 @@ void bench_record_pair_cost(const char *case_name, double raw_ns, double tracked
 /* One summary time against live blocks, drawn as a line by plots/bench.gp. */
 void bench_record_summary_time(int64_t live_blocks, double us);
 
-/* Print the table (case, measure, value, target, met?) to `out`. */
-void bench_print_table(FILE *out);
+/* Print the table (case, measure, value, target, met?) to `out`: 0, or -1 with errno set. */
+int bench_print_table(FILE *out);
 /* Write DIR/bench.dat, creating DIR if it is missing; 0, or -1 with a message on stderr. */
 int bench_write_data(const char *dir);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lesson.h"
+#include "memstats.h"
 
 #define MAX_FIGURES 32
 #define MAX_PAIR_COSTS 4
@@ -103,30 +104,11 @@ static void met_text(const struct figure *f, char *buf, size_t cap)
 #define CELL 48
 #define COLUMNS 5
 
-/*
- * One line of the table: text columns left-aligned, the value (column 2)
- * right-aligned, " | " between columns, no trailing spaces.
- */
-static void print_line(FILE *out, const char *const cells[COLUMNS], const size_t width[COLUMNS])
+int bench_print_table(FILE *out)
 {
-	char line[COLUMNS * (CELL + 3) + 1];
-	size_t used = 0;
-	for (int c = 0; c < COLUMNS; c++)
-		used += (size_t)snprintf(line + used, sizeof line - used,
-					 c == 2 ? "%s%*s" : "%s%-*s", c ? " | " : "",
-					 (int)width[c], cells[c]);
-	while (used > 0 && line[used - 1] == ' ')
-		used--;
-	fprintf(out, "%.*s\n", (int)used, line);
-}
-
-void bench_print_table(FILE *out)
-{
-	static const char *const headers[COLUMNS] = { "case", "measure", "value", "target", "met?" };
 	static char text[MAX_FIGURES][COLUMNS][CELL];
-	size_t width[COLUMNS];
-	for (int c = 0; c < COLUMNS; c++)
-		width[c] = strlen(headers[c]);
+	static const char *cells[(1 + MAX_FIGURES) * COLUMNS] = { "case", "measure", "value", "target",
+								 "met?" };
 	for (size_t i = 0; i < figure_count; i++) {
 		const struct figure *f = &figures[i];
 		snprintf(text[i][0], CELL, "%s", f->case_name);
@@ -135,24 +117,13 @@ void bench_print_table(FILE *out)
 		target_text(f, text[i][3], CELL);
 		met_text(f, text[i][4], CELL);
 		for (int c = 0; c < COLUMNS; c++)
-			if (strlen(text[i][c]) > width[c])
-				width[c] = strlen(text[i][c]);
+			cells[(1 + i) * COLUMNS + c] = text[i][c];
 	}
-	char rules[COLUMNS][CELL];
-	const char *rule_cells[COLUMNS];
-	for (int c = 0; c < COLUMNS; c++) {
-		memset(rules[c], '=', width[c]);
-		rules[c][width[c]] = '\0';
-		rule_cells[c] = rules[c];
-	}
-	print_line(out, headers, width);
-	print_line(out, rule_cells, width);
-	for (size_t i = 0; i < figure_count; i++) {
-		const char *cells[COLUMNS];
-		for (int c = 0; c < COLUMNS; c++)
-			cells[c] = text[i][c];
-		print_line(out, cells, width);
-	}
+	/* Names and verdicts read from the left; the values line up on their units. */
+	static const struct ms_table_style style = {
+		0, MS_TABLE_COLUMN(0) | MS_TABLE_COLUMN(1) | MS_TABLE_COLUMN(3) | MS_TABLE_COLUMN(4)
+	};
+	return ms_table_print(out, COLUMNS, 1 + figure_count, cells, &style);
 }
 
 int bench_write_data(const char *dir)
