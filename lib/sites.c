@@ -238,25 +238,18 @@ void ms_sites_free(ms_sites *s)
 	free(s);
 }
 
+/* Row `r` of a site table: the site, its row's name, its live blocks and their sizes. */
+static void site_cells(struct ms_cells *t, const void *what, size_t r)
+{
+	const struct ms_site_row *row = &((const ms_sites *)what)->rows[r];
+	ms_cells_printf(t, "%s:%d", row->file, row->line);
+	ms_cells_put(t, row->name);
+	ms_cells_printf(t, "%lld", (long long)row->blocks);
+	ms_cells_sizes(t, row->bytes);
+}
+
 int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opts)
 {
-	struct ms_cells t;
-	if (!s || !out) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ms_cells_start(&t, s->count, 3, opts) != 0)
-		return -1;
-	ms_cells_put(&t, "site");
-	ms_cells_put(&t, "types");
-	ms_cells_put(&t, "# blocks");
-	ms_cells_size_headers(&t);
-	for (size_t r = 0; r < t.rows; r++) {
-		const struct ms_site_row *row = &s->rows[r];
-		ms_cells_printf(&t, "%s:%d", row->file, row->line);
-		ms_cells_put(&t, row->name);
-		ms_cells_printf(&t, "%lld", (long long)row->blocks);
-		ms_cells_sizes(&t, row->bytes);
-	}
-	return ms_cells_finish(&t, out);
+	static const char *const header[] = { "site", "types", "# blocks", NULL };
+	return ms_cells_print(out, s, s ? s->count : 0, header, opts, site_cells);
 }

@@ -196,26 +196,20 @@ const struct ms_summary_row *ms_summary_find(const ms_summary *s, const char *na
 	return NULL;
 }
 
+/* Row `r` of a summary's table: the name, its live blocks and its current sizes. */
+static void summary_cells(struct ms_cells *t, const void *what, size_t r)
+{
+	const struct ms_summary_row *row = &((const ms_summary *)what)->entries[r].row;
+	int64_t bytes[MS_NOTION_COUNT];
+	for (int n = 0; n < MS_NOTION_COUNT; n++)
+		bytes[n] = row->g.bytes[n].current;
+	ms_cells_put(t, row->name);
+	ms_cells_printf(t, "%lld", (long long)row->g.blocks.current);
+	ms_cells_sizes(t, bytes);
+}
+
 int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts *opts)
 {
-	struct ms_cells t;
-	if (!s || !out) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ms_cells_start(&t, s->count, 2, opts) != 0)
-		return -1;
-	ms_cells_put(&t, "types");
-	ms_cells_put(&t, "# blocks");
-	ms_cells_size_headers(&t);
-	for (size_t r = 0; r < t.rows; r++) {
-		const struct ms_gauges *g = &s->entries[r].row.g;
-		int64_t bytes[MS_NOTION_COUNT];
-		for (int n = 0; n < MS_NOTION_COUNT; n++)
-			bytes[n] = g->bytes[n].current;
-		ms_cells_put(&t, s->entries[r].row.name);
-		ms_cells_printf(&t, "%lld", (long long)g->blocks.current);
-		ms_cells_sizes(&t, bytes);
-	}
-	return ms_cells_finish(&t, out);
+	static const char *const header[] = { "types", "# blocks", NULL };
+	return ms_cells_print(out, s, s ? s->count : 0, header, opts, summary_cells);
 }

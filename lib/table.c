@@ -156,8 +156,9 @@ int ms_print_end(FILE *out, bool failed)
 
 static const struct ms_print_opts default_opts = MS_PRINT_DEFAULTS;
 
-int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
-		   const struct ms_print_opts *opts)
+/* Start a table of `count` rows with `fixed_columns` before the size columns, as `opts` limits them. */
+static int cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
+		       const struct ms_print_opts *opts)
 {
 	t->opts = opts ? opts : &default_opts;
 	t->rows = t->opts->limit >= 0 && (size_t)t->opts->limit < count ? (size_t)t->opts->limit
@@ -191,7 +192,8 @@ void ms_cells_printf(struct ms_cells *t, const char *fmt, ...)
 	ms_cells_put(t, t->text[t->next]);
 }
 
-void ms_cells_size_headers(struct ms_cells *t)
+/* The headers of the size columns `opts` asks for. */
+static void cells_size_headers(struct ms_cells *t)
 {
 	/* Several size columns take their notions' short names, so all three fit 80 columns. */
 	bool several = (t->opts->columns & (t->opts->columns - 1)) != 0;
@@ -210,10 +212,26 @@ void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT])
 		}
 }
 
-int ms_cells_finish(struct ms_cells *t, FILE *out)
+int ms_cells_print(FILE *out, const void *what, size_t count, const char *const *header,
+		   const struct ms_print_opts *opts, ms_cells_row *row)
 {
-	int result = ms_table_print(out, t->columns, t->rows + 1, t->cells, NULL);
-	free(t->cells);
-	free(t->text);
+	if (!what || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t fixed_columns = 0;
+	while (header[fixed_columns])
+		fixed_columns++;
+	struct ms_cells t;
+	if (cells_start(&t, count, fixed_columns, opts) != 0)
+		return -1;
+	for (size_t c = 0; c < fixed_columns; c++)
+		ms_cells_put(&t, header[c]);
+	cells_size_headers(&t);
+	for (size_t r = 0; r < t.rows; r++)
+		row(&t, what, r);
+	int result = ms_table_print(out, t.columns, t.rows + 1, t.cells, NULL);
+	free(t.cells);
+	free(t.text);
 	return result;
 }

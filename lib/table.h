@@ -18,10 +18,9 @@
 int ms_print_end(FILE *out, bool failed);
 
 /*
- * A table filled cell by cell, row by row (the header first): the
- * printers of summaries and site tables build theirs with it. `opts`
- * (NULL: MS_PRINT_DEFAULTS) says how many of `count` rows to show and
- * which size columns follow the `fixed_columns` ones.
+ * A table filled cell by cell, row by row, in the columns a printer's
+ * `opts` asks for: the printers of summaries and site tables build theirs
+ * with ms_cells_print.
  */
 #define MS_CELL 64   /* room for "file.c:LINE" or any number */
 struct ms_cells {
@@ -30,8 +29,6 @@ struct ms_cells {
 	const char **cells;
 	char (*text)[MS_CELL];
 };
-int ms_cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
-		   const struct ms_print_opts *opts);
 /* The next cell: a string that outlives the table. */
 void ms_cells_put(struct ms_cells *t, const char *text);
 /* The next cell, formatted into the table's own storage. */
@@ -39,12 +36,21 @@ void ms_cells_put(struct ms_cells *t, const char *text);
 __attribute__((format(printf, 2, 3)))
 #endif
 void ms_cells_printf(struct ms_cells *t, const char *fmt, ...);
-/* The headers of the size columns `opts` asks for. */
-void ms_cells_size_headers(struct ms_cells *t);
 /* The sizes of one row, in the columns `opts` asks for. */
 void ms_cells_sizes(struct ms_cells *t, const int64_t bytes[MS_NOTION_COUNT]);
-/* Print the table and release it: 0, or -1 with errno set. */
-int ms_cells_finish(struct ms_cells *t, FILE *out);
+
+/* Fill the cells of row `r` of `what`'s table: its fixed columns, then ms_cells_sizes. */
+typedef void ms_cells_row(struct ms_cells *t, const void *what, size_t r);
+
+/*
+ * Print a table of the `count` rows of `what` (a summary, a site table)
+ * in Pympler's shape: headed by `header`'s fixed columns (a NULL ends
+ * them) and the size columns `opts` asks for (NULL: MS_PRINT_DEFAULTS),
+ * as many rows as its limit shows, each filled by `row`. 0, or -1 with
+ * errno set: EINVAL if `what` or `out` is NULL.
+ */
+int ms_cells_print(FILE *out, const void *what, size_t count, const char *const *header,
+		   const struct ms_print_opts *opts, ms_cells_row *row);
 /* The column header of a notion ("requested size"). */
 const char *ms_notion_header(enum ms_notion notion);
 
