@@ -113,10 +113,10 @@ void chapter3_graph_free(struct graph_node *root)
 /* end lesson code */
 
 /*
- * x's blocks are lesson_int_pointer_type's, which lesson.c describes with
- * MS_TYPE_POINTER. The break describes them as leaves, with no field to
- * follow, under the name the code allocates them by: lesson.h declares
- * the shared descriptor extern, so this file's own takes the name through
+ * x's blocks are lesson_int_pointer_type's, which chapters.c describes
+ * with MS_TYPE_POINTER. The break describes them as leaves, with no field
+ * to follow, under the name the code allocates them by: chapters.h
+ * declares the shared descriptor extern, so this file's own takes the name through
  * a macro.
  */
 #ifdef BREAK_POINTERS_AS_LEAVES
@@ -579,7 +579,7 @@ static int show_twos(struct lesson *lesson)
 		    "pointers. Here that block is of lesson_int_pointer_type, %s Each "
 		    "version below builds x from these:",
 		    lesson_int_pointer_type.field_count > 0
-			    ? "which chapters/lesson.c describes for every chapter with "
+			    ? "which chapters/chapters.c describes for every chapter with "
 			      "MS_TYPE_POINTER: a block of \"int *\" whose every element "
 			      "points at an int, so deep sizing follows every element to its "
 			      "int."
