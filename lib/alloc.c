@@ -260,13 +260,32 @@ enum taken {
 	REFUSED         /* reported; the page map is as it was */
 };
 
-/* True if `p`, no live block, is to be passed on: one of next.c's arena; anything else is reported. */
+static _Atomic int foreign_policy = MS_FOREIGN_REPORT;
+
+enum ms_foreign_policy ms_set_foreign_policy(enum ms_foreign_policy policy)
+{
+	if (policy != MS_FOREIGN_REPORT && policy != MS_FOREIGN_PASS) {
+		errno = EINVAL;
+		return (enum ms_foreign_policy)atomic_load_explicit(&foreign_policy,
+								   memory_order_relaxed);
+	}
+	return (enum ms_foreign_policy)atomic_exchange_explicit(&foreign_policy, (int)policy,
+								memory_order_relaxed);
+}
+
+/*
+ * True if `p`, no live block, is to be passed on: one of next.c's arena,
+ * or unknown to memstats under MS_FOREIGN_PASS. Anything else is reported.
+ */
 MS_COLD bool pass_on(void *p, const char *function, const char *file, int line)
 {
 	if (ms_next_arena_owns(p))
 		return true;
-	ms_report_not_live(p, function, file, line);
-	return false;
+	if (atomic_load_explicit(&foreign_policy, memory_order_relaxed) != MS_FOREIGN_PASS) {
+		ms_report_not_live(p, function, file, line);
+		return false;
+	}
+	return !ms_report_known_not_live(p, function, file, line);
 }
 
 /*
@@ -334,7 +353,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
 	enum taken taken = take_block(p, &h, &old_sizes, f, function, file, line);
-	if (taken == PASSED_ON)      /* no type to count in: `count` is bytes */
+	if (taken == PASSED_ON)      /* a foreign block has no type: `count` is bytes */
 		return ms_raw_realloc(p, count);
 	if (taken == REFUSED) {
 		errno = EINVAL;

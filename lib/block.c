@@ -78,12 +78,12 @@ static bool only_thread(void)
 }
 
 /*
- * Say why `p` is not a live block: freed already by this thread, inside a
- * live block (and which), or unknown to memstats. Looking inside the block
- * below reads its header, which another thread could free meanwhile, so
- * that is done only while the process has a single thread.
+ * Say why `p` is not a live block, where memstats knows: freed already by
+ * this thread, or inside a live block (and which). Looking inside the
+ * block below reads its header, which another thread could free
+ * meanwhile, so that is done only while the process has a single thread.
  */
-void ms_report_not_live(const void *p, const char *function, const char *file, int line)
+bool ms_report_known_not_live(const void *p, const char *function, const char *file, int line)
 {
 	struct ms_thread *self = ms_thread_current;   /* none yet: nothing freed to name */
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
@@ -96,7 +96,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",
 				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
-			return;
+			return true;
 		}
 	}
 	const void *below = only_thread() ? ms_pagemap_find_below(p, INTERIOR_SEARCH) : NULL;
@@ -110,10 +110,16 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 				  "allocated at %s:%u",
 				  offset, ms_show(ms_row_get(t.row)->name).text,
 				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
-			return;
+			return true;
 		}
 	}
-	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
-		  "pointer is not a live memstats block (never allocated by memstats, "
-		  "or already freed)");
+	return false;
+}
+
+void ms_report_not_live(const void *p, const char *function, const char *file, int line)
+{
+	if (!ms_report_known_not_live(p, function, file, line))
+		ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
+			  "pointer is not a live memstats block (never allocated by memstats, "
+			  "or already freed)");
 }

@@ -229,5 +229,7 @@ bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *
  * said: a double free, an interior pointer (and into what), or unknown.
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line);
+/* The same where memstats knows something of `p`: false, and nothing reported, if it is unknown. */
+bool ms_report_known_not_live(const void *p, const char *function, const char *file, int line);
 
 #endif

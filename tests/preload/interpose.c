@@ -33,8 +33,11 @@ static void enter(void)
 {
 	if (depth++ > 0)
 		atomic_fetch_add(&reentered, 1);
-	if (!atomic_flag_test_and_set(&configured))
+	if (!atomic_flag_test_and_set(&configured)) {
 		ms_set_misuse_handler(quiet, NULL);
+		/* blocks malloc made before the object was bound, or under another name */
+		ms_set_foreign_policy(MS_FOREIGN_PASS);
+	}
 }
 
 static void leave(void)
