@@ -415,6 +415,23 @@ check-fault: need-cmocka
 	@$(SAN_ENV) sh tests/run-all.sh "" $(FAULT_TESTS)
 
 # ---------------------------------------------------------------------------
+# Preload: lib built into an LD_PRELOAD object that counts an unmodified
+# program: -fPIC; -DMS_PRELOAD, so memstats allocates from the next
+# object's malloc (lib/next.h); thread-locals in the static block a
+# preloaded object gets. tests/test_preload.c runs programs under the
+# small such object tests/preload/interpose.c, and under it and
+# tests/preload/dlsym_allocates.c, a dlsym that allocates.
+PRELOAD_SO := build/preload/tests/preload/interpose.so build/preload/tests/preload/dlsym_allocates.so
+$(eval $(call BUILD_TREE,preload,-fPIC -ftls-model=initial-exec -DMS_PRELOAD))
+
+build/preload/tests/preload/%.so: build/preload/tests/preload/%.o $(preload_LIB)
+	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS)
+
+# Order-only: the test runs the object and links nothing of it.
+build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO)
+-include $(wildcard build/preload/tests/preload/*.d)
+
+# ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.
 TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
 

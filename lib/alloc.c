@@ -91,7 +91,7 @@ MS_COLD void *unmarkable(void *p, size_t requested, uint64_t f, const char *func
 			 const char *file, int line)
 {
 	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	free(ms_block_start(p));
+	ms_raw_free(ms_block_start(p));
 	return no_memory("no memory for the page map, or an address it cannot hold", requested,
 			 function, file, line);
 }
@@ -112,6 +112,8 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t requested, bool zero,
 			 const char *function, const char *file, int line)
 {
+	if (ms_next_looking_up())      /* inside dlsym: an arena block, uncounted (next.h) */
+		return zero ? ms_raw_calloc(1, requested) : ms_raw_malloc(requested);
 	if (row == UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
@@ -251,24 +253,57 @@ MS_COLD void header_overwritten(void *p, const char *function, const char *file,
 		  "left alone");
 }
 
-/*
- * Take `p` out of the page map and read its header. On any problem the
- * map is left as it was, the call is reported, and false is returned.
- */
-MS_HOT bool take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes, uint64_t f,
-		       const char *function, const char *file, int line)
+/* What ms_free and ms_realloc found at a pointer. */
+enum taken {
+	TAKEN,          /* a live block, out of the page map now */
+	PASSED_ON,      /* not memstats' to count: the allocator beneath is given it as it is */
+	REFUSED         /* reported; the page map is as it was */
+};
+
+static _Atomic int foreign_policy = MS_FOREIGN_REPORT;
+
+enum ms_foreign_policy ms_set_foreign_policy(enum ms_foreign_policy policy)
 {
-	if (!ms_pagemap_take(p)) {
+	if (policy != MS_FOREIGN_REPORT && policy != MS_FOREIGN_PASS) {
+		errno = EINVAL;
+		return (enum ms_foreign_policy)atomic_load_explicit(&foreign_policy,
+								   memory_order_relaxed);
+	}
+	return (enum ms_foreign_policy)atomic_exchange_explicit(&foreign_policy, (int)policy,
+								memory_order_relaxed);
+}
+
+/*
+ * True if `p`, no live block, is to be passed on: one of next.c's arena,
+ * or unknown to memstats under MS_FOREIGN_PASS. Anything else is reported.
+ */
+MS_COLD bool pass_on(void *p, const char *function, const char *file, int line)
+{
+	if (ms_next_arena_owns(p))
+		return true;
+	if (atomic_load_explicit(&foreign_policy, memory_order_relaxed) != MS_FOREIGN_PASS) {
 		ms_report_not_live(p, function, file, line);
 		return false;
 	}
+	return !ms_report_known_not_live(p, function, file, line);
+}
+
+/*
+ * Take `p` out of the page map and read its header. On any problem the
+ * map is left as it was and the call is reported (REFUSED).
+ */
+MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes,
+			     uint64_t f, const char *function, const char *file, int line)
+{
+	if (!ms_pagemap_take(p))
+		return pass_on(p, function, file, line) ? PASSED_ON : REFUSED;
 	*h = ms_read_header(p, f);
 	*sizes = ms_sizes_of(p, h->requested, f);
 	if (!ms_header_intact(p, h, sizes)) {
 		header_overwritten(p, function, file, line);
-		return false;
+		return REFUSED;
 	}
-	return true;
+	return TAKEN;
 }
 
 /* ms_free could not count `p` out: it stays live, and the call is reported. */
@@ -286,8 +321,12 @@ void ms_free_at(void *p, const char *file, int line)
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	if (!take_block(p, &h, &sizes, f, "ms_free", file, line))
+	enum taken taken = take_block(p, &h, &sizes, f, "ms_free", file, line);
+	if (taken != TAKEN) {
+		if (taken == PASSED_ON)
+			ms_raw_free(p);
 		return;
+	}
 	struct ms_thread *self = ms_thread_self();
 	struct ms_gauge_row *gauges = gauges_of(self, h.row);
 	if (!gauges) {
@@ -298,7 +337,7 @@ void ms_free_at(void *p, const char *file, int line)
 	remember_freed(self, (uintptr_t)p, file, line, h.row);
 	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
 	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	free(ms_block_start(p));
+	ms_raw_free(ms_block_start(p));
 }
 
 void *ms_realloc_at(void *p, size_t count, const char *file, int line)
@@ -313,7 +352,10 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
-	if (!take_block(p, &h, &old_sizes, f, function, file, line)) {
+	enum taken taken = take_block(p, &h, &old_sizes, f, function, file, line);
+	if (taken == PASSED_ON)      /* a foreign block has no type: `count` is bytes */
+		return ms_raw_realloc(p, count);
+	if (taken == REFUSED) {
 		errno = EINVAL;
 		return NULL;
 	}

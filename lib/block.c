@@ -3,6 +3,7 @@
 #include "block.h"
 #include "checkers.h"
 #include "gauges.h"
+#include "fault.h"
 #include "misuse.h"
 #include "pagemap.h"
 #include "process.h"
@@ -25,29 +26,35 @@ uint64_t ms_measure_malloc_facts(void)
 	uint64_t facts = MS_FACTS_MEASURED |
 			 (uint64_t)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE))
 				 << MS_FACTS_PAGE_SHIFT_AT;
-	void *small = malloc(1);
-	size_t min_usable = small ? malloc_usable_size(small) : 1;
+	/*
+	 * Inside dlsym, memstats' malloc is next.c's arena: nothing to measure
+	 * yet, and nothing kept. The allocation calls pass the arena's blocks
+	 * on uncounted, so these facts size no block.
+	 */
+	if (ms_next_looking_up())
+		return facts | 1;
+	void *small = ms_raw_malloc(1);
+	size_t min_usable = small ? ms_raw_usable_size(small) : 1;
 	facts |= min_usable;
 	/* memcheck, massif and dhat replace malloc (it grants what is asked); callgrind does not */
 	if (min_usable == 1 && ms_valgrind_running())
 		facts |= MS_FACTS_VALGRIND;
 	/*
 	 * 24 is glibc's minimum; ASan, valgrind, jemalloc and tcmalloc grant 1,
-	 * 8 or 16. Only then is a large block asked for, to check an mmapped
-	 * chunk's size word too: 64 MiB, above glibc's largest mmap threshold
-	 * (32 MiB), so it is mmapped whatever the threshold has become and
-	 * freeing it leaves the threshold alone. It is never written: the
-	 * kernel hands out no pages for it.
+	 * 8 or 16. A size word in front that agrees with it, its mapped bit
+	 * clear, is glibc's chunk header (dlmalloc 2.8, the other malloc with
+	 * a size word there, sets that bit on every chunk in use), and then a
+	 * mapped chunk's header is glibc's too. No large block is asked for
+	 * to see one: a block above glibc's largest mmap threshold, the only
+	 * size sure to be mapped that leaves the threshold alone, is a 64 MiB
+	 * mapping, which a process's peak virtual size and a trace of its
+	 * system calls would show in every program memstats counts.
 	 */
 	size_t overhead;
-	if (small && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24) {
-		void *large = malloc((size_t)64 << 20);
-		if (large && ms_chunk_usable(large, &overhead) == malloc_usable_size(large) &&
-		    overhead == MS_MAPPED_CHUNK_HEADER)
-			facts |= MS_FACTS_GLIBC_CHUNKS;
-		free(large);
-	}
-	free(small);
+	if (small && min_usable == 24 && ms_chunk_usable(small, &overhead) == 24 &&
+	    overhead == MS_HEAP_CHUNK_HEADER)
+		facts |= MS_FACTS_GLIBC_CHUNKS;
+	ms_raw_free(small);
 	atomic_store_explicit(&ms_malloc_facts, facts, memory_order_relaxed);
 	return facts;
 }
@@ -71,12 +78,12 @@ static bool only_thread(void)
 }
 
 /*
- * Say why `p` is not a live block: freed already by this thread, inside a
- * live block (and which), or unknown to memstats. Looking inside the block
- * below reads its header, which another thread could free meanwhile, so
- * that is done only while the process has a single thread.
+ * Say why `p` is not a live block, where memstats knows: freed already by
+ * this thread, or inside a live block (and which). Looking inside the
+ * block below reads its header, which another thread could free
+ * meanwhile, so that is done only while the process has a single thread.
  */
-void ms_report_not_live(const void *p, const char *function, const char *file, int line)
+bool ms_report_known_not_live(const void *p, const char *function, const char *file, int line)
 {
 	struct ms_thread *self = ms_thread_current;   /* none yet: nothing freed to name */
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
@@ -89,7 +96,7 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",
 				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
-			return;
+			return true;
 		}
 	}
 	const void *below = only_thread() ? ms_pagemap_find_below(p, INTERIOR_SEARCH) : NULL;
@@ -103,10 +110,16 @@ void ms_report_not_live(const void *p, const char *function, const char *file, i
 				  "allocated at %s:%u",
 				  offset, ms_show(ms_row_get(t.row)->name).text,
 				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
-			return;
+			return true;
 		}
 	}
-	ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
-		  "pointer is not a live memstats block (never allocated by memstats, "
-		  "or already freed)");
+	return false;
+}
+
+void ms_report_not_live(const void *p, const char *function, const char *file, int line)
+{
+	if (!ms_report_known_not_live(p, function, file, line))
+		ms_misuse(MS_MISUSE_NOT_LIVE, function, file, line,
+			  "pointer is not a live memstats block (never allocated by memstats, "
+			  "or already freed)");
 }

@@ -3,6 +3,7 @@
 #define MS_BLOCK_H
 
 #include "checkers.h"
+#include "fault.h"
 #include "hot.h"
 #include "memstats.h"
 #include "types.h"
@@ -156,7 +157,7 @@ MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f
 {
 	void *block = ms_block_start(p);
 	if (!(f & MS_FACTS_GLIBC_CHUNKS)) {
-		int64_t usable = (int64_t)(malloc_usable_size(block) - MS_HEADER_SIZE);
+		int64_t usable = (int64_t)(ms_raw_usable_size(block) - MS_HEADER_SIZE);
 		return (struct ms_block_sizes){ { (int64_t)requested, usable, usable } };
 	}
 	size_t size = ms_chunk_size_field(block);
@@ -228,5 +229,7 @@ bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *
  * said: a double free, an interior pointer (and into what), or unknown.
  */
 void ms_report_not_live(const void *p, const char *function, const char *file, int line);
+/* The same where memstats knows something of `p`: false, and nothing reported, if it is unknown. */
+bool ms_report_known_not_live(const void *p, const char *function, const char *file, int line);
 
 #endif

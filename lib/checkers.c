@@ -1,5 +1,6 @@
 /* checkers.c: what valgrind is told about tracked blocks (checkers.h says why), when valgrind's headers were there at build time. */
 #include "checkers.h"
+#include "fault.h"
 
 #include <stdlib.h>
 
@@ -70,7 +71,7 @@ void ms_valgrind_block_made(void *p, size_t size, size_t defined)
  */
 void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept)
 {
-	unsigned char *vbits = kept ? malloc(kept) : NULL;
+	unsigned char *vbits = kept ? ms_raw_malloc(kept) : NULL;
 	bool saved = vbits && VALGRIND_GET_VBITS(moved, vbits, kept) == 1;
 	VALGRIND_MEMPOOL_FREE(&pool, old);
 	describe(moved, size);
@@ -78,7 +79,7 @@ void ms_valgrind_block_moved(void *old, void *moved, size_t size, size_t kept)
 		(void)VALGRIND_SET_VBITS(moved, vbits, kept);
 	else if (kept)
 		(void)VALGRIND_MAKE_MEM_DEFINED(moved, kept);
-	free(vbits);
+	ms_raw_free(vbits);
 }
 
 void ms_valgrind_block_gone(void *p)

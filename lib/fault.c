@@ -35,7 +35,7 @@ void *ms_fault_malloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return malloc(size);
+	return ms_next_malloc(size);
 }
 
 void *ms_fault_calloc(size_t count, size_t size)
@@ -44,7 +44,7 @@ void *ms_fault_calloc(size_t count, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return calloc(count, size);
+	return ms_next_calloc(count, size);
 }
 
 void *ms_fault_realloc(void *p, size_t size)
@@ -53,7 +53,7 @@ void *ms_fault_realloc(void *p, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return realloc(p, size);
+	return ms_next_realloc(p, size);
 }
 
 void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long offset)

@@ -5,13 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "next.h"
+
 /*
  * Every allocation the library makes goes through ms_raw_malloc,
  * ms_raw_calloc, ms_raw_realloc and ms_raw_mmap. Built with
  * -DMS_FAULT_INJECTION (the build/fault tree), each call is counted and
  * the k-th can be made to fail, so tests can check that every failure is
- * reported and leaves the counts right. Otherwise they are the C
- * library's own, at no cost.
+ * reported and leaves the counts right. Otherwise they are the
+ * allocator's own (next.h), at no cost. Frees and usable sizes cannot
+ * fail, and go straight to that allocator too: in a preload build a free
+ * by name would come back into memstats.
  */
 #ifdef MS_FAULT_INJECTION
 void *ms_fault_malloc(size_t size);
@@ -23,11 +27,13 @@ void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long o
 #define ms_raw_realloc ms_fault_realloc
 #define ms_raw_mmap ms_fault_mmap
 #else
-#define ms_raw_malloc malloc
-#define ms_raw_calloc calloc
-#define ms_raw_realloc realloc
+#define ms_raw_malloc ms_next_malloc
+#define ms_raw_calloc ms_next_calloc
+#define ms_raw_realloc ms_next_realloc
 #define ms_raw_mmap mmap
 #endif
+#define ms_raw_free ms_next_free
+#define ms_raw_usable_size ms_next_usable_size
 
 /*
  * The tests' seam. Make the k-th underlying allocation from now fail

@@ -241,6 +241,30 @@ char *ms_strdup_at(const char *s, const char *file, int line);
 #define ms_free(ptr) ms_free_at((ptr), MS_SITE_FILE_, __LINE__)
 void ms_free_at(void *ptr, const char *file, int line);
 
+/* What ms_free and ms_realloc do with a pointer memstats knows nothing of. */
+enum ms_foreign_policy {
+	MS_FOREIGN_REPORT,   /* report it as not a live block, and leave it alone (the default) */
+	MS_FOREIGN_PASS      /* hand it to the allocator beneath, silently and uncounted */
+};
+
+/*
+ * Choose what ms_free and ms_realloc do with a pointer memstats did not
+ * hand out, for a program whose every free and realloc goes through
+ * memstats while some of its blocks do not: those malloc made before
+ * memstats took over, or a library that calls malloc under another name.
+ * With MS_FOREIGN_PASS, ms_free(p) calls free(p) and ms_realloc(p, n)
+ * returns realloc(p, n), `n` taken as bytes (a foreign block has no
+ * type), its result as foreign as `p` was: nothing is counted or
+ * reported, and errno is realloc's. The allocator is the C library's, or
+ * in a preload build the next object's (lib/next.h). What memstats
+ * knows is still reported, since handing it on would corrupt the heap: a
+ * block this thread freed among its last 64 frees (a double free), and,
+ * while the process has one thread, a pointer into a live block. Returns
+ * the policy in force before; an unknown `policy` leaves it, with errno
+ * = EINVAL. One global: set it while no other thread frees.
+ */
+enum ms_foreign_policy ms_set_foreign_policy(enum ms_foreign_policy policy);
+
 /* What memstats knows about one live block. */
 struct ms_block_info {
 	const char *type_name;     /* the row: a type name or a tag */

@@ -65,7 +65,7 @@ static void drop_text(ms_objtracker *ot, char *copy)
 	int64_t len = (int64_t)strlen(copy) + 1;
 	ot->bytes -= len;
 	ms_bookkeeping_add(-len);
-	free(copy);
+	ms_raw_free(copy);
 }
 
 /* Make room for one more element in a growing array; false if memory ran out. */
@@ -104,15 +104,15 @@ void ms_objtracker_free(ms_objtracker *ot)
 	if (!ot)
 		return;
 	for (size_t i = 0; i < ot->object_count; i++)
-		free(ot->objects[i].name);
+		ms_raw_free(ot->objects[i].name);
 	for (size_t i = 0; i < ot->snapshot_count; i++) {
-		free((char *)ot->snapshots[i].totals.label);
-		free(ot->snapshots[i].samples);
+		ms_raw_free((char *)ot->snapshots[i].totals.label);
+		ms_raw_free(ot->snapshots[i].samples);
 	}
-	free(ot->objects);
-	free(ot->snapshots);
+	ms_raw_free(ot->objects);
+	ms_raw_free(ot->snapshots);
 	ms_bookkeeping_add(-ot->bytes);
-	free(ot);
+	ms_raw_free(ot);
 	atomic_fetch_sub_explicit(&live_trackers, 1, memory_order_relaxed);
 }
 
@@ -187,10 +187,10 @@ int ms_objtracker_snapshot_at(ms_objtracker *ot, const char *label, const char *
 			totals.flat[notion] += samples[j].flat[notion];
 			totals.deep[notion] += deep[j][notion];
 		}
-	free(roots);
-	free(deep);
+	ms_raw_free(roots);
+	ms_raw_free(deep);
 	if (!kept) {
-		free(samples);
+		ms_raw_free(samples);
 		drop_text(ot, copy);
 		if (!ok || sized)     /* else ms_deep_many has reported it */
 			ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
@@ -301,7 +301,7 @@ int ms_objtracker_print_summary(const ms_objtracker *ot, FILE *out)
 	failed |= fprintf(out, "%.79s\n",
 			  "----------------------------------------------------------------------"
 			  "----------") < 0;
-	free(names);
+	ms_raw_free(names);
 	return ms_print_end(out, failed);
 }
 

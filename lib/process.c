@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "process.h"
 #include "block.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +70,7 @@ int ms_malloc_block_info(void *block, struct ms_malloc_block *info)
 	/* the same rule as a tracked block's (block.h): a chunk header only where it is glibc's */
 	size_t header = 0;
 	size_t usable = ms_facts() & MS_FACTS_GLIBC_CHUNKS ? ms_chunk_usable(block, &header)
-							   : malloc_usable_size(block);
+							   : ms_raw_usable_size(block);
 	*info = (struct ms_malloc_block){ usable, usable + header, header != 0,
 					  header == MS_MAPPED_CHUNK_HEADER };
 	return 0;

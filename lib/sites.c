@@ -78,7 +78,7 @@ static bool grow(struct walk *w)
 		if (w->slots[i].file)
 			*site_find(slots, bits, w->slots[i].file, w->slots[i].line,
 				   w->slots[i].row) = w->slots[i];
-	free(w->slots);
+	ms_raw_free(w->slots);
 	w->slots = slots;
 	w->bits = bits;
 	return true;
@@ -185,7 +185,7 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 	size_t bytes = sizeof(ms_sites) + w.used * sizeof(struct ms_site_row);
 	ms_sites *s = w.out_of_memory ? NULL : ms_raw_malloc(bytes);
 	if (!s) {
-		free(w.slots);
+		ms_raw_free(w.slots);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -200,7 +200,7 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 					     ms_row_get(from->row)->name, from->blocks, { 0 } };
 		memcpy(row->bytes, from->bytes, sizeof row->bytes);
 	}
-	free(w.slots);
+	ms_raw_free(w.slots);
 	/* Merge rows whose file names are equal text at different addresses. */
 	qsort(s->rows, s->count, sizeof s->rows[0], by_place);
 	size_t kept = 0;
@@ -235,7 +235,7 @@ void ms_sites_free(ms_sites *s)
 	if (!s)
 		return;
 	ms_bookkeeping_add(-(int64_t)s->bytes);
-	free(s);
+	ms_raw_free(s);
 }
 
 /* Row `r` of a site table: the site, its row's name, its live blocks and their sizes. */

@@ -83,7 +83,7 @@ static struct visited_leaf *make_leaf(struct visited *v, uintptr_t region)
 		for (size_t i = 0; i < v->capacity; i++)
 			if (v->slots[i].leaf)
 				*region_find(slots, capacity, v->slots[i].region) = v->slots[i];
-		free(v->slots);
+		ms_raw_free(v->slots);
 		v->slots = slots;
 		v->capacity = capacity;
 	}
@@ -128,8 +128,8 @@ static bool visited_mark(struct visited *v, const void *p)
 static void visited_free(struct visited *v)
 {
 	for (size_t i = 0; i < v->capacity; i++)
-		free(v->slots[i].leaf);
-	free(v->slots);
+		ms_raw_free(v->slots[i].leaf);
+	ms_raw_free(v->slots);
 }
 
 /* ------------------------------------------------------------------ */
@@ -187,7 +187,7 @@ static bool counted_make_room(struct counted_map *m)
 	for (size_t i = 0; i < old_capacity; i++)
 		if (old[i].block)
 			*counted_find(m, old[i].block) = old[i];
-	free(old);
+	ms_raw_free(old);
 	return true;
 }
 
@@ -279,8 +279,8 @@ static struct tnode *new_node(struct sizing *z, struct tnode *parent, const char
 	size_t len = strlen(name_a) + strlen(name_b) + 32;
 	char *name = ms_raw_malloc(len);
 	if (!n || !name || (parent && !make_room_for_kid(parent))) {
-		free(n);
-		free(name);
+		ms_raw_free(n);
+		ms_raw_free(name);
 		z->out_of_memory = true;
 		return NULL;
 	}
@@ -414,7 +414,7 @@ static struct tnode *follow(struct sizing *z, const struct reference *r, struct 
 			if (named) {
 				snprintf(named, strlen(row->name) + 32, "%s[%zu]", row->name,
 					 capacity_of(t.requested, row->element_size));
-				free(n->name);
+				ms_raw_free(n->name);
 				n->name = named;
 			} else {
 				z->out_of_memory = true;   /* a root named wrongly is no tree to return */
@@ -541,11 +541,11 @@ static void free_tnodes(struct tnode **queue, size_t count, bool names)
 {
 	for (size_t i = 0; i < count; i++) {
 		if (names)
-			free(queue[i]->name);
-		free(queue[i]->kids);
-		free(queue[i]);
+			ms_raw_free(queue[i]->name);
+		ms_raw_free(queue[i]->kids);
+		ms_raw_free(queue[i]);
 	}
-	free(queue);
+	ms_raw_free(queue);
 }
 
 /* Free a partial tree when there is no memory for a queue: depth first, by hand. */
@@ -557,9 +557,9 @@ static void free_tnodes_slowly(struct tnode *n)
 			continue;
 		}
 		struct tnode *parent = n->parent;
-		free(n->name);
-		free(n->kids);
-		free(n);
+		ms_raw_free(n->name);
+		ms_raw_free(n->kids);
+		ms_raw_free(n);
 		n = parent;
 	}
 }
@@ -570,7 +570,7 @@ static struct ms_sized *finish_tree(struct tnode *root, size_t count, const stru
 	size_t bytes = sizeof(struct tree_block) + count * sizeof(struct ms_sized);
 	struct tree_block *tree = queue ? ms_raw_calloc(1, bytes) : NULL;
 	if (!tree) {
-		free(queue);
+		ms_raw_free(queue);
 		free_tnodes_slowly(root);
 		return NULL;
 	}
@@ -615,9 +615,9 @@ void ms_sized_free(struct ms_sized *tree)
 	struct tree_block *block =
 		(struct tree_block *)((char *)tree - offsetof(struct tree_block, nodes));
 	for (size_t i = 0; i < block->count; i++)
-		free(block->nodes[i].name);
+		ms_raw_free(block->nodes[i].name);
 	ms_bookkeeping_add(-(int64_t)block->bytes);
-	free(block);
+	ms_raw_free(block);
 }
 
 /* ------------------------------------------------------------------ */
@@ -647,8 +647,8 @@ static bool start_sizing(const void *p, enum ms_notion notion, const char *funct
 static void end_sizing(struct sizing *z)
 {
 	visited_free(&z->visited);
-	free(z->counted.slots);
-	free(z->stack);
+	ms_raw_free(z->counted.slots);
+	ms_raw_free(z->stack);
 	if (z->out_of_memory) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, z->function, z->file, z->line,
 			  "no memory to finish sizing");
@@ -768,7 +768,7 @@ static int print_note(const struct ms_sized *n, FILE *out)
 	int failed = fprintf(out, " (shared: counted %s ", n->counted_below ? "under" : "at") < 0;
 	failed |= path[0] ? ms_text_print(path, out) : fputs("the root", out) == EOF;
 	failed |= fputc(')', out) == EOF;
-	free(path);
+	ms_raw_free(path);
 	return failed ? -1 : 0;
 }
 

@@ -48,7 +48,7 @@ void ms_summary_free(ms_summary *s)
 	if (!s)
 		return;
 	ms_bookkeeping_add(-(int64_t)s->bytes);
-	free(s);
+	ms_raw_free(s);
 }
 
 static int64_t magnitude(int64_t v)
@@ -154,7 +154,7 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
 	const struct entry **unmatched = ms_raw_calloc(rows ? rows : 1, sizeof *unmatched);
 	ms_summary *d = new_summary(before->held + after->held);
 	if (!unmatched || !d) {
-		free(unmatched);
+		ms_raw_free(unmatched);
 		ms_summary_free(d);
 		errno = ENOMEM;
 		return NULL;
@@ -173,7 +173,7 @@ ms_summary *ms_summary_diff(const ms_summary *before, const ms_summary *after)
 		if (unmatched[b->id])        /* not counted in `after`: a reset came between */
 			add_change(d, b, &absent, b);
 	}
-	free(unmatched);
+	ms_raw_free(unmatched);
 	qsort(d->entries, d->count, sizeof d->entries[0], by_change);
 	return d;
 }

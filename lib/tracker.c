@@ -50,7 +50,7 @@ static bool checkpoint(ms_tracker *t, ms_summary *now)
 		return false;
 	count_bookkeeping(t, -1);
 	ms_summary_free(t->checkpoint);
-	free(t->marks);
+	ms_raw_free(t->marks);
 	t->checkpoint = now;
 	t->marks = marks;
 	t->mark_count = mark_count;
@@ -65,7 +65,7 @@ ms_tracker *ms_tracker_new(void)
 	ms_tracker *t = ms_raw_calloc(1, sizeof *t);
 	ms_summary *now = t ? ms_summarize() : NULL;
 	if (!now) {
-		free(t);
+		ms_raw_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -87,8 +87,8 @@ void ms_tracker_free(ms_tracker *t)
 	ms_peak_watch_stop(&t->watch);
 	count_bookkeeping(t, -1);
 	ms_summary_free(t->checkpoint);
-	free(t->marks);
-	free(t);
+	ms_raw_free(t->marks);
+	ms_raw_free(t);
 }
 
 /* What changed since the checkpoint, and what is live now (in *now); NULL if memory ran out. */
