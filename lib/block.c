@@ -59,6 +59,18 @@ uint64_t ms_measure_malloc_facts(void)
 	return facts;
 }
 
+_Atomic int64_t ms_aligned_padding;
+
+size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
+		       uint64_t f)
+{
+	size_t front = ms_aligned_front(p, h);
+	if (!front)
+		return 0;
+	*sizes = ms_sizes_at((unsigned char *)p - front, front, h->requested, f);
+	return ms_header_fits(h, sizes) ? front : 0;
+}
+
 bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	return ms_pagemap_test(p) && ms_block_read(p, h, sizes);

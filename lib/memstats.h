@@ -184,6 +184,28 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);
 
 /*
+ * As ms_alloc_bytes, the block's address a multiple of `alignment`, a
+ * power of two (any: posix_memalign's, aligned_alloc's, memalign's,
+ * valloc's page and pvalloc's rounded size all map onto it). The caller
+ * frees it with ms_free; ms_realloc moves it to malloc's alignment, as C's
+ * realloc may. Up to 16 it is any tagged block, malloc's alignment; past
+ * that memstats asks posix_memalign for a block aligned as asked, with
+ * the header in its last 32 bytes before the program's, and the rest of
+ * that front, alignment - 32 bytes from 64 on, padding. The block's
+ * usable size is what the malloc block holds from the program's pointer
+ * on (for a block glibc mapped on its own, what malloc(size)'s mapping
+ * would, where the mapping holds that much), its footprint that and
+ * malloc's chunk header, as for any block; the header and padding are
+ * memstats' bookkeeping (ms_stats' header_bytes). An
+ * alignment that is not a power of two is misuse (MS_MISUSE_ALIGNMENT,
+ * NULL with errno = EINVAL); one past 2^40 cannot be met (ENOMEM).
+ */
+#define ms_alloc_aligned(alignment, size, tag) \
+	ms_alloc_aligned_at((alignment), (size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const char *file,
+			  int line);
+
+/*
  * Resize a live block to `count` objects of its own type (bytes, for a
  * tagged block). Like realloc, the block may move; on failure the old
  * block is untouched. A NULL pointer is misuse (there is no type to use).
@@ -364,7 +386,8 @@ struct ms_gauges {
 struct ms_stats {
 	struct ms_gauges all;        /* every tracked block */
 	int64_t bookkeeping_bytes;   /* memstats' own memory, never in a row */
-	int64_t header_bytes;        /*   of which: per-block headers */
+	int64_t header_bytes;        /*   of which: per-block headers (and the padding in
+					  front of an aligned block's, ms_alloc_aligned) */
 	int64_t table_bytes;         /*   of which: tables, page maps, snapshots */
 	int64_t misuse_count;        /* bad calls reported since the last reset */
 	size_t rows;                 /* types and tags registered */
@@ -705,7 +728,8 @@ int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
 	X(MS_MISUSE_NO_MEMORY, "out of memory")                    \
 	X(MS_MISUSE_BAD_TYPE, "bad type descriptor")               \
 	X(MS_MISUSE_UNTRACKED, "untracked pointer")                \
-	X(MS_MISUSE_LIMIT, "limit reached")
+	X(MS_MISUSE_LIMIT, "limit reached")                        \
+	X(MS_MISUSE_ALIGNMENT, "bad alignment")
 
 enum ms_misuse_kind {
 #define MS_MISUSE_ENUM_(id, text) id,
