@@ -26,6 +26,12 @@ MS_HOT size_t malloc_request(size_t requested, uint64_t f)
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
 }
 
+/* What memstats asks posix_memalign for to hold `requested` bytes `front` bytes into the block. */
+MS_HOT size_t aligned_request(size_t requested, size_t front, uint64_t f)
+{
+	return malloc_request(requested, f) - MS_HEADER_SIZE + front;
+}
+
 /* What a block glibc mapped must hold: the usable size it reports (block.h) and the header. */
 static size_t mapped_request(uint64_t requested, uint64_t f)
 {
@@ -160,7 +166,7 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
 	uint64_t f = ms_facts();
-	size_t size = malloc_request(requested, f) - MS_HEADER_SIZE + front;
+	size_t size = aligned_request(requested, front, f);
 	unsigned char *block = aligned ? aligned_malloc(alignment, size)
 			       : zero  ? ms_raw_calloc(1, size)
 				       : ms_raw_malloc(size);
@@ -235,11 +241,12 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
  * change, so the next allocation under the same address is that row,
  * with no lookup and no comparison.
  */
-static void *alloc_under_tag(size_t size, const char *tag, const char *file, int line)
+static void *alloc_under_tag(size_t size, const char *tag, const char *function,
+			     const char *file, int line)
 {
 	bool constant;
-	uint32_t row = ms_row_of_tag(tag, &constant, "ms_alloc_bytes", file, line);
-	void *p = alloc_block(row, NULL, size, false, MALLOC_ALIGNMENT, "ms_alloc_bytes", file, line);
+	uint32_t row = ms_row_of_tag(tag, &constant, function, file, line);
+	void *p = alloc_block(row, NULL, size, false, MALLOC_ALIGNMENT, function, file, line);
 	struct ms_thread *self = ms_thread_current;
 	if (p && constant) {     /* then the thread has its state, and its gauges of `row` */
 		self->last_tag = MS_HIDE_ADDRESS(tag);
@@ -256,7 +263,7 @@ void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line
 	if (self && self->last_tag == MS_HIDE_ADDRESS(tag))
 		return alloc_block(self->last_tag_row, self->last_tag_gauges, size, false,
 				   MALLOC_ALIGNMENT, "ms_alloc_bytes", file, line);
-	return alloc_under_tag(size, tag, file, line);
+	return alloc_under_tag(size, tag, "ms_alloc_bytes", file, line);
 }
 
 void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const char *file,
@@ -382,22 +389,24 @@ MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes
 	return TAKEN;
 }
 
-/* ms_free could not count `p` out: it stays live, and the call is reported. */
-MS_COLD void kept_unfreed(void *p, const struct ms_thread *self, const char *file, int line)
+/* A free could not count `p` out: it stays live, and the call is reported. */
+MS_COLD void kept_unfreed(void *p, const struct ms_thread *self, const char *function,
+			  const char *file, int line)
 {
 	ms_pagemap_set(p);
-	ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept",
+	ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s; the block is kept",
 		  why_no_gauges(self));
 }
 
 /* Count the taken block `p` out and give its malloc block, `front` bytes in front of it, back. */
 MS_HOT void release(void *p, size_t front, const struct ms_header *h,
-		    const struct ms_block_sizes *sizes, uint64_t f, const char *file, int line)
+		    const struct ms_block_sizes *sizes, uint64_t f, const char *function,
+		    const char *file, int line)
 {
 	struct ms_thread *self = ms_thread_self();
 	struct ms_gauge_row *gauges = gauges_of(self, h->row);
 	if (!gauges) {
-		kept_unfreed(p, self, file, line);
+		kept_unfreed(p, self, function, file, line);
 		return;
 	}
 	ms_count_out(gauges, &self->all, sizes->bytes);
@@ -412,30 +421,37 @@ MS_HOT void release(void *p, size_t front, const struct ms_header *h,
 }
 
 /* Release the taken aligned block `p`, its header and sizes read again. */
-MS_COLD void release_aligned(void *p, uint64_t f, const char *file, int line)
+MS_COLD void release_aligned(void *p, uint64_t f, const char *function, const char *file,
+			     int line)
 {
 	struct ms_header h = ms_read_header(p, f);
 	struct ms_block_sizes sizes;
 	size_t front = ms_aligned_read(p, &h, &sizes, f);
-	release(p, front, &h, &sizes, f, file, line);
+	release(p, front, &h, &sizes, f, function, file, line);
 }
 
-void ms_free_at(void *p, const char *file, int line)
+/* ms_free, and ms_realloc_bytes to 0 bytes, as `function`. */
+MS_HOT void free_block(void *p, const char *function, const char *file, int line)
 {
 	if (!p)
 		return;
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	enum taken taken = take_block(p, &h, &sizes, f, "ms_free", file, line);
+	enum taken taken = take_block(p, &h, &sizes, f, function, file, line);
 	if (taken != TAKEN) {
 		if (taken == PASSED_ON)
 			ms_raw_free(p);
 		else if (taken == TAKEN_ALIGNED)
-			release_aligned(p, f, file, line);
+			release_aligned(p, f, function, file, line);
 		return;
 	}
-	release(p, MS_HEADER_SIZE, &h, &sizes, f, file, line);
+	release(p, MS_HEADER_SIZE, &h, &sizes, f, function, file, line);
+}
+
+void ms_free_at(void *p, const char *file, int line)
+{
+	free_block(p, "ms_free", file, line);
 }
 
 /*
@@ -453,19 +469,17 @@ MS_COLD void *realloc_aligned(void *p, uint32_t row, uint64_t requested, size_t 
 		return NULL;
 	}
 	memcpy(q, p, bytes < requested ? bytes : requested);
-	release_aligned(p, f, file, line);
+	release_aligned(p, f, function, file, line);
 	return q;
 }
 
-void *ms_realloc_at(void *p, size_t count, const char *file, int line)
+/*
+ * ms_realloc and ms_realloc_bytes, as `function`: the live block `p`
+ * resized to `count` of its elements, or bytes (`in_elements` false).
+ */
+static void *resize(void *p, size_t count, bool in_elements, const char *function,
+		    const char *file, int line)
 {
-	static const char function[] = "ms_realloc";
-	if (!p) {
-		ms_misuse(MS_MISUSE_NULL, function, file, line,
-			  "cannot resize NULL: it has no type (use ms_alloc)");
-		errno = EINVAL;
-		return NULL;
-	}
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
@@ -481,7 +495,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	 * thread may be handed the old address at once and must be free to
 	 * mark it as its own. Every failure puts the bit back before reporting.
 	 */
-	size_t bytes, element_size = ms_row_get(h.row)->element_size;
+	size_t bytes, element_size = in_elements ? ms_row_get(h.row)->element_size : 1;
 	if (!multiply(count, element_size, &bytes)) {
 		ms_pagemap_set(p);
 		report_overflow(count, element_size, function, file, line);
@@ -539,25 +553,72 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	return q;
 }
 
+void *ms_realloc_at(void *p, size_t count, const char *file, int line)
+{
+	if (!p) {
+		ms_misuse(MS_MISUSE_NULL, "ms_realloc", file, line,
+			  "cannot resize NULL: it has no type (use ms_alloc)");
+		errno = EINVAL;
+		return NULL;
+	}
+	return resize(p, count, true, "ms_realloc", file, line);
+}
+
+void *ms_realloc_bytes_at(void *p, size_t size, const char *tag, const char *file, int line)
+{
+	static const char function[] = "ms_realloc_bytes";
+	if (!p)
+		return alloc_under_tag(size, tag, function, file, line);
+	if (!size) {
+		free_block(p, function, file, line);
+		return NULL;
+	}
+	return resize(p, size, false, function, file, line);
+}
+
+/* ms_size of a pointer that is no live block: the allocator's size under the pass policy. */
+MS_COLD size_t size_not_live(void *p)
+{
+	if (ms_next_arena_owns(p) ||
+	    atomic_load_explicit(&foreign_policy, memory_order_relaxed) == MS_FOREIGN_PASS)
+		return ms_raw_usable_size(p);
+	errno = EINVAL;
+	return 0;
+}
+
+size_t ms_size(const void *p)
+{
+	if (!p)
+		return 0;
+	if (!ms_pagemap_test(p))
+		return size_not_live((void *)p);
+	struct ms_header h = ms_read_header((void *)p, ms_facts());
+	if (!ms_header_sound(p, &h) && !ms_aligned_front(p, &h)) {      /* overwritten */
+		errno = EINVAL;
+		return 0;
+	}
+	return (size_t)h.requested;
+}
+
 int ms_block_info(const void *p, struct ms_block_info *info)
 {
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	if (!p || !info || !ms_block_lookup(p, &h, &sizes)) {
+	size_t front = p && info ? ms_block_lookup(p, &h, &sizes) : 0;
+	if (!front) {
 		errno = EINVAL;
 		return -1;
 	}
 	uint64_t f = ms_facts();
 	const struct ms_row_info *row = ms_row_get(h.row);
-	size_t front = ms_aligned_front(p, &h);
 	*info = (struct ms_block_info){
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)h.requested / row->element_size,
-		.malloc_bytes = front ? malloc_request(h.requested, f) - MS_HEADER_SIZE + front
-			      : chunk_mapped(ms_block_start((void *)p), f)
-				      ? mapped_request(h.requested, f)
-				      : malloc_request(h.requested, f),
+		.malloc_bytes = front > MS_HEADER_SIZE ? aligned_request(h.requested, front, f)
+				: chunk_mapped(ms_block_start((void *)p), f)
+					? mapped_request(h.requested, f)
+					: malloc_request(h.requested, f),
 		.seq = h.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
 		.file = h.file,

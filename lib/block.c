@@ -71,9 +71,9 @@ size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block
 	return ms_header_fits(h, sizes) ? front : 0;
 }
 
-bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+size_t ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
-	return ms_pagemap_test(p) && ms_block_read(p, h, sizes);
+	return ms_pagemap_test(p) ? ms_block_read(p, h, sizes) : 0;
 }
 
 /*
@@ -101,9 +101,9 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
 		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
-			/* ms_free and ms_realloc free it again; sizing only reads it. */
+			/* ms_free, ms_realloc and ms_realloc_bytes free it again; sizing only reads it. */
 			bool freeing = strcmp(function, "ms_free") == 0 ||
-				       strcmp(function, "ms_realloc") == 0;
+				       strncmp(function, "ms_realloc", strlen("ms_realloc")) == 0;
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",

@@ -269,22 +269,23 @@ extern _Atomic int64_t ms_aligned_padding;
  * map (ms_pagemap_each), so the map is not asked again. It reads the
  * header and, on glibc, malloc's size word in the 8 bytes below it.
  */
-MS_HOT bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+MS_HOT size_t ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	uint64_t f = ms_facts();
 	*h = ms_read_header((void *)p, f);
 	if (!ms_header_sound(p, h))
-		return ms_aligned_read(p, h, sizes, f) != 0;
+		return ms_aligned_read(p, h, sizes, f);
 	*sizes = ms_sizes_of((void *)p, h->requested, f);
-	return ms_header_fits(h, sizes);
+	return ms_header_fits(h, sizes) ? MS_HEADER_SIZE : 0;
 }
 
 /*
- * Read the live block `p`'s header and sizes: false if `p` does not start
- * a live block (or its header is overwritten). Reads only memory the page
- * map says memstats owns.
+ * Read the live block `p`'s header and sizes, and return how far into its
+ * malloc block `p` is: MS_HEADER_SIZE, or an aligned block's front. 0 if
+ * `p` does not start a live block (or its header is overwritten). Reads
+ * only memory the page map says memstats owns.
  */
-bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
+size_t ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
 
 /*
  * Report `p`, which is not a live block's start, as precisely as can be

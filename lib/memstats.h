@@ -218,6 +218,38 @@ void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const 
 #define ms_realloc(ptr, count) ms_realloc_at((ptr), (count), MS_SITE_FILE_, __LINE__)
 void *ms_realloc_at(void *ptr, size_t count, const char *file, int line);
 
+/*
+ * C's realloc, for an adapter that maps realloc onto memstats one to one:
+ * ms_realloc_bytes(NULL, size, tag) is ms_alloc_bytes(size, tag); a size
+ * of 0 frees `ptr` and returns NULL, as glibc's realloc does (C17 leaves
+ * it to the implementation); otherwise the live block `ptr` is resized to
+ * `size` bytes, as ms_realloc resizes it to a count of its elements
+ * (moved and renumbered at this call's site, NULL with errno = ENOMEM and
+ * the block untouched on failure, a bad pointer reported, and handed to
+ * realloc under MS_FOREIGN_PASS). `tag` names the row of a new block
+ * only: a resized block keeps its row, so a described type's block given
+ * a size that is no whole number of its elements counts the whole ones
+ * (ms_block_info's count) and requests the bytes.
+ */
+#define ms_realloc_bytes(ptr, size, tag) \
+	ms_realloc_bytes_at((ptr), (size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_realloc_bytes_at(void *ptr, size_t size, const char *tag, const char *file, int line);
+
+/*
+ * The bytes the program asked for in the live block `ptr` (its last
+ * allocation or resize): what an adapter's size call returns, SQLite's
+ * xSize or malloc_usable_size. SQLite takes xSize as the bytes it may use
+ * (a Mem's capacity is sqlite3DbMallocSize of its buffer), and the
+ * requested bytes are, under valgrind and ASan too, which hold the
+ * program to them where the usable size would not be; they are also
+ * what SQLite's own mem1.c, without malloc_usable_size, records. Reads
+ * the page map and the header only: no size of malloc's, no row, no
+ * lock. 0 for NULL; for a pointer memstats did not hand out, 0 with
+ * errno = EINVAL and nothing reported, or under MS_FOREIGN_PASS the
+ * allocator's malloc_usable_size of it.
+ */
+size_t ms_size(const void *ptr);
+
 /* A tracked copy of `s`, counted in the "char" row. */
 #define ms_strdup(s) ms_strdup_at((s), MS_SITE_FILE_, __LINE__)
 char *ms_strdup_at(const char *s, const char *file, int line);
@@ -241,8 +273,8 @@ enum ms_foreign_policy {
 };
 
 /*
- * Choose what ms_free and ms_realloc do with a pointer memstats did not
- * hand out, for a program whose every free and realloc goes through
+ * Choose what ms_free and ms_realloc (ms_realloc_bytes, ms_size) do
+ * with a pointer memstats did not hand out, for a program whose every free and realloc goes through
  * memstats while some of its blocks do not: those malloc made before
  * memstats took over, or a library that calls malloc under another name.
  * With MS_FOREIGN_PASS, ms_free(p) calls free(p) and ms_realloc(p, n)

@@ -1,4 +1,4 @@
-/* interpose.c: a small LD_PRELOAD object that tests/test_preload.c runs programs under: their malloc, calloc, realloc, free and aligned allocations counted by build/preload's memstats, and a report at exit. */
+/* interpose.c: a small LD_PRELOAD object that tests/test_preload.c runs programs under: their malloc and its kin counted by build/preload's memstats, and a report at exit. */
 #define _GNU_SOURCE
 #include "memstats.h"
 
@@ -75,19 +75,30 @@ void *calloc(size_t count, size_t size)
 	return p;
 }
 
-/* glibc's realloc: NULL allocates, 0 bytes frees and returns NULL. */
 void *realloc(void *p, size_t size)
 {
-	if (!p)
-		return malloc(size);
-	if (size == 0) {
-		free(p);
-		return NULL;
-	}
 	enter();
-	void *q = ms_realloc_at(p, size, SITE, __LINE__);
+	void *q = ms_realloc_bytes_at(p, size, TAG, SITE, __LINE__);
 	leave();
 	return q;
+}
+
+/* glibc's reallocarray calls its own realloc, not the object's: it must be the object's too. */
+void *reallocarray(void *p, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, count * size);
+}
+
+size_t malloc_usable_size(void *p)
+{
+	enter();
+	size_t size = ms_size(p);
+	leave();
+	return size;
 }
 
 /* An aligned allocation, as every aligned call makes one. */
