@@ -63,7 +63,7 @@ MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, uint64_t f)
 	return chunk_mapped(block, f) ? fit_mapping(block, requested, f) : block;
 }
 
-/* The header of block `p`, `front` bytes into its malloc block: an aligned block's past 32 (block.h). */
+/* The header of block `p`, `front` bytes into its malloc block (past 32: aligned, block.h). */
 MS_HOT void write_header(void *p, size_t front, struct ms_thread *self, uint32_t row,
 			 uint64_t requested, const char *file, int line, uint64_t f)
 {
@@ -322,8 +322,8 @@ MS_COLD void header_overwritten(void *p, const char *function, const char *file,
 
 /* What ms_free and ms_realloc found at a pointer. */
 enum taken {
-	TAKEN,          /* a live block, its header at its malloc block's start, out of the page map now */
-	TAKEN_ALIGNED,  /* an aligned block (block.h), out of the page map now */
+	TAKEN,          /* a live block at its malloc block's start, out of the page map now */
+	TAKEN_ALIGNED,  /* a live aligned block (block.h), out of the page map now */
 	PASSED_ON,      /* not memstats' to count: the allocator beneath is given it as it is */
 	REFUSED         /* reported; the page map is as it was */
 };
@@ -356,7 +356,7 @@ MS_COLD bool pass_on(void *p, const char *function, const char *file, int line)
 	return !ms_report_known_not_live(p, function, file, line);
 }
 
-/* True if the taken `p`'s header, not sound as a plain one, is an aligned block's; else reported. */
+/* True if the taken `p`'s header, unsound as a plain one, is an aligned block's; else reported. */
 MS_COLD bool aligned_or_overwritten(void *p, uint64_t f, const char *function, const char *file,
 				    int line)
 {

@@ -101,7 +101,7 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
 		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
-			/* ms_free, ms_realloc and ms_realloc_bytes free it again; sizing only reads it. */
+			/* ms_free and both reallocs free it again; sizing only reads it. */
 			bool freeing = strcmp(function, "ms_free") == 0 ||
 				       strncmp(function, "ms_realloc", strlen("ms_realloc")) == 0;
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,

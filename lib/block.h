@@ -109,14 +109,15 @@ MS_HOT size_t ms_mapped_footprint(uint64_t requested, uint64_t f)
 /*
  * The sizes of a tracked block glibc mapped on its own, whose chunk size
  * word is `size`, the program's bytes `front` bytes into it (the header's
- * 32, or an aligned block's front). A mapped chunk's usable size is its size less its
- * 16-byte header. The header makes memstats' request 32 bytes larger than
- * malloc(n)'s, which the rounding to pages mostly swallows: reported as
- * the rest of the mapping, a tracked block would be 32 bytes short of
- * what malloc(n) alone is granted, and its footprint no whole number of
- * pages. So it reports malloc(n)'s mapping, and alloc.c makes the mapping
- * a page longer (fit_mapping) so the program can use all of it. Only where
- * that failed is the block held to the bytes its mapping has.
+ * 32, or an aligned block's front). A mapped chunk's usable size is its
+ * size less its 16-byte header. The header makes memstats' request 32
+ * bytes larger than malloc(n)'s, which the rounding to pages mostly
+ * swallows: reported as the rest of the mapping, a tracked block would be
+ * 32 bytes short of what malloc(n) alone is granted, and its footprint no
+ * whole number of pages. So it reports malloc(n)'s mapping, and alloc.c
+ * makes the mapping a page longer (fit_mapping) so the program can use
+ * all of it. Only where that failed, or for an aligned block, which is
+ * never fitted, is the block held to the bytes its mapping has.
  */
 MS_HOT struct ms_block_sizes ms_mapped_sizes(size_t size, size_t front, uint64_t requested,
 					     uint64_t f)

@@ -18,6 +18,7 @@ static const char dlsym_allocates[] = "build/preload/tests/preload/dlsym_allocat
 /* Allocators a census may stand on, preloaded after the object where installed. */
 static const char jemalloc[] = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 static const char mimalloc[] = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2";
+static const char tcmalloc[] = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 
 /* What the object wrote at exit. */
 struct tp_report {
@@ -206,6 +207,12 @@ static void test_programs_on_mimalloc(void **state)
 	programs_on(mimalloc);
 }
 
+static void test_programs_on_tcmalloc(void **state)
+{
+	(void)state;
+	programs_on(tcmalloc);
+}
+
 /*
  * A dlsym that allocates, preloaded after the object: memstats looks its
  * next allocator up with dlsym, and the malloc and free coming back from
@@ -246,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_programs_on_glibc),
 		cmocka_unit_test(test_programs_on_jemalloc),
 		cmocka_unit_test(test_programs_on_mimalloc),
+		cmocka_unit_test(test_programs_on_tcmalloc),
 		cmocka_unit_test(test_dlsym_that_allocates),
 		cmocka_unit_test(test_no_probe_shows_in_peak),
 	};
