@@ -26,6 +26,12 @@ MS_HOT size_t malloc_request(size_t requested, uint64_t f)
 	return (requested > min ? requested : min) + MS_HEADER_SIZE;
 }
 
+/* What memstats asks posix_memalign for to hold `requested` bytes `front` bytes into the block. */
+MS_HOT size_t aligned_request(size_t requested, size_t front, uint64_t f)
+{
+	return malloc_request(requested, f) - MS_HEADER_SIZE + front;
+}
+
 /* What a block glibc mapped must hold: the usable size it reports (block.h) and the header. */
 static size_t mapped_request(uint64_t requested, uint64_t f)
 {
@@ -57,13 +63,14 @@ MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, uint64_t f)
 	return chunk_mapped(block, f) ? fit_mapping(block, requested, f) : block;
 }
 
-MS_HOT void write_header(void *p, struct ms_thread *self, uint32_t row, uint64_t requested,
-			 const char *file, int line, uint64_t f)
+/* The header of block `p`, `front` bytes into its malloc block (past 32: aligned, block.h). */
+MS_HOT void write_header(void *p, size_t front, struct ms_thread *self, uint32_t row,
+			 uint64_t requested, const char *file, int line, uint64_t f)
 {
 	uint64_t seq = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
 	atomic_store_explicit(&self->next_seq, seq, memory_order_relaxed);
 	struct ms_header h = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
-	h.check = ms_header_check(p, &h);
+	h.check = front > MS_HEADER_SIZE ? ms_aligned_check(p, &h, front) : ms_header_check(p, &h);
 	struct ms_header *at = ms_header_of(p);
 	ms_checkers_open(at, sizeof h, f & MS_FACTS_VALGRIND);
 	memcpy(at, &h, sizeof h);
@@ -86,12 +93,20 @@ MS_COLD void *no_memory(const char *why, size_t requested, const char *function,
 	return NULL;
 }
 
-/* The page map could not mark the new block `p`: give it back to malloc. */
+/*
+ * The page map could not mark the new block `p`: give its malloc block
+ * back, as far in front of it as its header, written already, says.
+ */
 MS_COLD void *unmarkable(void *p, size_t requested, uint64_t f, const char *function,
 			 const char *file, int line)
 {
-	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	ms_raw_free(ms_block_start(p));
+	struct ms_header h = ms_read_header(p, f);
+	size_t front = ms_aligned_front(p, &h);
+	if (!front)
+		front = MS_HEADER_SIZE;
+	unsigned char *block = (unsigned char *)p - front;
+	ms_checkers_open(block, front, f & MS_FACTS_VALGRIND);
+	ms_raw_free(block);
 	return no_memory("no memory for the page map, or an address it cannot hold", requested,
 			 function, file, line);
 }
@@ -102,23 +117,45 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 	return self ? ms_thread_row(self, row) : NULL;
 }
 
+/* malloc's alignment, which a block with its header in front keeps. */
+#define MALLOC_ALIGNMENT 16
+
+/* A malloc block of `size` bytes aligned to `alignment`; NULL with errno set. */
+static void *aligned_malloc(size_t alignment, size_t size)
+{
+	void *block;
+	int error = ms_raw_posix_memalign(&block, alignment, size);
+	if (error) {
+		errno = error;
+		return NULL;
+	}
+	return block;
+}
+
 /*
- * Allocate a block of `requested` bytes in `row`, counted in the calling
- * thread's gauges of it: `known` when the caller has them at hand (those
- * of the thread's last tag), else looked up, and the thread's state made,
- * only once the request has passed its checks. The failures are reported
- * out of line, so the path that succeeds keeps its values in registers.
+ * Allocate a block of `requested` bytes in `row` at `alignment`, counted
+ * in the calling thread's gauges of it: `known` when the caller has them
+ * at hand (those of the thread's last tag), else looked up, and the
+ * thread's state made, only once the request has passed its checks. The
+ * failures are reported out of line, so the path that succeeds keeps its
+ * values in registers. Past malloc's alignment, the malloc block has the
+ * alignment asked for and the program's bytes are that far into it (32:
+ * the header alone in front), so they have it too (block.h); such a block
+ * is not fitted, since realloc may move a mapping to malloc's alignment.
  */
 MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t requested, bool zero,
-			 const char *function, const char *file, int line)
+			 size_t alignment, const char *function, const char *file, int line)
 {
+	bool aligned = alignment > MALLOC_ALIGNMENT;
 	if (ms_next_looking_up())      /* inside dlsym: an arena block, uncounted (next.h) */
-		return zero ? ms_raw_calloc(1, requested) : ms_raw_malloc(requested);
+		return aligned ? aligned_malloc(alignment, requested)
+			       : zero ? ms_raw_calloc(1, requested) : ms_raw_malloc(requested);
 	if (row == UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (requested > MAX_REQUEST) {
+	size_t front = aligned && alignment > MS_HEADER_SIZE ? alignment : MS_HEADER_SIZE;
+	if (requested > MAX_REQUEST - (front - MS_HEADER_SIZE)) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "more than any allocation can hold (%zu bytes)", requested);
 		errno = ENOMEM;
@@ -129,19 +166,27 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
 	uint64_t f = ms_facts();
-	size_t size = malloc_request(requested, f);
-	unsigned char *block = zero ? ms_raw_calloc(1, size) : ms_raw_malloc(size);
+	size_t size = aligned_request(requested, front, f);
+	unsigned char *block = aligned ? aligned_malloc(alignment, size)
+			       : zero  ? ms_raw_calloc(1, size)
+				       : ms_raw_malloc(size);
 	if (!block)
 		return no_memory("malloc failed", requested, function, file, line);
-	block = fitted(block, requested, f);
-	void *p = block + MS_HEADER_SIZE;
+	if (!aligned)
+		block = fitted(block, requested, f);
+	void *p = block + front;
 	/* Read while fitted's load of glibc's size word is at hand. */
-	struct ms_block_sizes sizes = ms_sizes_of(p, requested, f);
+	struct ms_block_sizes sizes = ms_sizes_at(block, front, requested, f);
 	/* The header first: once the bit is set, a misuse diagnosis may read it. */
-	write_header(p, self, row, requested, file, line, f);
+	write_header(p, front, self, row, requested, file, line, f);
+	if (front > MS_HEADER_SIZE)      /* the padding in front is off limits, as the header is */
+		ms_checkers_close(block, front - MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(p))
 		return unmarkable(p, requested, f, function, file, line);
 	ms_count_in(gauges, &self->all, sizes.bytes);
+	if (front > MS_HEADER_SIZE)
+		atomic_fetch_add_explicit(&ms_aligned_padding, (int64_t)(front - MS_HEADER_SIZE),
+					  memory_order_relaxed);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
 }
@@ -176,7 +221,7 @@ static void *alloc_typed(ms_type *type, size_t count, bool zero, const char *fun
 		report_overflow(count, type->size, function, file, line);
 		return NULL;
 	}
-	return alloc_block(row, NULL, bytes, zero, function, file, line);
+	return alloc_block(row, NULL, bytes, zero, MALLOC_ALIGNMENT, function, file, line);
 }
 
 void *ms_alloc_at(ms_type *type, size_t count, const char *file, int line)
@@ -196,11 +241,12 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
  * change, so the next allocation under the same address is that row,
  * with no lookup and no comparison.
  */
-static void *alloc_under_tag(size_t size, const char *tag, const char *file, int line)
+static void *alloc_under_tag(size_t size, const char *tag, const char *function,
+			     const char *file, int line)
 {
 	bool constant;
-	uint32_t row = ms_row_of_tag(tag, &constant, "ms_alloc_bytes", file, line);
-	void *p = alloc_block(row, NULL, size, false, "ms_alloc_bytes", file, line);
+	uint32_t row = ms_row_of_tag(tag, &constant, function, file, line);
+	void *p = alloc_block(row, NULL, size, false, MALLOC_ALIGNMENT, function, file, line);
 	struct ms_thread *self = ms_thread_current;
 	if (p && constant) {     /* then the thread has its state, and its gauges of `row` */
 		self->last_tag = MS_HIDE_ADDRESS(tag);
@@ -216,8 +262,29 @@ void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line
 	struct ms_thread *self = ms_thread_current;
 	if (self && self->last_tag == MS_HIDE_ADDRESS(tag))
 		return alloc_block(self->last_tag_row, self->last_tag_gauges, size, false,
-				   "ms_alloc_bytes", file, line);
-	return alloc_under_tag(size, tag, file, line);
+				   MALLOC_ALIGNMENT, "ms_alloc_bytes", file, line);
+	return alloc_under_tag(size, tag, "ms_alloc_bytes", file, line);
+}
+
+void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const char *file,
+			  int line)
+{
+	static const char function[] = "ms_alloc_aligned";
+	if (!alignment || (alignment & (alignment - 1))) {
+		ms_misuse(MS_MISUSE_ALIGNMENT, function, file, line,
+			  "alignment %zu is not a power of two", alignment);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (alignment > (size_t)1 << MS_ALIGNED_SHIFT_MAX) {
+		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
+			  "no block can be aligned to %zu bytes", alignment);
+		errno = ENOMEM;
+		return NULL;
+	}
+	bool constant;
+	uint32_t row = ms_row_of_tag(tag, &constant, function, file, line);
+	return alloc_block(row, NULL, size, false, alignment, function, file, line);
 }
 
 char *ms_strdup_at(const char *s, const char *file, int line)
@@ -229,7 +296,7 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 	}
 	size_t len = strlen(s) + 1;
 	char *copy = alloc_block(ms_row_of_type(&ms_type_char, "ms_strdup", file, line), NULL, len,
-				 false, "ms_strdup", file, line);
+				 false, MALLOC_ALIGNMENT, "ms_strdup", file, line);
 	if (copy)
 		memcpy(copy, s, len);
 	return copy;
@@ -255,7 +322,8 @@ MS_COLD void header_overwritten(void *p, const char *function, const char *file,
 
 /* What ms_free and ms_realloc found at a pointer. */
 enum taken {
-	TAKEN,          /* a live block, out of the page map now */
+	TAKEN,          /* a live block at its malloc block's start, out of the page map now */
+	TAKEN_ALIGNED,  /* a live aligned block (block.h), out of the page map now */
 	PASSED_ON,      /* not memstats' to count: the allocator beneath is given it as it is */
 	REFUSED         /* reported; the page map is as it was */
 };
@@ -288,9 +356,22 @@ MS_COLD bool pass_on(void *p, const char *function, const char *file, int line)
 	return !ms_report_known_not_live(p, function, file, line);
 }
 
+/* True if the taken `p`'s header, unsound as a plain one, is an aligned block's; else reported. */
+MS_COLD bool aligned_or_overwritten(void *p, uint64_t f, const char *function, const char *file,
+				    int line)
+{
+	struct ms_header h = ms_read_header(p, f);
+	struct ms_block_sizes sizes;
+	if (ms_aligned_read(p, &h, &sizes, f))
+		return true;
+	header_overwritten(p, function, file, line);
+	return false;
+}
+
 /*
- * Take `p` out of the page map and read its header. On any problem the
- * map is left as it was and the call is reported (REFUSED).
+ * Take `p` out of the page map and read its header, and for TAKEN its
+ * sizes. On any problem the map is left as it was and the call is
+ * reported (REFUSED). An aligned block's header is read, its sizes not.
  */
 MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes,
 			     uint64_t f, const char *function, const char *file, int line)
@@ -298,57 +379,107 @@ MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes
 	if (!ms_pagemap_take(p))
 		return pass_on(p, function, file, line) ? PASSED_ON : REFUSED;
 	*h = ms_read_header(p, f);
+	if (!ms_header_sound(p, h))
+		return aligned_or_overwritten(p, f, function, file, line) ? TAKEN_ALIGNED : REFUSED;
 	*sizes = ms_sizes_of(p, h->requested, f);
-	if (!ms_header_intact(p, h, sizes)) {
+	if (!ms_header_fits(h, sizes)) {
 		header_overwritten(p, function, file, line);
 		return REFUSED;
 	}
 	return TAKEN;
 }
 
-/* ms_free could not count `p` out: it stays live, and the call is reported. */
-MS_COLD void kept_unfreed(void *p, const struct ms_thread *self, const char *file, int line)
+/* A free could not count `p` out: it stays live, and the call is reported. */
+MS_COLD void kept_unfreed(void *p, const struct ms_thread *self, const char *function,
+			  const char *file, int line)
 {
 	ms_pagemap_set(p);
-	ms_misuse(MS_MISUSE_NO_MEMORY, "ms_free", file, line, "%s; the block is kept",
+	ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line, "%s; the block is kept",
 		  why_no_gauges(self));
 }
 
-void ms_free_at(void *p, const char *file, int line)
+/* Count the taken block `p` out and give its malloc block, `front` bytes in front of it, back. */
+MS_HOT void release(void *p, size_t front, const struct ms_header *h,
+		    const struct ms_block_sizes *sizes, uint64_t f, const char *function,
+		    const char *file, int line)
+{
+	struct ms_thread *self = ms_thread_self();
+	struct ms_gauge_row *gauges = gauges_of(self, h->row);
+	if (!gauges) {
+		kept_unfreed(p, self, function, file, line);
+		return;
+	}
+	ms_count_out(gauges, &self->all, sizes->bytes);
+	if (front > MS_HEADER_SIZE)
+		atomic_fetch_sub_explicit(&ms_aligned_padding, (int64_t)(front - MS_HEADER_SIZE),
+					  memory_order_relaxed);
+	remember_freed(self, (uintptr_t)p, file, line, h->row);
+	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
+	unsigned char *block = (unsigned char *)p - front;
+	ms_checkers_open(block, front, f & MS_FACTS_VALGRIND);
+	ms_raw_free(block);
+}
+
+/* Release the taken aligned block `p`, its header and sizes read again. */
+MS_COLD void release_aligned(void *p, uint64_t f, const char *function, const char *file,
+			     int line)
+{
+	struct ms_header h = ms_read_header(p, f);
+	struct ms_block_sizes sizes;
+	size_t front = ms_aligned_read(p, &h, &sizes, f);
+	release(p, front, &h, &sizes, f, function, file, line);
+}
+
+/* ms_free, and ms_realloc_bytes to 0 bytes, as `function`. */
+MS_HOT void free_block(void *p, const char *function, const char *file, int line)
 {
 	if (!p)
 		return;
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	enum taken taken = take_block(p, &h, &sizes, f, "ms_free", file, line);
+	enum taken taken = take_block(p, &h, &sizes, f, function, file, line);
 	if (taken != TAKEN) {
 		if (taken == PASSED_ON)
 			ms_raw_free(p);
+		else if (taken == TAKEN_ALIGNED)
+			release_aligned(p, f, function, file, line);
 		return;
 	}
-	struct ms_thread *self = ms_thread_self();
-	struct ms_gauge_row *gauges = gauges_of(self, h.row);
-	if (!gauges) {
-		kept_unfreed(p, self, file, line);
-		return;
-	}
-	ms_count_out(gauges, &self->all, sizes.bytes);
-	remember_freed(self, (uintptr_t)p, file, line, h.row);
-	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
-	ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	ms_raw_free(ms_block_start(p));
+	release(p, MS_HEADER_SIZE, &h, &sizes, f, function, file, line);
 }
 
-void *ms_realloc_at(void *p, size_t count, const char *file, int line)
+void ms_free_at(void *p, const char *file, int line)
 {
-	static const char function[] = "ms_realloc";
-	if (!p) {
-		ms_misuse(MS_MISUSE_NULL, function, file, line,
-			  "cannot resize NULL: it has no type (use ms_alloc)");
-		errno = EINVAL;
+	free_block(p, "ms_free", file, line);
+}
+
+/*
+ * The taken aligned block `p` (of `row`, `requested` bytes) resized to
+ * `bytes`: C's realloc keeps no alignment beyond malloc's, so it moves to
+ * a new block of malloc's alignment in its row, with what it held. On
+ * failure it stays as it was.
+ */
+MS_COLD void *realloc_aligned(void *p, uint32_t row, uint64_t requested, size_t bytes, uint64_t f,
+			      const char *function, const char *file, int line)
+{
+	void *q = alloc_block(row, NULL, bytes, false, MALLOC_ALIGNMENT, function, file, line);
+	if (!q) {
+		ms_pagemap_set(p);
 		return NULL;
 	}
+	memcpy(q, p, bytes < requested ? bytes : requested);
+	release_aligned(p, f, function, file, line);
+	return q;
+}
+
+/*
+ * ms_realloc and ms_realloc_bytes, as `function`: the live block `p`
+ * resized to `count` of its elements, or bytes (`in_elements` false).
+ */
+static void *resize(void *p, size_t count, bool in_elements, const char *function,
+		    const char *file, int line)
+{
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
@@ -364,12 +495,14 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	 * thread may be handed the old address at once and must be free to
 	 * mark it as its own. Every failure puts the bit back before reporting.
 	 */
-	size_t bytes, element_size = ms_row_get(h.row)->element_size;
+	size_t bytes, element_size = in_elements ? ms_row_get(h.row)->element_size : 1;
 	if (!multiply(count, element_size, &bytes)) {
 		ms_pagemap_set(p);
 		report_overflow(count, element_size, function, file, line);
 		return NULL;
 	}
+	if (taken == TAKEN_ALIGNED)
+		return realloc_aligned(p, h.row, h.requested, bytes, f, function, file, line);
 	struct ms_thread *self = NULL;
 	struct ms_gauge_row *gauges = NULL;
 	const char *why = NULL;
@@ -403,7 +536,7 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	void *q = moved + MS_HEADER_SIZE;
 	if ((uintptr_t)q != old_address)
 		remember_freed(self, old_address, file, line, h.row);
-	write_header(q, self, h.row, bytes, file, line, f);
+	write_header(q, MS_HEADER_SIZE, self, h.row, bytes, file, line, f);
 	ms_checkers_block_moved((void *)old_address, q, bytes,
 				bytes < h.requested ? bytes : h.requested, f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(q)) {
@@ -420,11 +553,59 @@ void *ms_realloc_at(void *p, size_t count, const char *file, int line)
 	return q;
 }
 
+void *ms_realloc_at(void *p, size_t count, const char *file, int line)
+{
+	if (!p) {
+		ms_misuse(MS_MISUSE_NULL, "ms_realloc", file, line,
+			  "cannot resize NULL: it has no type (use ms_alloc)");
+		errno = EINVAL;
+		return NULL;
+	}
+	return resize(p, count, true, "ms_realloc", file, line);
+}
+
+void *ms_realloc_bytes_at(void *p, size_t size, const char *tag, const char *file, int line)
+{
+	static const char function[] = "ms_realloc_bytes";
+	if (!p)
+		return alloc_under_tag(size, tag, function, file, line);
+	if (!size) {
+		free_block(p, function, file, line);
+		return NULL;
+	}
+	return resize(p, size, false, function, file, line);
+}
+
+/* ms_size of a pointer that is no live block: the allocator's size under the pass policy. */
+MS_COLD size_t size_not_live(void *p)
+{
+	if (ms_next_arena_owns(p) ||
+	    atomic_load_explicit(&foreign_policy, memory_order_relaxed) == MS_FOREIGN_PASS)
+		return ms_raw_usable_size(p);
+	errno = EINVAL;
+	return 0;
+}
+
+size_t ms_size(const void *p)
+{
+	if (!p)
+		return 0;
+	if (!ms_pagemap_test(p))
+		return size_not_live((void *)p);
+	struct ms_header h = ms_read_header((void *)p, ms_facts());
+	if (!ms_header_sound(p, &h) && !ms_aligned_front(p, &h)) {      /* overwritten */
+		errno = EINVAL;
+		return 0;
+	}
+	return (size_t)h.requested;
+}
+
 int ms_block_info(const void *p, struct ms_block_info *info)
 {
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	if (!p || !info || !ms_block_lookup(p, &h, &sizes)) {
+	size_t front = p && info ? ms_block_lookup(p, &h, &sizes) : 0;
+	if (!front) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -434,7 +615,8 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)h.requested / row->element_size,
-		.malloc_bytes = chunk_mapped(ms_block_start((void *)p), f)
+		.malloc_bytes = front > MS_HEADER_SIZE ? aligned_request(h.requested, front, f)
+				: chunk_mapped(ms_block_start((void *)p), f)
 					? mapped_request(h.requested, f)
 					: malloc_request(h.requested, f),
 		.seq = h.seq & MS_SEQ_MASK,

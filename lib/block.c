@@ -59,9 +59,21 @@ uint64_t ms_measure_malloc_facts(void)
 	return facts;
 }
 
-bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+_Atomic int64_t ms_aligned_padding;
+
+size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
+		       uint64_t f)
 {
-	return ms_pagemap_test(p) && ms_block_read(p, h, sizes);
+	size_t front = ms_aligned_front(p, h);
+	if (!front)
+		return 0;
+	*sizes = ms_sizes_at((unsigned char *)p - front, front, h->requested, f);
+	return ms_header_fits(h, sizes) ? front : 0;
+}
+
+size_t ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+{
+	return ms_pagemap_test(p) ? ms_block_read(p, h, sizes) : 0;
 }
 
 /*
@@ -89,9 +101,9 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
 		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
-			/* ms_free and ms_realloc free it again; sizing only reads it. */
+			/* ms_free and both reallocs free it again; sizing only reads it. */
 			bool freeing = strcmp(function, "ms_free") == 0 ||
-				       strcmp(function, "ms_realloc") == 0;
+				       strncmp(function, "ms_realloc", strlen("ms_realloc")) == 0;
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
 				  file, line, "%sthis block of '%s' was already freed at %s:%u",
 				  freeing ? "double free: " : "use after free: ",

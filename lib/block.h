@@ -108,20 +108,23 @@ MS_HOT size_t ms_mapped_footprint(uint64_t requested, uint64_t f)
 
 /*
  * The sizes of a tracked block glibc mapped on its own, whose chunk size
- * word is `size`. A mapped chunk's usable size is its size less its
- * 16-byte header. The header makes memstats' request 32 bytes larger than
- * malloc(n)'s, which the rounding to pages mostly swallows: reported as
- * the rest of the mapping, a tracked block would be 32 bytes short of
- * what malloc(n) alone is granted, and its footprint no whole number of
- * pages. So it reports malloc(n)'s mapping, and alloc.c makes the mapping
- * a page longer (fit_mapping) so the program can use all of it. Only where
- * that failed is the block held to the bytes its mapping has.
+ * word is `size`, the program's bytes `front` bytes into it (the header's
+ * 32, or an aligned block's front). A mapped chunk's usable size is its
+ * size less its 16-byte header. The header makes memstats' request 32
+ * bytes larger than malloc(n)'s, which the rounding to pages mostly
+ * swallows: reported as the rest of the mapping, a tracked block would be
+ * 32 bytes short of what malloc(n) alone is granted, and its footprint no
+ * whole number of pages. So it reports malloc(n)'s mapping, and alloc.c
+ * makes the mapping a page longer (fit_mapping) so the program can use
+ * all of it. Only where that failed, or for an aligned block, which is
+ * never fitted, is the block held to the bytes its mapping has.
  */
-MS_HOT struct ms_block_sizes ms_mapped_sizes(size_t size, uint64_t requested, uint64_t f)
+MS_HOT struct ms_block_sizes ms_mapped_sizes(size_t size, size_t front, uint64_t requested,
+					     uint64_t f)
 {
 	int64_t header = MS_MAPPED_CHUNK_HEADER;
 	int64_t footprint = (int64_t)ms_mapped_footprint(requested, f);
-	int64_t room = (int64_t)((size & ~MS_CHUNK_FLAGS) - MS_HEADER_SIZE) - header;
+	int64_t room = (int64_t)((size & ~MS_CHUNK_FLAGS) - front) - header;
 	int64_t usable = footprint - header < room ? footprint - header : room;
 	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
@@ -143,29 +146,37 @@ MS_HOT struct ms_header *ms_header_of(void *p)
 }
 
 /*
- * The program's sizes of block `p`. In a glibc heap chunk: the chunk's
- * usable size less the header, which is what malloc(requested) alone
- * would be granted, since the header is two of the chunk's 16-byte steps;
- * and that plus the chunk's 8-byte header. A mapped chunk is rounded to
- * pages instead, so its figures are worked out (ms_mapped_sizes). Under
- * any other malloc (ASan, valgrind, jemalloc...) there is no chunk header
- * memstats knows of: the usable size is malloc_usable_size's less the
- * header, and the footprint is the usable size. glibc's rule of 8 bytes
- * for a size % 16 of 8 would invent one for them.
+ * The program's sizes of a block whose malloc block is `block`, its bytes
+ * `front` bytes in: the header's 32, or an aligned block's front. In a
+ * glibc heap chunk: the chunk's usable size less the front, which for
+ * the header's 32 is what malloc(requested) alone would be granted, since
+ * the header is two of the chunk's 16-byte steps; and that plus the
+ * chunk's 8-byte header. A mapped chunk is rounded to pages instead, so
+ * its figures are worked out (ms_mapped_sizes). Under any other malloc
+ * (ASan, valgrind, jemalloc...) there is no chunk header memstats knows
+ * of: the usable size is malloc_usable_size's less the front, and the
+ * footprint is the usable size. glibc's rule of 8 bytes for a size % 16
+ * of 8 would invent one for them.
  */
-MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
+MS_HOT struct ms_block_sizes ms_sizes_at(void *block, size_t front, uint64_t requested,
+					 uint64_t f)
 {
-	void *block = ms_block_start(p);
 	if (!(f & MS_FACTS_GLIBC_CHUNKS)) {
-		int64_t usable = (int64_t)(ms_raw_usable_size(block) - MS_HEADER_SIZE);
+		int64_t usable = (int64_t)(ms_raw_usable_size(block) - front);
 		return (struct ms_block_sizes){ { (int64_t)requested, usable, usable } };
 	}
 	size_t size = ms_chunk_size_field(block);
 	if (size & MS_CHUNK_MAPPED)
-		return ms_mapped_sizes(size, requested, f);
+		return ms_mapped_sizes(size, front, requested, f);
 	int64_t header = MS_HEAP_CHUNK_HEADER;
-	int64_t usable = (int64_t)((size & ~MS_CHUNK_FLAGS) - MS_HEADER_SIZE) - header;
+	int64_t usable = (int64_t)((size & ~MS_CHUNK_FLAGS) - front) - header;
 	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
+}
+
+/* The program's sizes of block `p`, its header right in front of it at its malloc block's start. */
+MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
+{
+	return ms_sizes_at(ms_block_start(p), MS_HEADER_SIZE, requested, f);
 }
 
 MS_HOT struct ms_header ms_read_header(void *p, uint64_t f)
@@ -196,33 +207,86 @@ MS_HOT uint16_t ms_header_check(const void *p, const struct ms_header *h)
 	return (uint16_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
 }
 
-/* False if the header cannot be one memstats wrote: the program wrote over it. */
-MS_HOT bool ms_header_intact(const void *p, const struct ms_header *h,
-			  const struct ms_block_sizes *s)
+/*
+ * False if the header cannot be one memstats wrote in front of a block at
+ * its malloc block's start: the program wrote over it, or it is an
+ * aligned block's (below). Tested before any size is read, since an
+ * aligned block's sizes are not where a plain block's are.
+ */
+MS_HOT bool ms_header_sound(const void *p, const struct ms_header *h)
 {
-	return h->check == ms_header_check(p, h) && h->file && h->row < ms_row_count() &&
-	       h->requested <= (uint64_t)s->bytes[MS_USABLE];
+	return h->check == ms_header_check(p, h) && h->file && h->row < ms_row_count();
 }
+
+/* False if the block cannot hold what its header says was asked for: the program wrote over it. */
+MS_HOT bool ms_header_fits(const struct ms_header *h, const struct ms_block_sizes *s)
+{
+	return h->requested <= (uint64_t)s->bytes[MS_USABLE];
+}
+
+/*
+ * An aligned block (ms_alloc_aligned, alignment 64 or more) is `front`
+ * bytes into its malloc block, `front` its alignment, which the malloc
+ * block has too; the header sits right in front of the program's bytes
+ * as ever, and the rest of the front is padding. Its check word is a
+ * plain header's plus log2(front), so it is not sound as a plain one:
+ * every path that reads headers tests that first, inline, and only on
+ * that cold path looks for an aligned block. An alignment of 32 needs no
+ * padding (the header is the malloc block's first 32 bytes), so its
+ * block is a plain one.
+ */
+#define MS_ALIGNED_SHIFT_MIN 6
+#define MS_ALIGNED_SHIFT_MAX 40
+
+/* The check word of an aligned block's header, `front` bytes into its malloc block. */
+MS_HOT uint16_t ms_aligned_check(const void *p, const struct ms_header *h, size_t front)
+{
+	return (uint16_t)(ms_header_check(p, h) + (unsigned)__builtin_ctzll(front));
+}
+
+/* If `h`, read in front of `p`, is an aligned block's header: its front; else 0. */
+MS_HOT size_t ms_aligned_front(const void *p, const struct ms_header *h)
+{
+	unsigned shift = (uint16_t)(h->check - ms_header_check(p, h));
+	if (shift < MS_ALIGNED_SHIFT_MIN || shift > MS_ALIGNED_SHIFT_MAX || !h->file ||
+	    h->row >= ms_row_count())
+		return 0;
+	size_t front = (size_t)1 << shift;
+	return (uintptr_t)p & (front - 1) ? 0 : front;   /* an aligned block is aligned to its front */
+}
+
+/*
+ * If `h`, read in front of `p` and not sound as a plain header, is an
+ * aligned block's: its front, and `sizes`, which it fits. 0 if not.
+ */
+size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
+		       uint64_t f);
+
+/* Bytes of padding in front of aligned blocks' headers, counted with the headers in ms_stats. */
+extern _Atomic int64_t ms_aligned_padding;
 
 /*
  * ms_block_lookup for a `p` the caller has just found marked in the page
  * map (ms_pagemap_each), so the map is not asked again. It reads the
  * header and, on glibc, malloc's size word in the 8 bytes below it.
  */
-MS_HOT bool ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
+MS_HOT size_t ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	uint64_t f = ms_facts();
 	*h = ms_read_header((void *)p, f);
+	if (!ms_header_sound(p, h))
+		return ms_aligned_read(p, h, sizes, f);
 	*sizes = ms_sizes_of((void *)p, h->requested, f);
-	return ms_header_intact(p, h, sizes);
+	return ms_header_fits(h, sizes) ? MS_HEADER_SIZE : 0;
 }
 
 /*
- * Read the live block `p`'s header and sizes: false if `p` does not start
- * a live block (or its header is overwritten). Reads only memory the page
- * map says memstats owns.
+ * Read the live block `p`'s header and sizes, and return how far into its
+ * malloc block `p` is: MS_HEADER_SIZE, or an aligned block's front. 0 if
+ * `p` does not start a live block (or its header is overwritten). Reads
+ * only memory the page map says memstats owns.
  */
-bool ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
+size_t ms_block_lookup(const void *p, struct ms_header *h, struct ms_block_sizes *sizes);
 
 /*
  * Report `p`, which is not a live block's start, as precisely as can be

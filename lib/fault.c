@@ -1,4 +1,5 @@
 /* fault.c: counted allocation calls for the fault-injection build, failing on request. */
+#define _GNU_SOURCE
 #include "fault.h"
 
 #ifdef MS_FAULT_INJECTION
@@ -54,6 +55,13 @@ void *ms_fault_realloc(void *p, size_t size)
 		return NULL;
 	}
 	return ms_next_realloc(p, size);
+}
+
+int ms_fault_posix_memalign(void **p, size_t alignment, size_t size)
+{
+	if (should_fail())
+		return ENOMEM;
+	return ms_next_posix_memalign(p, alignment, size);
 }
 
 void *ms_fault_mmap(void *addr, size_t size, int prot, int flags, int fd, long offset)

@@ -213,6 +213,28 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);
 
 /*
+ * As ms_alloc_bytes, the block's address a multiple of `alignment`, a
+ * power of two (any: posix_memalign's, aligned_alloc's, memalign's,
+ * valloc's page and pvalloc's rounded size all map onto it). The caller
+ * frees it with ms_free; ms_realloc moves it to malloc's alignment, as C's
+ * realloc may. Up to 16 it is any tagged block, malloc's alignment; past
+ * that memstats asks posix_memalign for a block aligned as asked, with
+ * the header in its last 32 bytes before the program's, and the rest of
+ * that front, alignment - 32 bytes from 64 on, padding. The block's
+ * usable size is what the malloc block holds from the program's pointer
+ * on (for a block glibc mapped on its own, what malloc(size)'s mapping
+ * would, where the mapping holds that much), its footprint that and
+ * malloc's chunk header, as for any block; the header and padding are
+ * memstats' bookkeeping (ms_stats' header_bytes). An
+ * alignment that is not a power of two is misuse (MS_MISUSE_ALIGNMENT,
+ * NULL with errno = EINVAL); one past 2^40 cannot be met (ENOMEM).
+ */
+#define ms_alloc_aligned(alignment, size, tag) \
+	ms_alloc_aligned_at((alignment), (size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const char *file,
+			  int line);
+
+/*
  * Resize a live block to `count` objects of its own type (bytes, for a
  * tagged block). Like realloc, the block may move; on failure the old
  * block is untouched. A NULL pointer is misuse (there is no type to use).
@@ -224,6 +246,38 @@ void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line
  */
 #define ms_realloc(ptr, count) ms_realloc_at((ptr), (count), MS_SITE_FILE_, __LINE__)
 void *ms_realloc_at(void *ptr, size_t count, const char *file, int line);
+
+/*
+ * C's realloc, for an adapter that maps realloc onto memstats one to one:
+ * ms_realloc_bytes(NULL, size, tag) is ms_alloc_bytes(size, tag); a size
+ * of 0 frees `ptr` and returns NULL, as glibc's realloc does (C17 leaves
+ * it to the implementation); otherwise the live block `ptr` is resized to
+ * `size` bytes, as ms_realloc resizes it to a count of its elements
+ * (moved and renumbered at this call's site, NULL with errno = ENOMEM and
+ * the block untouched on failure, a bad pointer reported, and handed to
+ * realloc under MS_FOREIGN_PASS). `tag` names the row of a new block
+ * only: a resized block keeps its row, so a described type's block given
+ * a size that is no whole number of its elements counts the whole ones
+ * (ms_block_info's count) and requests the bytes.
+ */
+#define ms_realloc_bytes(ptr, size, tag) \
+	ms_realloc_bytes_at((ptr), (size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_realloc_bytes_at(void *ptr, size_t size, const char *tag, const char *file, int line);
+
+/*
+ * The bytes the program asked for in the live block `ptr` (its last
+ * allocation or resize): what an adapter's size call returns, SQLite's
+ * xSize or malloc_usable_size. SQLite takes xSize as the bytes it may use
+ * (a Mem's capacity is sqlite3DbMallocSize of its buffer), and the
+ * requested bytes are, under valgrind and ASan too, which hold the
+ * program to them where the usable size would not be; they are also
+ * what SQLite's own mem1.c, without malloc_usable_size, records. Reads
+ * the page map and the header only: no size of malloc's, no row, no
+ * lock. 0 for NULL; for a pointer memstats did not hand out, 0 with
+ * errno = EINVAL and nothing reported, or under MS_FOREIGN_PASS the
+ * allocator's malloc_usable_size of it.
+ */
+size_t ms_size(const void *ptr);
 
 /* A tracked copy of `s`, counted in the "char" row. */
 #define ms_strdup(s) ms_strdup_at((s), MS_SITE_FILE_, __LINE__)
@@ -248,8 +302,8 @@ enum ms_foreign_policy {
 };
 
 /*
- * Choose what ms_free and ms_realloc do with a pointer memstats did not
- * hand out, for a program whose every free and realloc goes through
+ * Choose what ms_free and ms_realloc (ms_realloc_bytes, ms_size) do
+ * with a pointer memstats did not hand out, for a program whose every free and realloc goes through
  * memstats while some of its blocks do not: those malloc made before
  * memstats took over, or a library that calls malloc under another name.
  * With MS_FOREIGN_PASS, ms_free(p) calls free(p) and ms_realloc(p, n)
@@ -393,7 +447,8 @@ struct ms_gauges {
 struct ms_stats {
 	struct ms_gauges all;        /* every tracked block */
 	int64_t bookkeeping_bytes;   /* memstats' own memory, never in a row */
-	int64_t header_bytes;        /*   of which: per-block headers */
+	int64_t header_bytes;        /*   of which: per-block headers (and the padding in
+					  front of an aligned block's, ms_alloc_aligned) */
 	int64_t table_bytes;         /*   of which: tables, page maps, snapshots */
 	int64_t misuse_count;        /* bad calls reported since the last reset */
 	size_t rows;                 /* types and tags registered */
@@ -734,7 +789,8 @@ int ms_malloc_block_info(void *block, struct ms_malloc_block *info);
 	X(MS_MISUSE_NO_MEMORY, "out of memory")                    \
 	X(MS_MISUSE_BAD_TYPE, "bad type descriptor")               \
 	X(MS_MISUSE_UNTRACKED, "untracked pointer")                \
-	X(MS_MISUSE_LIMIT, "limit reached")
+	X(MS_MISUSE_LIMIT, "limit reached")                        \
+	X(MS_MISUSE_ALIGNMENT, "bad alignment")
 
 enum ms_misuse_kind {
 #define MS_MISUSE_ENUM_(id, text) id,

@@ -8,12 +8,14 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* The calls memstats makes, by index into `found` and `names`. */
-enum next_call { NEXT_MALLOC, NEXT_CALLOC, NEXT_REALLOC, NEXT_FREE, NEXT_USABLE_SIZE, NEXT_CALLS };
+enum next_call {
+	NEXT_MALLOC, NEXT_CALLOC, NEXT_REALLOC, NEXT_FREE, NEXT_USABLE_SIZE, NEXT_POSIX_MEMALIGN,
+	NEXT_CALLS
+};
 
 static const char *const names[NEXT_CALLS] = {
 	[NEXT_MALLOC] = "malloc",
@@ -21,6 +23,7 @@ static const char *const names[NEXT_CALLS] = {
 	[NEXT_REALLOC] = "realloc",
 	[NEXT_FREE] = "free",
 	[NEXT_USABLE_SIZE] = "malloc_usable_size",
+	[NEXT_POSIX_MEMALIGN] = "posix_memalign",
 };
 
 /*
@@ -39,9 +42,9 @@ bool ms_next_looking_up(void)
 
 /*
  * The arena: what dlsym allocates is a few dozen bytes (glibc's record of
- * a failed look-up and its message). Blocks are 16-byte aligned, each
- * with its size in the word before it, for realloc and usable size; it
- * starts zeroed and nothing is reused, so calloc needs no clearing.
+ * a failed look-up and its message). Blocks are 16-byte aligned or more,
+ * each with its size in the word before it, for realloc and usable size;
+ * it starts zeroed and nothing is reused, so calloc needs no clearing.
  */
 #define ARENA_BYTES 4096
 #define ARENA_ALIGN 16
@@ -54,11 +57,12 @@ bool ms_next_arena_owns(const void *p)
 	return at >= (uintptr_t)arena && at < (uintptr_t)arena + ARENA_BYTES;
 }
 
-static void *arena_alloc(size_t size)
+/* `size` bytes at a multiple of `alignment` (a power of two, 16 or more) into the arena. */
+static void *arena_alloc(size_t size, size_t alignment)
 {
 	size_t used = atomic_load_explicit(&arena_used, memory_order_relaxed), start, end;
 	do {
-		start = used + ARENA_ALIGN;
+		start = (used + sizeof size + alignment - 1) & ~(alignment - 1);
 		if (start > ARENA_BYTES || size > ARENA_BYTES - start) {
 			errno = ENOMEM;
 			return NULL;
@@ -116,10 +120,10 @@ static void *address_of(enum next_call call)
 }
 
 /* An allocation with no allocator to make it: from the arena inside dlsym, else none. */
-static void *no_allocator(size_t size)
+static void *no_allocator(size_t size, size_t alignment)
 {
 	if (looking_up)
-		return arena_alloc(size);
+		return arena_alloc(size, alignment);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -135,7 +139,7 @@ void *ms_next_malloc(size_t size)
 {
 	void *address = address_of(NEXT_MALLOC);
 	if (!address)
-		return no_allocator(size);
+		return no_allocator(size, ARENA_ALIGN);
 	void *(*fn)(size_t);
 	AS_FUNCTION(fn, address);
 	return fn(size);
@@ -149,7 +153,7 @@ void *ms_next_calloc(size_t count, size_t size)
 			errno = ENOMEM;
 			return NULL;
 		}
-		return no_allocator(count * size);
+		return no_allocator(count * size, ARENA_ALIGN);
 	}
 	void *(*fn)(size_t, size_t);
 	AS_FUNCTION(fn, address);
@@ -172,7 +176,7 @@ void *ms_next_realloc(void *p, size_t size)
 		return arena_realloc(p, size);
 	void *address = address_of(NEXT_REALLOC);
 	if (!address)      /* inside dlsym, only the arena's blocks exist yet */
-		return p ? NULL : no_allocator(size);
+		return p ? NULL : no_allocator(size, ARENA_ALIGN);
 	void *(*fn)(void *, size_t);
 	AS_FUNCTION(fn, address);
 	return fn(p, size);
@@ -200,6 +204,18 @@ size_t ms_next_usable_size(void *p)
 	size_t (*fn)(void *);
 	AS_FUNCTION(fn, address);
 	return fn(p);
+}
+
+int ms_next_posix_memalign(void **p, size_t alignment, size_t size)
+{
+	void *address = address_of(NEXT_POSIX_MEMALIGN);
+	if (!address) {
+		*p = no_allocator(size, alignment > ARENA_ALIGN ? alignment : ARENA_ALIGN);
+		return *p ? 0 : ENOMEM;
+	}
+	int (*fn)(void **, size_t, size_t);
+	AS_FUNCTION(fn, address);
+	return fn(p, alignment, size);
 }
 #else
 /* ISO C wants something in every file: this build calls the C library by name (next.h). */

@@ -21,6 +21,7 @@ void *ms_next_calloc(size_t count, size_t size);
 void *ms_next_realloc(void *p, size_t size);
 void ms_next_free(void *p);
 size_t ms_next_usable_size(void *p);
+int ms_next_posix_memalign(void **p, size_t alignment, size_t size);
 
 /*
  * True while the calling thread looks the next allocator up. dlsym may
@@ -39,6 +40,7 @@ bool ms_next_arena_owns(const void *p);
 #define ms_next_realloc realloc
 #define ms_next_free free
 #define ms_next_usable_size malloc_usable_size
+#define ms_next_posix_memalign posix_memalign
 #define ms_next_looking_up() false
 #define ms_next_arena_owns(p) ((void)(p), false)
 #endif

@@ -24,15 +24,6 @@ static void assert_heap_gave_back(size_t held, size_t bytes)
 		assert_true(mallinfo2().uordblks + bytes <= held);
 }
 
-/* Every test leaves the default policy behind it. */
-static int restore_policy(void **state)
-{
-	ms_set_foreign_policy(MS_FOREIGN_REPORT);
-	return ms_test_teardown(state);
-}
-
-#define foreign_test(f) cmocka_unit_test_setup_teardown(f, ms_test_setup, restore_policy)
-
 /* By default a malloc block given to ms_free or ms_realloc is reported and left alone. */
 static void test_reported_by_default(void **state)
 {
@@ -131,11 +122,11 @@ static void test_unknown_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		foreign_test(test_reported_by_default),
-		foreign_test(test_pass_frees),
-		foreign_test(test_pass_reallocs),
-		foreign_test(test_pass_still_reports_what_it_knows),
-		foreign_test(test_unknown_policy),
+		ms_test(test_reported_by_default),
+		ms_test(test_pass_frees),
+		ms_test(test_pass_reallocs),
+		ms_test(test_pass_still_reports_what_it_knows),
+		ms_test(test_unknown_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

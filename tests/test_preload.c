@@ -18,6 +18,7 @@ static const char dlsym_allocates[] = "build/preload/tests/preload/dlsym_allocat
 /* Allocators a census may stand on, preloaded after the object where installed. */
 static const char jemalloc[] = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 static const char mimalloc[] = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2";
+static const char tcmalloc[] = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 
 /* What the object wrote at exit. */
 struct tp_report {
@@ -27,6 +28,7 @@ struct tp_report {
 	long long vm_peak_kb;
 	long long vm_size_kb;
 	long long footprint_of_1;   /* a 1-byte block's, at exit */
+	long long aligned;          /* allocations through posix_memalign and its kin */
 };
 
 struct tp_run {
@@ -76,9 +78,10 @@ static struct tp_run run(const char *const argv[], const char *in, const char *p
 		return r;
 	r.reported = fscanf(f,
 			    "blocks %lld misuse %lld reentered %lld vm_peak_kb %lld vm_size_kb %lld "
-			    "footprint_of_1 %lld",
+			    "footprint_of_1 %lld aligned %lld",
 			    &r.report.blocks, &r.report.misuse, &r.report.reentered,
-			    &r.report.vm_peak_kb, &r.report.vm_size_kb, &r.report.footprint_of_1) == 6;
+			    &r.report.vm_peak_kb, &r.report.vm_size_kb, &r.report.footprint_of_1,
+			    &r.report.aligned) == 7;
 	fclose(f);
 	unlink(report);
 	return r;
@@ -164,35 +167,50 @@ static void write_lines(const char *path)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* sort, on glibc's malloc and on each other allocator installed, preloaded after the object. */
-static void sort_on(const char *allocator)
+/*
+ * On glibc's malloc and on each other allocator installed, preloaded
+ * after the object: sort, which sorts in two threads, and cat -v, whose
+ * buffers are page-aligned (aligned_alloc; plain cat copies a file to a
+ * file with copy_file_range, no buffer).
+ */
+static void programs_on(const char *allocator)
 {
 	char in[64];
 	scratch(in, sizeof in, "lines");
 	write_lines(in);
 	const char *const sort[] = { "/usr/bin/sort", "--parallel=2", NULL };
 	struct tp_report r = run_both(sort, in, allocator);
-	unlink(in);
 	assert_i64_gt(r.blocks, 0);
+	assert_i64_equal(r.reentered, 0);
+	const char *const cat[] = { "/bin/cat", "-v", in, NULL };
+	r = run_both(cat, NULL, allocator);
+	unlink(in);
+	assert_i64_gt(r.aligned, 0);
 	assert_i64_equal(r.reentered, 0);
 }
 
-static void test_sort_on_glibc(void **state)
+static void test_programs_on_glibc(void **state)
 {
 	(void)state;
-	sort_on(NULL);
+	programs_on(NULL);
 }
 
-static void test_sort_on_jemalloc(void **state)
+static void test_programs_on_jemalloc(void **state)
 {
 	(void)state;
-	sort_on(jemalloc);
+	programs_on(jemalloc);
 }
 
-static void test_sort_on_mimalloc(void **state)
+static void test_programs_on_mimalloc(void **state)
 {
 	(void)state;
-	sort_on(mimalloc);
+	programs_on(mimalloc);
+}
+
+static void test_programs_on_tcmalloc(void **state)
+{
+	(void)state;
+	programs_on(tcmalloc);
 }
 
 /*
@@ -232,9 +250,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_true_and_ls),
-		cmocka_unit_test(test_sort_on_glibc),
-		cmocka_unit_test(test_sort_on_jemalloc),
-		cmocka_unit_test(test_sort_on_mimalloc),
+		cmocka_unit_test(test_programs_on_glibc),
+		cmocka_unit_test(test_programs_on_jemalloc),
+		cmocka_unit_test(test_programs_on_mimalloc),
+		cmocka_unit_test(test_programs_on_tcmalloc),
 		cmocka_unit_test(test_dlsym_that_allocates),
 		cmocka_unit_test(test_no_probe_shows_in_peak),
 	};

@@ -181,6 +181,7 @@ int ms_test_teardown(void **state)
 {
 	(void)state;
 	ms_set_misuse_handler(NULL, NULL);
+	ms_set_foreign_policy(MS_FOREIGN_REPORT);
 	int64_t live = ms_live_blocks();
 	if (live != 0) {
 		print_error("teardown: the test left %" PRId64 " blocks live\n", live);

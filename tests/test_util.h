@@ -166,7 +166,7 @@ const void *ms_test_found(const void *p, const char *file, int line, const char 
 /* Fails the test (before it runs) if anything is live; else resets the registry. */
 int ms_test_setup(void **state);
 
-/* Fails the test if it left a block live; restores the default handler. */
+/* Fails the test if it left a block live; restores the default handler and foreign policy. */
 int ms_test_teardown(void **state);
 
 #define ms_test(f) cmocka_unit_test_setup_teardown(f, ms_test_setup, ms_test_teardown)

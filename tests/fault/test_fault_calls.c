@@ -107,6 +107,20 @@ static void make_block_after_far_one(void)
 	make_block();
 }
 
+/* A tagged block of 100 bytes. */
+static void make_tagged_block(void)
+{
+	fx.block = ms_alloc_bytes(100, "fc bytes");
+	assert_non_null(fx.block);
+}
+
+/* A tagged block at a page's alignment, its padding in front (block.h). */
+static void make_aligned_block(void)
+{
+	fx.block = ms_alloc_aligned(4096, 100, "fc aligned");
+	assert_non_null(fx.block);
+}
+
 /* A tracker, then a block allocated after its checkpoint (so sites have a row). */
 static void make_tracker(void)
 {
@@ -208,6 +222,11 @@ static bool call_alloc_bytes_fresh_tag(void)
 	return (fx.block = ms_alloc_bytes(100, fresh_tag())) != NULL;
 }
 
+static bool call_alloc_aligned(void)
+{
+	return (fx.block = ms_alloc_aligned(4096, 100, "fc aligned")) != NULL;
+}
+
 static bool call_strdup(void)
 {
 	return (fx.block = ms_strdup("a copy")) != NULL;
@@ -225,6 +244,25 @@ static bool resize_to(size_t count)
 static bool call_realloc_grow(void)
 {
 	return resize_to(40);
+}
+
+static bool call_realloc_bytes_grow(void)
+{
+	void *moved = ms_realloc_bytes(fx.block, 5000, "fc bytes");
+	if (moved)
+		fx.block = moved;
+	return moved != NULL;
+}
+
+static bool call_realloc_bytes_of_null(void)
+{
+	return (fx.block = ms_realloc_bytes(NULL, 100, "fc bytes")) != NULL;
+}
+
+/* An aligned block moves to one of malloc's alignment: a new block, then the old one freed. */
+static bool call_realloc_aligned(void)
+{
+	return resize_to(5000);
 }
 
 /* 1 MiB of nodes: malloc maps it apart from the rest, where the page map has no node yet. */
@@ -333,6 +371,21 @@ static void block_unchanged(void)
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(fx.block, &info), 0);
 	assert_int_equal(info.count, 2);
+}
+
+/* The tagged block is as it was: 100 bytes. */
+static void tagged_block_unchanged(void)
+{
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(fx.block, &info), 0);
+	assert_int_equal(info.count, 100);
+}
+
+/* The aligned block is as it was: 100 bytes at a page's alignment. */
+static void aligned_block_unchanged(void)
+{
+	tagged_block_unchanged();
+	assert_int_equal((uintptr_t)fx.block % 4096, 0);
 }
 
 /* The checkpoint did not move: the next diff still sees the block allocated after it. */
@@ -503,6 +556,13 @@ static const struct fault_case cases[] = {
 	{ "ms_alloc_bytes with a new tag", "ms_alloc_bytes", NULL, call_alloc_bytes_fresh_tag,
 	  NULL, true, true, false },
 	{ "ms_strdup", "ms_strdup", NULL, call_strdup, NULL, true, true, false },
+	{ "ms_alloc_aligned", "ms_alloc_aligned", NULL, call_alloc_aligned, NULL, true, true, false },
+	{ "ms_realloc of an aligned block", "ms_realloc", make_aligned_block, call_realloc_aligned,
+	  aligned_block_unchanged, true, true, false },
+	{ "ms_realloc_bytes", "ms_realloc_bytes", make_tagged_block, call_realloc_bytes_grow,
+	  tagged_block_unchanged, true, true, false },
+	{ "ms_realloc_bytes of NULL", "ms_realloc_bytes", NULL, call_realloc_bytes_of_null, NULL,
+	  true, true, false },
 	{ "ms_realloc", "ms_realloc", make_block, call_realloc_grow, block_unchanged, true, true,
 	  false },
 	/*

@@ -1,4 +1,4 @@
-/* interpose.c: a small LD_PRELOAD object that tests/test_preload.c runs programs under: their malloc, calloc, realloc and free counted by build/preload's memstats, and a report at exit. */
+/* interpose.c: a small LD_PRELOAD object that tests/test_preload.c runs programs under: their malloc and its kin counted by build/preload's memstats, and a report at exit. */
 #define _GNU_SOURCE
 #include "memstats.h"
 
@@ -20,6 +20,7 @@
  */
 static _Thread_local int depth;
 static _Atomic long reentered;
+static _Atomic long aligned;      /* allocations made through the aligned calls */
 static atomic_flag configured = ATOMIC_FLAG_INIT;
 
 /* Misuse is not printed (ms_stats counts it): the program's output is compared with its plain run's. */
@@ -74,19 +75,77 @@ void *calloc(size_t count, size_t size)
 	return p;
 }
 
-/* glibc's realloc: NULL allocates, 0 bytes frees and returns NULL. */
 void *realloc(void *p, size_t size)
 {
-	if (!p)
-		return malloc(size);
-	if (size == 0) {
-		free(p);
-		return NULL;
-	}
 	enter();
-	void *q = ms_realloc_at(p, size, SITE, __LINE__);
+	void *q = ms_realloc_bytes_at(p, size, TAG, SITE, __LINE__);
 	leave();
 	return q;
+}
+
+/* glibc's reallocarray calls its own realloc, not the object's: it must be the object's too. */
+void *reallocarray(void *p, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, count * size);
+}
+
+size_t malloc_usable_size(void *p)
+{
+	enter();
+	size_t size = ms_size(p);
+	leave();
+	return size;
+}
+
+/* An aligned allocation, as every aligned call makes one. */
+static void *alloc_aligned(size_t alignment, size_t size)
+{
+	enter();
+	void *p = ms_alloc_aligned_at(alignment, size, TAG, SITE, __LINE__);
+	leave();
+	atomic_fetch_add(&aligned, 1);
+	return p;
+}
+
+int posix_memalign(void **p, size_t alignment, size_t size)
+{
+	if (alignment % sizeof(void *) || (alignment & (alignment - 1)))
+		return EINVAL;
+	void *q = alloc_aligned(alignment, size);
+	if (!q)
+		return ENOMEM;
+	*p = q;
+	return 0;
+}
+
+void *aligned_alloc(size_t alignment, size_t size)
+{
+	return alloc_aligned(alignment, size);
+}
+
+/* glibc's memalign takes the power of two at or above an alignment that is none. */
+void *memalign(size_t alignment, size_t size)
+{
+	size_t power = 1;
+	while (power < alignment)
+		power <<= 1;
+	return alloc_aligned(power, size);
+}
+
+void *valloc(size_t size)
+{
+	return alloc_aligned((size_t)sysconf(_SC_PAGESIZE), size);
+}
+
+/* glibc's pvalloc: a page-aligned block of whole pages, one at least. */
+void *pvalloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return alloc_aligned(page, size ? (size + page - 1) & ~(page - 1) : page);
 }
 
 /* Append "name value\n" to the report. */
@@ -138,5 +197,6 @@ __extension__ __attribute__((destructor)) static void report(void)
 	put(fd, "vm_peak_kb", status_kb("VmPeak:"));
 	put(fd, "vm_size_kb", status_kb("VmSize:"));
 	put(fd, "footprint_of_1", info.bytes[MS_FOOTPRINT]);
+	put(fd, "aligned", atomic_load(&aligned));
 	close(fd);
 }
