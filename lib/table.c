@@ -137,7 +137,7 @@ int ms_table_print(FILE *out, size_t columns, size_t rows, const char *const *ce
 		if (r == 0)
 			failed |= put_line(out, columns, NULL, width, style);
 	}
-	free(width);
+	ms_raw_free(width);
 	return ms_print_end(out, failed);
 }
 
@@ -170,8 +170,8 @@ static int cells_start(struct ms_cells *t, size_t count, size_t fixed_columns,
 	t->cells = ms_raw_calloc((t->rows + 1) * t->columns, sizeof *t->cells);
 	t->text = ms_raw_calloc((t->rows + 1) * t->columns, sizeof *t->text);
 	if (!t->cells || !t->text) {
-		free(t->cells);
-		free(t->text);
+		ms_raw_free(t->cells);
+		ms_raw_free(t->text);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -231,7 +231,7 @@ int ms_cells_print(FILE *out, const void *what, size_t count, const char *const 
 	for (size_t r = 0; r < t.rows; r++)
 		row(&t, what, r);
 	int result = ms_table_print(out, t.columns, t.rows + 1, t.cells, NULL);
-	free(t.cells);
-	free(t.text);
+	ms_raw_free(t.cells);
+	ms_raw_free(t.text);
 	return result;
 }
