@@ -71,7 +71,7 @@ help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
-	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
+	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang, other mallocs)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the five below"
 	@echo "make check-headers  lib's headers: each names its owning .c, and their includes form no cycle"
@@ -180,7 +180,8 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
-DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev
+DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev \
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
