@@ -24,6 +24,29 @@ uint32_t bench_rng_between(struct bench_rng *rng, uint32_t low, uint32_t high);
 /* The median of `n` values (sorts them in place). */
 double bench_median(double *values, size_t n);
 
+/*
+ * Costs measured side by side: each repetition runs every side once (side 0
+ * is raw malloc), so the sides of one repetition saw the machine alike.
+ */
+#define BENCH_MAX_SIDES 4
+#define BENCH_MAX_REPETITIONS 15
+struct bench_interleaved {
+	int sides, repetitions;      /* set by the caller */
+	double cost[BENCH_MAX_REPETITIONS][BENCH_MAX_SIDES];
+};
+/*
+ * Fill m->cost with measure(workload, side) for every side and repetition,
+ * rotating which side goes first so a drift in the machine's speed falls
+ * on all alike; one untimed run of each side first warms the heap and
+ * memstats' tables.
+ */
+void bench_interleave(double (*measure)(const void *workload, int side), const void *workload,
+		      struct bench_interleaved *m);
+/* Over the repetitions: the median cost of `side`, of cost / base's cost, of cost - base's cost. */
+double bench_cost_median(const struct bench_interleaved *m, int side);
+double bench_ratio_median(const struct bench_interleaved *m, int side, int base);
+double bench_added_median(const struct bench_interleaved *m, int side, int base);
+
 /* Print a message to stderr and exit 1: the benchmark cannot go on. */
 _Noreturn void bench_fail(const char *what);
 
