@@ -71,7 +71,7 @@ help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
-	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang)"
+	@echo "make deps         install what the tests and the benchmark need (cmocka, gnuplot, valgrind, clang, cJSON)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the five below"
 	@echo "make check-headers  lib's headers: each names its owning .c, and their includes form no cycle"
@@ -180,7 +180,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
-DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev
+DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev libcjson-dev
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -270,11 +270,29 @@ BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort
 BENCH_CALLGRIND_PAIRS := 200000
 BENCH_TOOLS_PAIRS := 2000000
 
+# cJSON (libcjson-dev) is what case 8 parses with; make and make test never
+# need it, and without it the benchmark builds and case 8 says how to get it.
+# Whether it is there is asked only when a benchmark program is built, and
+# kept in $(CJSON_FOUND), rewritten only when the answer changes, so bench/json.c
+# is compiled again then.
+CJSON_FOUND := build/bench/cjson.found
+CJSON_PROBE = printf '\#include <cjson/cJSON.h>\nint main(void){cJSON_Delete(cJSON_Parse("1"));return 0;}\n' | \
+	$(CC) -x c - -o /dev/null -lcjson >/dev/null 2>&1
+BENCH_CJSON = $(filter yes,$(file < $(CJSON_FOUND)))
+.PHONY: cjson-probe
+$(CJSON_FOUND): cjson-probe
+	@mkdir -p $(@D)
+	@if $(CJSON_PROBE); then found=yes; else found=no; fi; \
+	 [ "$$(cat $@ 2>/dev/null)" = $$found ] || echo $$found > $@
+
+build/bench/bench/json.o: $(CJSON_FOUND)
+build/bench/bench/json.o: CFLAGS += $(if $(BENCH_CJSON),-DBENCH_CJSON)
+
 build/bench/memstats-bench: build/bench/bench/bench.o $(BENCH_OBJ) $(bench_LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm $(if $(BENCH_CJSON),-lcjson)
 
 build/bench/memstats-churn: build/bench/bench/churn_run.o $(BENCH_OBJ) $(bench_LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm $(if $(BENCH_CJSON),-lcjson)
 
 bench: build/bench/memstats-bench
 	@mkdir -p $(PLOT_DIR)

@@ -51,7 +51,7 @@ void bench_interleave(double (*measure)(const void *workload, int side), const v
 	if (m->sides < 1 || m->sides > BENCH_MAX_SIDES || m->repetitions < 1 ||
 	    m->repetitions > BENCH_MAX_REPETITIONS)
 		bench_fail("bench_interleave: sides or repetitions out of range");
-	for (int side = 0; side < m->sides; side++)
+	for (int side = 0; side < m->sides && !m->warms_itself; side++)
 		measure(workload, side);
 	for (int r = 0; r < m->repetitions; r++)
 		for (int k = 0; k < m->sides; k++) {
