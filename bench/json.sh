@@ -2,13 +2,8 @@
 # json.sh: the cJSON workload through every hook set of memstats-json, each in processes of its own, on a fresh and on an aged heap: the median ms per parse+delete and its ratio to the counting hooks.
 # Usage: json.sh PROGRAM RUNS OUTDIR   (PROGRAM is build/bench/memstats-json)
 set -e
-if [ $# -ne 3 ]; then
-	echo "usage: json.sh PROGRAM RUNS OUTDIR" >&2
-	exit 2
-fi
-program=$1
-runs=$2
-outdir=$3
+usage="usage: json.sh PROGRAM RUNS OUTDIR"
+program=${1:?$usage} runs=${2:?$usage} outdir=${3:?$usage}
 mkdir -p "$outdir"
 sets="raw counting tracked pad32 header32 header16 header16-unpadded side"
 # Fresh: 8 rounds, each on a trimmed heap. Aged: 12 rounds on one heap, the

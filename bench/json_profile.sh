@@ -2,12 +2,8 @@
 # json_profile.sh: where the tracked cJSON parse+delete spends what it adds, under valgrind: instructions per block by function (callgrind) and D1 and LL misses per block by function (cachegrind), raw, counting and tracked.
 # Usage: json_profile.sh PROGRAM OUTDIR   (PROGRAM is build/bench/memstats-json)
 set -e
-if [ $# -ne 2 ]; then
-	echo "usage: json_profile.sh PROGRAM OUTDIR" >&2
-	exit 2
-fi
-program=$1
-outdir=$2
+usage="usage: json_profile.sh PROGRAM OUTDIR"
+program=${1:?$usage} outdir=${2:?$usage}
 for tool in valgrind callgrind_annotate cg_annotate cg_diff; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
 		echo "bench-json-profile: $tool is missing; make deps (or: apt-get install -y valgrind)" >&2
