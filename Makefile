@@ -71,7 +71,7 @@ help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
-	@echo "make deps         install what the tests need (cmocka, gnuplot, valgrind, clang, other mallocs)"
+	@echo "make deps         install what the tests and the benchmark need (cmocka, gnuplot, valgrind, clang, other mallocs, cJSON)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the five below"
 	@echo "make check-headers  lib's headers: each names its owning .c, and their includes form no cycle"
@@ -88,6 +88,8 @@ help:
 	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
 	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
 	@echo "make bench-tools  the churn under heaptrack and valgrind beside raw malloc and memstats"
+	@echo "make bench-json   case 8's cJSON parse+delete through memstats and layouts that copy parts of it"
+	@echo "make bench-json-profile  case 8 under callgrind and cachegrind: instructions and misses by function"
 	@echo "make clean        remove build/ and the chapter programs"
 
 # The code a lesson shows is cut from the chapters' sources between
@@ -181,7 +183,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
 DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev \
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -261,21 +263,44 @@ bless: need-cmocka
 	@git diff --stat -- tests/expected chapters 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
-# Benchmark: bench/bench.c and bench/churn_run.c are the mains,
+# Benchmark: bench/bench.c, bench/churn_run.c and bench/json_run.c are the mains,
 # the other bench/*.c the cases they share, with the lesson kit for the data
 # file and the messages every program writes. The plot is drawn quietly after the run,
 # so the churn ratio stays the last line printed.
-BENCH_MAINS := bench/bench.c bench/churn_run.c
+BENCH_MAINS := bench/bench.c bench/churn_run.c bench/json_run.c
 BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c)))) \
 	$(bench_KITO)
 BENCH_CALLGRIND_PAIRS := 200000
 BENCH_TOOLS_PAIRS := 2000000
+BENCH_JSON_RUNS := 5
+
+# cJSON (libcjson-dev) is what case 8 parses with; make and make test never
+# need it, and without it the benchmark builds and case 8 says how to get it.
+# Whether it is there is asked only when a benchmark program is built, and
+# kept in $(CJSON_FOUND), rewritten only when the answer changes, so bench/json.c
+# is compiled again then.
+CJSON_FOUND := build/bench/cjson.found
+CJSON_PROBE = printf '\#include <cjson/cJSON.h>\nint main(void){cJSON_Delete(cJSON_Parse("1"));return 0;}\n' | \
+	$(CC) -x c - -o /dev/null -lcjson >/dev/null 2>&1
+BENCH_CJSON = $(filter yes,$(file < $(CJSON_FOUND)))
+JSON_HOW_TO_GET := make deps, or as root: apt-get install -y libcjson-dev
+.PHONY: cjson-probe
+$(CJSON_FOUND): cjson-probe
+	@mkdir -p $(@D)
+	@if $(CJSON_PROBE); then found=yes; else found=no; fi; \
+	 [ "$$(cat $@ 2>/dev/null)" = $$found ] || echo $$found > $@
+
+build/bench/bench/json.o: $(CJSON_FOUND)
+build/bench/bench/json.o: CFLAGS += $(if $(BENCH_CJSON),-DBENCH_CJSON)
 
 build/bench/memstats-bench: build/bench/bench/bench.o $(BENCH_OBJ) $(bench_LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm $(if $(BENCH_CJSON),-lcjson)
 
 build/bench/memstats-churn: build/bench/bench/churn_run.o $(BENCH_OBJ) $(bench_LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm $(if $(BENCH_CJSON),-lcjson)
+
+build/bench/memstats-json: build/bench/bench/json_run.o $(BENCH_OBJ) $(bench_LIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lm -lcjson
 
 bench: build/bench/memstats-bench
 	@mkdir -p $(PLOT_DIR)
@@ -292,6 +317,19 @@ bench-callgrind: build/bench/memstats-churn
 
 bench-tools: build/bench/memstats-churn
 	@sh bench/tools.sh build/bench/memstats-churn $(BENCH_TOOLS_PAIRS) build/bench/tools
+
+# The cJSON workload's own programs need cJSON: without it they say how to get it.
+.PHONY: need-cjson bench-json bench-json-profile
+need-cjson: $(CJSON_FOUND)
+	@[ "$(BENCH_CJSON)" ] || { echo "cJSON is missing: $(JSON_HOW_TO_GET)" >&2; exit 1; }
+
+bench-json: need-cjson
+	@$(MAKE) --no-print-directory build/bench/memstats-json
+	@sh bench/json.sh build/bench/memstats-json $(BENCH_JSON_RUNS) build/bench/json
+
+bench-json-profile: need-cjson
+	@$(MAKE) --no-print-directory build/bench/memstats-json
+	@sh bench/json_profile.sh build/bench/memstats-json build/bench/json-profile
 
 # ---------------------------------------------------------------------------
 # Exercises. exercises/NN_<topic>/ holds exercise.c (the

@@ -33,6 +33,7 @@ int main(int argc, char **argv)
 	double churn_ratio = bench_single_thread();
 	bench_live_set();
 	bench_deep_size();
+	bench_json();
 	bench_unpin();
 	bench_two_threads();
 

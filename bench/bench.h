@@ -2,6 +2,7 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,30 @@ uint32_t bench_rng_between(struct bench_rng *rng, uint32_t low, uint32_t high);
 
 /* The median of `n` values (sorts them in place). */
 double bench_median(double *values, size_t n);
+
+/*
+ * Costs measured side by side: each repetition runs every side once (side 0
+ * is raw malloc), so the sides of one repetition saw the machine alike.
+ */
+#define BENCH_MAX_SIDES 4
+#define BENCH_MAX_REPETITIONS 15
+struct bench_interleaved {
+	int sides, repetitions;      /* set by the caller */
+	bool warms_itself;           /* set when each measure warms up before it times */
+	double cost[BENCH_MAX_REPETITIONS][BENCH_MAX_SIDES];
+};
+/*
+ * Fill m->cost with measure(workload, side) for every side and repetition,
+ * rotating which side goes first so a drift in the machine's speed falls
+ * on all alike; unless the measure warms itself, one untimed run of each
+ * side first warms the heap and memstats' tables.
+ */
+void bench_interleave(double (*measure)(const void *workload, int side), const void *workload,
+		      struct bench_interleaved *m);
+/* Over the repetitions: the median cost of `side`, of cost / base's cost, of cost - base's cost. */
+double bench_cost_median(const struct bench_interleaved *m, int side);
+double bench_ratio_median(const struct bench_interleaved *m, int side, int base);
+double bench_added_median(const struct bench_interleaved *m, int side, int base);
 
 /* Print a message to stderr and exit 1: the benchmark cannot go on. */
 _Noreturn void bench_fail(const char *what);
@@ -59,6 +84,41 @@ void churn_drain_raw(const struct churn_trace *trace, void **blocks);
 void churn_fill_tracked(const struct churn_trace *trace, void **blocks);
 void churn_pairs_tracked(const struct churn_trace *trace, void **blocks);
 void churn_drain_tracked(const struct churn_trace *trace, void **blocks);
+
+/* ------------------------------------------------------------------ */
+/* The cJSON workload (json.c): shared by make bench and bench-json     */
+/* ------------------------------------------------------------------ */
+
+/* What `make bench` parses: a seeded document of this many bytes. */
+#define JSON_BYTES ((size_t)4 << 20)
+#define JSON_SEED UINT64_C(0x6a736f6e)   /* "json" */
+/* Built without cJSON, the case says how to get it. */
+#define JSON_HOW_TO_GET "make deps, or as root: apt-get install -y libcjson-dev"
+
+/* A JSON document: NUL-terminated text of `length` bytes. */
+struct json_document {
+	char *text;
+	size_t length;
+};
+/* Seeded records (objects, arrays, strings, numbers) until it is `bytes` long. */
+void json_document_make(struct json_document *doc, size_t bytes, uint64_t seed);
+void json_document_free(struct json_document *doc);
+
+/*
+ * The hooks cJSON allocates through (cJSON_InitHooks): plain malloc/free;
+ * hooks that only count calls and bytes around them; memstats, every block
+ * under the tag "cJSON".
+ */
+enum json_hooks { JSON_RAW, JSON_COUNTING, JSON_TRACKED, JSON_HOOK_SETS };
+void json_hooks_use(enum json_hooks hooks);
+/* What the counting hooks have counted. */
+struct json_counts {
+	uint64_t allocs, frees, bytes;
+};
+extern struct json_counts json_counted;
+
+/* Parse the document through the hooks in use and delete the tree. */
+void json_parse_delete(const struct json_document *doc);
 
 /* ------------------------------------------------------------------ */
 /* The results table (report.c)                                        */
@@ -105,6 +165,8 @@ double bench_single_thread(void);
 void bench_live_set(void);
 /* 6: deep size of a 1M-node tree. */
 void bench_deep_size(void);
+/* 8: cJSON parse+delete through three hook sets; single-threaded, so it runs before 7. */
+void bench_json(void);
 /* 7: two threads churning at once (creates the process's first threads). */
 void bench_two_threads(void);
 

@@ -1,4 +1,4 @@
-/* measure.c: the benchmark's clock, seeded PRNG and medians. */
+/* measure.c: the benchmark's clock, seeded PRNG, medians and side-by-side repetitions. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench.h"
 
@@ -43,4 +43,47 @@ _Noreturn void bench_fail(const char *what)
 {
 	fprintf(stderr, "bench: %s\n", what);
 	exit(1);
+}
+
+void bench_interleave(double (*measure)(const void *workload, int side), const void *workload,
+		      struct bench_interleaved *m)
+{
+	if (m->sides < 1 || m->sides > BENCH_MAX_SIDES || m->repetitions < 1 ||
+	    m->repetitions > BENCH_MAX_REPETITIONS)
+		bench_fail("bench_interleave: sides or repetitions out of range");
+	for (int side = 0; side < m->sides && !m->warms_itself; side++)
+		measure(workload, side);
+	for (int r = 0; r < m->repetitions; r++)
+		for (int k = 0; k < m->sides; k++) {
+			int side = (r + k) % m->sides;
+			m->cost[r][side] = measure(workload, side);
+		}
+}
+
+enum versus { ALONE, RATIO, ADDED };
+
+static double median_versus(const struct bench_interleaved *m, int side, int base,
+			    enum versus how)
+{
+	double values[BENCH_MAX_REPETITIONS];
+	for (int r = 0; r < m->repetitions; r++) {
+		double cost = m->cost[r][side], against = m->cost[r][base];
+		values[r] = how == RATIO ? cost / against : how == ADDED ? cost - against : cost;
+	}
+	return bench_median(values, (size_t)m->repetitions);
+}
+
+double bench_cost_median(const struct bench_interleaved *m, int side)
+{
+	return median_versus(m, side, side, ALONE);
+}
+
+double bench_ratio_median(const struct bench_interleaved *m, int side, int base)
+{
+	return median_versus(m, side, base, RATIO);
+}
+
+double bench_added_median(const struct bench_interleaved *m, int side, int base)
+{
+	return median_versus(m, side, base, ADDED);
 }

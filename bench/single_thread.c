@@ -62,34 +62,6 @@ static double time_tight(const void *workload, int tracked)
 	return (double)(bench_now_ns() - start) / TIGHT_PAIRS;
 }
 
-/* Each repetition's raw and tracked cost, their ratio and difference. */
-struct interleaved {
-	double raw[REPETITIONS], tracked[REPETITIONS];
-	double ratio[REPETITIONS], added[REPETITIONS];
-};
-
-/*
- * Run `measure` raw and tracked REPETITIONS times, alternating which goes
- * first so a drift in the machine's speed falls on both alike. One untimed
- * run of each first warms the heap and memstats' tables.
- */
-static void interleave(double (*measure)(const void *workload, int tracked),
-		       const void *workload, struct interleaved *out)
-{
-	measure(workload, 0);
-	measure(workload, 1);
-	for (int r = 0; r < REPETITIONS; r++) {
-		int first = r % 2;           /* 0: raw first, 1: tracked first */
-		double cost[2];
-		cost[first] = measure(workload, first);
-		cost[!first] = measure(workload, !first);
-		out->raw[r] = cost[0];
-		out->tracked[r] = cost[1];
-		out->ratio[r] = cost[1] / cost[0];
-		out->added[r] = cost[1] - cost[0];
-	}
-}
-
 double bench_single_thread(void)
 {
 	struct churn_run run;
@@ -101,11 +73,11 @@ double bench_single_thread(void)
 	printf("case 1: churn, %d free+malloc pairs, sizes %d..%d, %d live, %d repetitions\n",
 	       CHURN_PAIRS, CHURN_MIN_SIZE, CHURN_MAX_SIZE, CHURN_WINDOW, REPETITIONS);
 	fflush(stdout);
-	struct interleaved churn;
-	interleave(time_churn, &run, &churn);
-	double churn_raw = bench_median(churn.raw, REPETITIONS);
-	double churn_tracked = bench_median(churn.tracked, REPETITIONS);
-	double churn_ratio = bench_median(churn.ratio, REPETITIONS);
+	struct bench_interleaved churn = { .sides = 2, .repetitions = REPETITIONS };
+	bench_interleave(time_churn, &run, &churn);
+	double churn_raw = bench_cost_median(&churn, 0);
+	double churn_tracked = bench_cost_median(&churn, 1);
+	double churn_ratio = bench_ratio_median(&churn, 1, 0);
 	bench_record("1 churn", "raw malloc/free", churn_raw, "ns/pair", NO_TARGET);
 	bench_record("1 churn", "ms_alloc_bytes/ms_free", churn_tracked, "ns/pair", NO_TARGET);
 	bench_record("1 churn", "tracked / raw", churn_ratio, "x", 2.2);
@@ -120,16 +92,16 @@ double bench_single_thread(void)
 	printf("case 2: tight loop, %d malloc+free pairs, sizes %d..%d, %d repetitions\n",
 	       TIGHT_PAIRS, CHURN_MIN_SIZE, CHURN_MAX_SIZE, REPETITIONS);
 	fflush(stdout);
-	struct interleaved tight;
-	interleave(time_tight, sizes, &tight);
-	double tight_raw_ns = bench_median(tight.raw, REPETITIONS);
-	double tight_tracked_ns = bench_median(tight.tracked, REPETITIONS);
+	struct bench_interleaved tight = { .sides = 2, .repetitions = REPETITIONS };
+	bench_interleave(time_tight, sizes, &tight);
+	double tight_raw_ns = bench_cost_median(&tight, 0);
+	double tight_tracked_ns = bench_cost_median(&tight, 1);
 	bench_record("2 tight loop", "raw malloc/free", tight_raw_ns, "ns/pair", NO_TARGET);
 	bench_record("2 tight loop", "ms_alloc_bytes/ms_free", tight_tracked_ns, "ns/pair",
 		     NO_TARGET);
-	bench_record("2 tight loop", "added by tracking", bench_median(tight.added, REPETITIONS),
+	bench_record("2 tight loop", "added by tracking", bench_added_median(&tight, 1, 0),
 		     "ns/pair", 8.0);
 	bench_record_pair_cost("tight loop", tight_raw_ns, tight_tracked_ns,
-			       bench_median(tight.ratio, REPETITIONS));
+			       bench_ratio_median(&tight, 1, 0));
 	return churn_ratio;
 }

@@ -33,16 +33,23 @@ static void *churn_thread(void *arg)
 	return NULL;
 }
 
+/* What every run of the case shares: each thread's trace, and its window in `blocks`. */
+struct threads_run {
+	struct churn_trace traces[THREADS];
+	void **blocks;
+};
+
 /* ns per pair, per thread, while all threads churn: first start to last end. */
-static double time_threads(const struct churn_trace *traces, void **blocks, int tracked)
+static double time_threads(const void *workload, int tracked)
 {
+	const struct threads_run *run = workload;
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, THREADS);
 	struct worker workers[THREADS];
 	pthread_t ids[THREADS];
 	for (int i = 0; i < THREADS; i++) {
-		workers[i] = (struct worker){ &traces[i], blocks + (size_t)i * WINDOW, tracked, &start,
-					      0, 0 };
+		workers[i] = (struct worker){ &run->traces[i], run->blocks + (size_t)i * WINDOW,
+					      tracked, &start, 0, 0 };
 		if (pthread_create(&ids[i], NULL, churn_thread, &workers[i]) != 0)
 			bench_fail("pthread_create failed");
 	}
@@ -61,32 +68,23 @@ void bench_two_threads(void)
 	printf("case 7: %d threads churning at once, %d pairs each, %d live each, %d repetitions\n",
 	       THREADS, PAIRS_PER_THREAD, WINDOW, REPETITIONS);
 	fflush(stdout);
-	struct churn_trace traces[THREADS];
+	struct threads_run run;
 	for (int i = 0; i < THREADS; i++)
-		churn_trace_make(&traces[i], PAIRS_PER_THREAD, WINDOW, THREAD_SEED + (uint64_t)i);
-	void **blocks = malloc(THREADS * WINDOW * sizeof *blocks);
-	if (!blocks)
+		churn_trace_make(&run.traces[i], PAIRS_PER_THREAD, WINDOW, THREAD_SEED + (uint64_t)i);
+	run.blocks = malloc(THREADS * WINDOW * sizeof *run.blocks);
+	if (!run.blocks)
 		bench_fail("no memory for the churn windows");
 
-	time_threads(traces, blocks, 0);   /* warm-up: each thread's arena and memstats state */
-	time_threads(traces, blocks, 1);
-	double raw[REPETITIONS], tracked[REPETITIONS], ratio[REPETITIONS];
-	for (int r = 0; r < REPETITIONS; r++) {
-		int first = r % 2;             /* alternate which goes first */
-		double cost[2];
-		cost[first] = time_threads(traces, blocks, first);
-		cost[!first] = time_threads(traces, blocks, !first);
-		raw[r] = cost[0];
-		tracked[r] = cost[1];
-		ratio[r] = cost[1] / cost[0];
-	}
-	double raw_ns = bench_median(raw, REPETITIONS), tracked_ns = bench_median(tracked, REPETITIONS);
+	/* The untimed first runs also make each thread's arena and memstats state. */
+	struct bench_interleaved threads = { .sides = 2, .repetitions = REPETITIONS };
+	bench_interleave(time_threads, &run, &threads);
+	double raw_ns = bench_cost_median(&threads, 0), tracked_ns = bench_cost_median(&threads, 1);
 	bench_record("7 two threads", "raw malloc/free", raw_ns, "ns/pair", NO_TARGET);
 	bench_record("7 two threads", "ms_alloc_bytes/ms_free", tracked_ns, "ns/pair", NO_TARGET);
-	double ratio_median = bench_median(ratio, REPETITIONS);
+	double ratio_median = bench_ratio_median(&threads, 1, 0);
 	bench_record("7 two threads", "tracked / raw", ratio_median, "x", 2.5);
 	bench_record_pair_cost("two threads", raw_ns, tracked_ns, ratio_median);
-	free(blocks);
+	free(run.blocks);
 	for (int i = 0; i < THREADS; i++)
-		churn_trace_free(&traces[i]);
+		churn_trace_free(&run.traces[i]);
 }
