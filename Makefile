@@ -216,6 +216,8 @@ check: need-cmocka check-headers check-parts
 	@$(MAKE) --no-print-directory check-fault check-tsan check-fuzz
 	@! grep -rniE 'issu[e] [0-9]|sessio[n] [0-9]' --exclude-dir=.git --exclude-dir=build . || \
 	   { echo "make check: the lines above speak of the work's history; git log keeps it"; exit 1; }
+	@[ $$(wc -l < README.md) -lt 250 ] || \
+	   { echo "make check: README.md has grown to 250 lines; the rest belongs in docs/"; exit 1; }
 	@echo "make check: clean"
 
 # lib's headers: each opens naming the .c that owns it, and no include comes back round.
