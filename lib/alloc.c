@@ -10,6 +10,7 @@
 #include "fault.h"
 #include "hot.h"
 #include "misuse.h"
+#include "text.h"
 #include "types.h"
 
 #include <errno.h>
@@ -302,6 +303,21 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 	return copy;
 }
 
+/*
+ * The _ret calls: the return address rides in the file pointer, marked by
+ * its line (text.h), down the paths every allocation takes.
+ */
+void *ms_alloc_bytes_ret(size_t size, const char *tag, const void *return_address)
+{
+	return ms_alloc_bytes_at(size, tag, return_address, MS_LINE_ADDRESS);
+}
+
+void *ms_alloc_aligned_ret(size_t alignment, size_t size, const char *tag,
+			   const void *return_address)
+{
+	return ms_alloc_aligned_at(alignment, size, tag, return_address, MS_LINE_ADDRESS);
+}
+
 /* Remember a block this thread just freed, for naming a second free. */
 MS_HOT void remember_freed(struct ms_thread *self, uintptr_t address, const char *file, int line,
 			   uint32_t row)
@@ -454,6 +470,11 @@ void ms_free_at(void *p, const char *file, int line)
 	free_block(p, "ms_free", file, line);
 }
 
+void ms_free_ret(void *p, const void *return_address)
+{
+	free_block(p, "ms_free", return_address, MS_LINE_ADDRESS);
+}
+
 /*
  * The taken aligned block `p` (of `row`, `requested` bytes) resized to
  * `bytes`: C's realloc keeps no alignment beyond malloc's, so it moves to
@@ -576,6 +597,11 @@ void *ms_realloc_bytes_at(void *p, size_t size, const char *tag, const char *fil
 	return resize(p, size, false, function, file, line);
 }
 
+void *ms_realloc_bytes_ret(void *p, size_t size, const char *tag, const void *return_address)
+{
+	return ms_realloc_bytes_at(p, size, tag, return_address, MS_LINE_ADDRESS);
+}
+
 /* ms_size of a pointer that is no live block: the allocator's size under the pass policy. */
 MS_COLD size_t size_not_live(void *p)
 {
@@ -621,9 +647,13 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 					: malloc_request(h.requested, f),
 		.seq = h.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
-		.file = h.file,
-		.line = (int)h.line,
 	};
+	if ((int)h.line == MS_LINE_ADDRESS) {
+		info->return_address = h.file;
+	} else {
+		info->file = h.file;
+		info->line = (int)h.line;
+	}
 	memcpy(info->bytes, sizes.bytes, sizeof info->bytes);
 	return 0;
 }

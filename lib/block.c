@@ -105,9 +105,10 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 			bool freeing = strcmp(function, "ms_free") == 0 ||
 				       strncmp(function, "ms_realloc", strlen("ms_realloc")) == 0;
 			ms_misuse(freeing ? MS_MISUSE_DOUBLE_FREE : MS_MISUSE_NOT_LIVE, function,
-				  file, line, "%sthis block of '%s' was already freed at %s:%u",
+				  file, line, "%sthis block of '%s' was already freed at %s",
 				  freeing ? "double free: " : "use after free: ",
-				  ms_show(ms_row_get(f->row)->name).text, ms_show(f->file).text, f->line);
+				  ms_show(ms_row_get(f->row)->name).text,
+				  ms_show_site(f->file, (int)f->line).text);
 			return true;
 		}
 	}
@@ -119,9 +120,9 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 		if (offset < (uint64_t)sizes.bytes[MS_USABLE]) {
 			ms_misuse(MS_MISUSE_INTERIOR, function, file, line,
 				  "pointer is %zu bytes into a live block of '%s' (%llu bytes) "
-				  "allocated at %s:%u",
+				  "allocated at %s",
 				  offset, ms_show(ms_row_get(t.row)->name).text,
-				  (unsigned long long)t.requested, ms_show(t.file).text, t.line);
+				  (unsigned long long)t.requested, ms_show_site(t.file, (int)t.line).text);
 			return true;
 		}
 	}

@@ -25,7 +25,7 @@
  */
 struct ms_header {
 	uint64_t seq;          /* the block's number (MS_SEQ_BITS, gauges.h) */
-	const char *file;      /* allocation site */
+	const char *file;      /* allocation site, or its return address (text.h) */
 	uint64_t requested;    /* bytes the program asked for */
 	uint16_t row;          /* the block's row */
 	uint16_t check;        /* a hash of the rest and the block's address */

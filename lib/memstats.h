@@ -295,6 +295,27 @@ char *ms_strdup_at(const char *s, const char *file, int line);
 #define ms_free(ptr) ms_free_at((ptr), MS_SITE_FILE_, __LINE__)
 void ms_free_at(void *ptr, const char *file, int line);
 
+/*
+ * Call sites by return address, for a program built without memstats: an
+ * LD_PRELOAD object that defines malloc and its kin has no file and line
+ * to give, only the address its caller returns to
+ * (__builtin_return_address(0) in the interposed function). These are
+ * ms_alloc_bytes_at, ms_alloc_aligned_at, ms_realloc_bytes_at and
+ * ms_free_at with that address, not NULL, for the site: kept in the
+ * block's header where a file and line go (so a block costs no more),
+ * grouped by in site tables, and shown, in tables and misuse messages, as
+ * the base name of the loaded object that holds the address and the
+ * offset into it, "test_return_sites+0x1a2b" (dladdr): the same from run
+ * to run, wherever the object was loaded. ms_block_info and a site
+ * table's rows give the address itself, to symbolise further. A line of
+ * -1 in the _at calls is taken to mark such a site.
+ */
+void *ms_alloc_bytes_ret(size_t size, const char *tag, const void *return_address);
+void *ms_alloc_aligned_ret(size_t alignment, size_t size, const char *tag,
+			   const void *return_address);
+void *ms_realloc_bytes_ret(void *ptr, size_t size, const char *tag, const void *return_address);
+void ms_free_ret(void *ptr, const void *return_address);
+
 /* What ms_free and ms_realloc do with a pointer memstats knows nothing of. */
 enum ms_foreign_policy {
 	MS_FOREIGN_REPORT,   /* report it as not a live block, and leave it alone (the default) */
@@ -331,8 +352,9 @@ struct ms_block_info {
 				      the header */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
-	const char *file;          /* allocation (or last realloc) site */
-	int line;
+	const char *file;          /* allocation (or last realloc) site; NULL for an */
+	int line;                  /*   address site (the _ret calls), line 0 */
+	const void *return_address; /* an address site's address, else NULL */
 };
 
 /*
@@ -608,13 +630,19 @@ struct ms_tracker_peak ms_tracker_peak(const ms_tracker *t);   /* all 0 for NULL
 
 typedef struct ms_sites ms_sites;
 
-/* One row of a site table: blocks of one row from one call site. */
+/*
+ * One row of a site table: blocks of one row from one call site, a file
+ * and line or a return address (the _ret calls, above).
+ */
 struct ms_site_row {
-	const char *file;          /* base name */
-	int line;
+	const char *file;          /* base name; for an address site, its object's (the
+				      loader's text: valid while the object is loaded) */
+	int line;                  /* 0 for an address site */
 	const char *name;          /* the row: type or tag */
 	int64_t blocks;
 	int64_t bytes[MS_NOTION_COUNT];
+	const void *return_address; /* an address site's address, else NULL */
+	uintptr_t offset;          /* the address's offset into its object (file) */
 };
 
 /*
@@ -631,8 +659,8 @@ void ms_sites_free(ms_sites *s);
 
 /*
  * Print a site table in the summary's shape ("site | types | # blocks |
- * requested size" and the columns `opts` asks for). 0, or -1 with errno
- * set (Printers).
+ * requested size" and the columns `opts` asks for), a site as "file:line"
+ * or "object+0xOFFSET". 0, or -1 with errno set (Printers).
  */
 int ms_sites_print(const ms_sites *s, FILE *out, const struct ms_print_opts *opts);
 

@@ -59,15 +59,19 @@ void ms_misuse(enum ms_misuse_kind kind, const char *function, const char *file,
 	 * described as, the block's type) is never cut.
 	 */
 	char message[6 * sizeof(struct ms_shown) + 256];
-	int prefix = snprintf(message, sizeof message, "memstats: %s:%d: %s: ",
-			      ms_show(file ? file : "?").text, line, function);
+	struct ms_shown_site site = ms_show_site(file, line);
+	int prefix = snprintf(message, sizeof message, "memstats: %s: %s: ", site.text, function);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(message + prefix, sizeof message - (size_t)prefix, fmt, ap);
 	va_end(ap);
 	atomic_fetch_add_explicit(&misuse_count, 1, memory_order_relaxed);
 	const struct handler *h = atomic_load_explicit(&current, memory_order_acquire);
-	struct ms_misuse report = { kind, function, file ? file : "?", line, message };
+	/* An address site has no file to hand on: the handler gets it as shown, "object+0xOFFSET". */
+	struct ms_misuse report = line == MS_LINE_ADDRESS
+					  ? (struct ms_misuse){ kind, function, site.text, 0, message }
+					  : (struct ms_misuse){ kind, function, file ? file : "?", line,
+								message };
 	h->fn(&report, h->context);
 }
 

@@ -1,4 +1,4 @@
-/* sites.c: live blocks allocated since a checkpoint, grouped by the line that allocated them. */
+/* sites.c: live blocks allocated since a checkpoint, grouped by the line or return address that allocated them. */
 #include "sites.h"
 #include "block.h"
 #include "bookkeeping.h"
@@ -6,9 +6,11 @@
 #include "gauges.h"
 #include "pagemap.h"
 #include "table.h"
+#include "text.h"
 #include "types.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +19,9 @@
  * groups them by (file pointer, line, row) as it goes, so the cost is one
  * header read and one probe per block. Two file pointers can hold the
  * same name (the same header seen from two files), so rows with equal
- * text are merged once the walk is done.
+ * text are merged once the walk is done. A return address (text.h) is
+ * grouped by as a file pointer is, and its row names its object and the
+ * offset into it, found once a site rather than once a block.
  */
 struct site {
 	const char *file;          /* NULL: empty slot */
@@ -155,12 +159,24 @@ static void visit(const void *const *blocks, size_t count, void *context)
 	}
 }
 
+/*
+ * File sites first, then address sites by object and offset, which are
+ * the same from run to run; two equal file names are one site, two
+ * addresses one only if equal (two objects may share a base name).
+ */
 static int by_place(const void *a, const void *b)
 {
 	const struct ms_site_row *x = a, *y = b;
-	int c = strcmp(x->file, y->file);
+	uintptr_t xa = (uintptr_t)x->return_address, ya = (uintptr_t)y->return_address;
+	int c = (xa != 0) - (ya != 0);
+	if (c == 0)
+		c = strcmp(x->file, y->file);
 	if (c == 0)
 		c = (x->line > y->line) - (x->line < y->line);
+	if (c == 0)
+		c = (x->offset > y->offset) - (x->offset < y->offset);
+	if (c == 0)
+		c = (xa > ya) - (xa < ya);
 	return c ? c : strcmp(x->name, y->name);
 }
 
@@ -197,8 +213,13 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 			continue;
 		struct ms_site_row *row = &s->rows[s->count++];
 		*row = (struct ms_site_row){ from->file, (int)from->line,
-					     ms_row_get(from->row)->name, from->blocks, { 0 } };
+					     ms_row_get(from->row)->name, from->blocks, { 0 }, NULL, 0 };
 		memcpy(row->bytes, from->bytes, sizeof row->bytes);
+		if (row->line == MS_LINE_ADDRESS) {
+			row->return_address = from->file;
+			row->file = ms_code_object(from->file, &row->offset);
+			row->line = 0;
+		}
 	}
 	ms_raw_free(w.slots);
 	/* Merge rows whose file names are equal text at different addresses. */
@@ -242,7 +263,10 @@ void ms_sites_free(ms_sites *s)
 static void site_cells(struct ms_cells *t, const void *what, size_t r)
 {
 	const struct ms_site_row *row = &((const ms_sites *)what)->rows[r];
-	ms_cells_printf(t, "%s:%d", row->file, row->line);
+	if (row->return_address)
+		ms_cells_printf(t, "%s+0x%" PRIxPTR, row->file, row->offset);
+	else
+		ms_cells_printf(t, "%s:%d", row->file, row->line);
 	ms_cells_put(t, row->name);
 	ms_cells_printf(t, "%lld", (long long)row->blocks);
 	ms_cells_sizes(t, row->bytes);

@@ -1,4 +1,4 @@
-/* sites.h: live blocks grouped by the line that allocated them, which sites.c finds for a tracker's checkpoint. */
+/* sites.h: live blocks grouped by the line or return address that allocated them, which sites.c finds for a tracker's checkpoint. */
 #ifndef MS_SITES_H
 #define MS_SITES_H
 

@@ -1,6 +1,9 @@
-/* text.c: names as memstats prints them: control bytes and invalid UTF-8 escaped, long names cut. */
+/* text.c: names as memstats prints them, control bytes and invalid UTF-8 escaped, long names cut; call sites as file:line or object+offset. */
+#define _GNU_SOURCE     /* dladdr */
 #include "text.h"
 
+#include <dlfcn.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -133,5 +136,32 @@ struct ms_shown ms_show(const char *name)
 {
 	struct ms_shown shown;
 	ms_text_clip(name, MS_SHOWN_COLUMNS, shown.text);
+	return shown;
+}
+
+const char *ms_code_object(const void *address, uintptr_t *offset)
+{
+	Dl_info info;
+	if (!dladdr(address, &info) || !info.dli_fname) {
+		*offset = (uintptr_t)address;
+		return "?";
+	}
+	*offset = (uintptr_t)address - (uintptr_t)info.dli_fbase;
+	const char *slash = strrchr(info.dli_fname, '/');
+	return slash ? slash + 1 : info.dli_fname;
+}
+
+struct ms_shown_site ms_show_site(const char *file, int line)
+{
+	struct ms_shown_site shown;
+	uintptr_t offset = 0;
+	bool address = line == MS_LINE_ADDRESS;
+	const char *name = address ? ms_code_object(file, &offset) : file ? file : "?";
+	ms_text_clip(name, MS_SHOWN_COLUMNS, shown.text);
+	size_t len = strlen(shown.text);
+	if (address)
+		snprintf(shown.text + len, sizeof shown.text - len, "+0x%" PRIxPTR, offset);
+	else
+		snprintf(shown.text + len, sizeof shown.text - len, ":%d", line);
 	return shown;
 }

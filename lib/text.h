@@ -1,8 +1,9 @@
-/* text.h: names as memstats prints them, escaped and cut by text.c, so that no name can break a line, a table or a message. */
+/* text.h: names and call sites as memstats prints them, escaped and cut by text.c, so that no name can break a line, a table or a message. */
 #ifndef MS_TEXT_H
 #define MS_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -37,5 +38,32 @@ struct ms_shown {
 	char text[MS_CLIP_CAP(MS_SHOWN_COLUMNS)];
 };
 struct ms_shown ms_show(const char *name);
+
+/*
+ * A call site on its way from a call to a block's header is a file name
+ * and a line, or, from the _ret calls (memstats.h), a return address in
+ * the file pointer with MS_LINE_ADDRESS for its line. Every path passes
+ * those two values as it always has, so a file:line call pays nothing
+ * for the other kind; only what shows a site looks at the line.
+ */
+#define MS_LINE_ADDRESS (-1)
+
+/*
+ * The base name of the loaded object that holds the code address
+ * `address` (the program's from its path, a library's from its file), and
+ * in `offset` how far into that object it lies: the same from run to run,
+ * wherever the object was loaded. "?" and the address itself if no loaded
+ * object holds it.
+ */
+const char *ms_code_object(const void *address, uintptr_t *offset);
+
+/*
+ * A site as a message shows it: "file:line", the file escaped and cut as
+ * ms_show cuts it, or for an address site "object+0xOFFSET".
+ */
+struct ms_shown_site {
+	char text[MS_CLIP_CAP(MS_SHOWN_COLUMNS) + 32];
+};
+struct ms_shown_site ms_show_site(const char *file, int line);
 
 #endif
