@@ -35,7 +35,7 @@ TESTLIB_SRC := $(TEST_UTIL_SRC) $(filter-out tests/test_% $(PROBE_SRC),$(wildcar
 # each part's files are compiled with: their own part and the parts they
 # may use, nothing else, so an include across the line does not compile.
 # make check-parts holds every #include "..." to the same lists, relative
-# ones ("../chapters/lesson.h") too.
+# ones ("../kit/lesson.h") too.
 #   lib        the library, on its own
 #   kit        the lesson kit every program prints with, on the library
 #   chapters, exercises, bench: on the library and the kit, never on each other
@@ -387,10 +387,13 @@ $(foreach d,$(EXERCISE_DIRS),$(foreach side,exercise solution, \
 # With MINE=1, your exercise.c instead wherever its test passes, so an
 # exercise's questions can be answered with your own numbers (size classes
 # then stand on whichever pool that rule picked).
+# Worked out only where ./strategies is built, so nested makes do not run every test again.
 ifneq ($(MINE),)
+ifneq ($(filter strategies plots,$(MAKECMDGOALS)),)
 MINE_SOLVED := $(foreach d,$(EXERCISE_DIRS),$(if $(shell $(MAKE) -s --no-print-directory MINE= \
 	build/plain/$(d)/test-exercise >/dev/null 2>&1 && build/plain/$(d)/test-exercise >/dev/null 2>&1 \
 	&& echo passes),$(d)))
+endif
 endif
 strategies_side = $(if $(filter $(1),$(MINE_SOLVED)),exercise,solution)
 STRATEGIES_OBJS := $(sort $(foreach d,$(EXERCISE_DIRS),build/plain/$(d)/$(call strategies_side,$(d)).o \
@@ -408,6 +411,8 @@ build/mine/exercises/strategies.o: exercises/strategies.c $(MINE_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(DEPFLAGS) '-DSTRATEGIES_MINE="$(MINE_NAMES)"' \
 		$(call includes,$<) -c $< -o $@
+
+-include $(wildcard build/mine/exercises/*.d)
 
 strategies: $(MINE_STAMP) $(STRATEGIES_MAIN) $(STRATEGIES_OBJS) $(plain_EXCOMMON) $(plain_KITO) $(plain_LIB)
 	$(CC) $(CFLAGS) $(filter-out $(MINE_STAMP),$^) -o $@ $(LDLIBS)

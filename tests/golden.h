@@ -149,7 +149,8 @@ void golden_check_machine_blocks(const struct chapter *chapter, const char *cons
  * Run build/break/<name>/<chapter>, the program `make <chapter>
  * BREAK=<name>` builds, and return what it printed (the caller frees).
  * Fails the test unless it exits 0 and its output obeys the output rules
- * and 80 columns; skips, saying why, if that break is not built.
+ * and 80 columns, and fails if that break is not built (make test and
+ * make check build every one the source marks).
  */
 char *golden_run_break(const struct chapter *chapter, const char *name);
 

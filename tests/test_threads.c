@@ -455,7 +455,11 @@ static void test_interior_named_after_threads_joined(void **state)
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, exit_at_once, NULL), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_false(__libc_single_threaded);
+	if (__libc_single_threaded) {
+		/* a glibc that resets the flag at the join makes this case the one-thread case */
+		print_message("skipped: this glibc says single-threaded again after the join\n");
+		skip();
+	}
 	/* the kernel counts a joined thread until it has finished exiting: wait up to 5 s */
 	int threads = ms_process_threads();
 	for (int waited = 0; threads != 1 && waited < 5000; waited++) {
