@@ -221,34 +221,6 @@ static const char *capacity_steps(size_t capacity, char *text, size_t size)
 	return text;
 }
 
-/*
- * malloc's "in use" against the tracked chunks: each tracked block is one
- * malloc chunk, its footprint and memstats' header in front of it, in
- * uordblks or, if malloc mapped it on its own, in hblkhd.
- */
-static void print_heap_in_use(struct lesson *lesson)
-{
-	struct ms_stats stats = ms_stats();
-	struct ms_process process;
-	if (ms_process_read(&process) != 0)
-		return;   /* the totals block has said why */
-	const char *what = "malloc's \"in use\" against the tracked chunks (bytes)";
-	if (process.heap_used_bytes == 0 && process.mmapped_bytes == 0) {
-		lesson_machine_text(lesson, what,
-				    "  mallinfo2 reads zero: malloc is replaced (valgrind, ASan),\n"
-				    "  so there is nothing to set beside the tracked chunks.\n");
-		return;
-	}
-	int64_t tracked = stats.all.bytes[MS_FOOTPRINT].current + stats.header_bytes;
-	int64_t in_use = process.heap_used_bytes + process.mmapped_bytes;
-	lesson_machine_text(lesson, what,
-			    "  %-30s %12" PRId64 "\n"
-			    "  %-30s %12" PRId64 "\n"
-			    "  %-30s %12" PRId64 "\n",
-			    "in use: uordblks + hblkhd", in_use,
-			    "tracked: footprint + headers", tracked,
-			    "in use, not tracked", in_use - tracked);
-}
 /* What the index is and what it shows, around the summary of its memory. */
 static void print_lesson(struct lesson *lesson, const struct word_index *index,
 			 const ms_summary *summary)
@@ -290,7 +262,6 @@ static void print_lesson(struct lesson *lesson, const struct word_index *index,
 
 	lesson_machine_table(lesson, "the same summary with the allocator's columns", summary);
 	lesson_machine_totals(lesson);
-	print_heap_in_use(lesson);
 
 	lesson_subheading(lesson, "Why these numbers differ");
 	lesson_para(lesson,

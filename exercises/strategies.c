@@ -104,9 +104,10 @@ static void print_machine_table(struct lesson *lesson, const char *what, const s
  */
 #define RUNS 7
 
-/* How the "On this machine" blocks name their varying figures. */
-#define VARYING_WHAT "median (least-most) of 7 runs"
-_Static_assert(RUNS == 7, "VARYING_WHAT says how many runs");
+/* How the "On this machine" blocks name their varying figures, RUNS spelt out. */
+#define SPELT_(n) #n
+#define SPELT(n) SPELT_(n)
+#define VARYING_WHAT "median (least-most) of " SPELT(RUNS) " runs"
 
 /* One figure of a case, run after run. */
 struct varying {

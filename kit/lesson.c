@@ -247,6 +247,33 @@ static void print_figure(FILE *out, const char *label, int64_t figure, const cha
 	fputc('\n', out);
 }
 
+/*
+ * malloc's "in use" against the tracked chunks, from the totals' own
+ * reading: each tracked block is one malloc chunk, its footprint and
+ * memstats' header in front of it, in uordblks or, if malloc mapped it on
+ * its own, in hblkhd.
+ */
+static void print_heap_in_use(struct lesson *lesson, const struct ms_stats *stats,
+			      const struct ms_process *process)
+{
+	const char *what = "malloc's \"in use\" against the tracked chunks (bytes)";
+	if (process->heap_used_bytes == 0 && process->mmapped_bytes == 0) {
+		lesson_machine_text(lesson, what,
+				    "  mallinfo2 reads zero: malloc is replaced (valgrind, ASan),\n"
+				    "  so there is nothing to set beside the tracked chunks.\n");
+		return;
+	}
+	int64_t tracked = stats->all.bytes[MS_FOOTPRINT].current + stats->header_bytes;
+	int64_t in_use = process->heap_used_bytes + process->mmapped_bytes;
+	lesson_machine_text(lesson, what,
+			    "  %-30s %12" PRId64 "\n"
+			    "  %-30s %12" PRId64 "\n"
+			    "  %-30s %12" PRId64 "\n",
+			    "in use: uordblks + hblkhd", in_use,
+			    "tracked: footprint + headers", tracked,
+			    "in use, not tracked", in_use - tracked);
+}
+
 void lesson_machine_totals(struct lesson *lesson)
 {
 	FILE *out = begin_part(lesson);
@@ -274,6 +301,8 @@ void lesson_machine_totals(struct lesson *lesson)
 		print_figure(out, "malloc mmapped blocks", process.mmapped_bytes, "hblkhd");
 	}
 	end_machine_block(lesson);
+	if (process_read == 0)
+		print_heap_in_use(lesson, &stats, &process);
 }
 
 FILE *lesson_data_open(const struct chapter_opts *opts, const char *program, const char *name,

@@ -89,7 +89,9 @@ void lesson_machine_text(struct lesson *lesson, const char *what, const char *fo
 /*
  * An "On this machine" block with the program-wide figures: what memstats
  * tracks in each notion, its own bookkeeping, and what the kernel (RSS)
- * and the allocator (mallinfo2) say. Ends with its blank line.
+ * and the allocator (mallinfo2) say; then, from the same reading, a block
+ * setting malloc's "in use" beside the tracked chunks. Each ends with its
+ * blank line.
  */
 void lesson_machine_totals(struct lesson *lesson);
 
