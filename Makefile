@@ -38,7 +38,7 @@ TESTLIB_SRC := $(TEST_UTIL_SRC) $(filter-out tests/test_% $(PROBE_SRC),$(wildcar
 # ones ("../kit/lesson.h") too.
 #   lib        the library, on its own
 #   kit        the lesson kit every program prints with, on the library
-#   chapters, exercises, bench: on the library and the kit, never on each other
+#   chapters, exercises, bench, census-tool: on the library and the kit, never on each other
 #   tests      on what they test (build/gen holds the chapters' lesson code)
 # An exercise's tests (its test.c, exercises/test_*.c and the helpers only
 # they include) are the exercises' part with the tests' helpers.
@@ -47,6 +47,7 @@ INCLUDES_kit       := -Ikit -Ilib
 INCLUDES_chapters  := -Ichapters -Ikit -Ilib -Ibuild/gen
 INCLUDES_exercises := -Iexercises -Ikit -Ilib
 INCLUDES_bench     := -Ibench -Ikit -Ilib
+INCLUDES_census-tool := -Icensus-tool -Ikit -Ilib
 INCLUDES_tests     := -Itests -Ichapters -Ikit -Ilib
 INCLUDES_exercise-tests := -Iexercises -Itests -Ikit -Ilib
 EXERCISE_TEST_FILES := exercises/%/test.c exercises/test_%.c exercises/strategy_test.h
@@ -65,12 +66,13 @@ VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
 LEAKING_CHAPTERS := chapter4
 
 .PHONY: all deps test check plots bless clean help bench bench-callgrind bench-tools
-all: $(CHAPTERS)
+all: $(CHAPTERS) census
 
 help:
 	@echo "make              the library and every chapter"
 	@echo "make chapterN     ./chapterN, one lesson"
 	@echo "make chapterN BREAK=name  ./chapterN with one of its lesson's Break it changes"
+	@echo "make census       ./census -- PROGRAM ARGS: any program's heap, by site, size class and time"
 	@echo "make deps         install what the tests and the benchmark need (cmocka, gnuplot, valgrind, clang, other mallocs, cJSON)"
 	@echo "make test         every cmocka test"
 	@echo "make check        the tests under ASan+UBSan, the chapters under valgrind, the five below"
@@ -227,7 +229,7 @@ check-headers:
 
 # Every #include of every part's files, held to the include path the part is compiled with
 # (the generated lesson code first, so the chapters' includes of it are found).
-PART_FILES := $(sort $(wildcard $(foreach d,lib kit chapters bench exercises tests,$(d)/*.[ch] $(d)/*/*.[ch])))
+PART_FILES := $(sort $(wildcard $(foreach d,lib kit chapters bench exercises census-tool tests,$(d)/*.[ch] $(d)/*/*.[ch])))
 .PHONY: check-parts
 check-parts: $(LESSON_CODE_H)
 	@sh tests/parts.sh --self-test
@@ -478,6 +480,23 @@ build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO)
 -include $(wildcard build/preload/tests/preload/*.d)
 
 # ---------------------------------------------------------------------------
+# The census: ./census runs a program with census.so preloaded (built on
+# build/preload's memstats, as above) and reports on every process from
+# the data files each leaves. census-tool/preload.c and record.c are
+# the preloaded object; the other census-tool/*.c are the driver.
+CENSUS_SO_SRC := census-tool/preload.c census-tool/record.c
+CENSUS_SRC    := $(filter-out $(CENSUS_SO_SRC),$(sort $(wildcard census-tool/*.c)))
+CENSUS_LDLIBS := -ldw -lelf
+
+census.so: $(patsubst %.c,build/preload/%.o,$(CENSUS_SO_SRC)) $(preload_LIB)
+	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS)
+
+census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB) | census.so
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(CENSUS_LDLIBS)
+
+-include $(wildcard build/preload/census-tool/*.d)
+
+# ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.
 TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
 
@@ -529,4 +548,4 @@ check-fuzz: need-fuzzer
 	@tail -n 1 build/fuzz/check.log
 
 clean:
-	rm -rf build $(PLOT_DIR) $(CHAPTERS) strategies
+	rm -rf build $(PLOT_DIR) $(CHAPTERS) strategies census census.so
