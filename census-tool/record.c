@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /*
@@ -66,6 +67,7 @@ static int data_fd = -1;              /* the data file, or -1: no census asked f
 static ms_tracker *since_checkpoint;  /* checkpoints: what changed since the last */
 static unsigned checkpoints;
 static volatile sig_atomic_t checkpoint_wanted;
+static bool fork_pending;             /* a forked child that has not begun its file */
 
 /*
  * After the report is written the process may still allocate and free:
@@ -213,11 +215,16 @@ static int size_class(size_t size)
 
 static void take_sample(uint64_t now);
 static void take_checkpoint(void);
+static void start_census(const char *how);
 
 /* Every EVENTS_PER_LOOK events: a sample if one is due, a checkpoint if one was asked for. */
 static void look_around(void)
 {
 	mine.until_look = EVENTS_PER_LOOK;
+	if (fork_pending) {
+		fork_pending = false;
+		start_census("fork");
+	}
 	if (data_fd < 0 || atomic_load_explicit(&reported, memory_order_relaxed))
 		return;
 	uint64_t now = now_ns();
@@ -395,7 +402,8 @@ static void put_identity(const char *how)
 	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
 	path[n > 0 ? n : 0] = '\0';
 	put("%s\n", CENSUS_FORMAT);
-	put("pid %ld\nppid %ld\nstart %s\n", (long)getpid(), (long)getppid(), how);
+	put("pid %ld\nppid %ld\nstart %s %" PRIu64 "\n", (long)getpid(), (long)getppid(), how,
+	    start_ns);
 	put_name("exe ", path);
 	static char cmdline[8192];
 	ssize_t len = read_small_file("/proc/self/cmdline", cmdline, sizeof cmdline);
@@ -493,14 +501,21 @@ static void after_fork_in_parent(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * memstats' own fork handlers may run after this one and still hold its
+ * locks, so the child's file is begun at its first event (or its exit),
+ * not here: a child that only execs leaves no file of its own.
+ */
 static void after_fork_in_child(void)
 {
 	pthread_mutex_unlock(&lock);
 	if (data_fd < 0)
 		return;
 	close(data_fd);
+	data_fd = -1;
 	out_used = 0;
-	start_census("fork");
+	fork_pending = true;
+	mine.until_look = 0;
 }
 
 __extension__ __attribute__((constructor)) static void census_begin(void)
@@ -535,13 +550,22 @@ static void count_after(_Atomic uint64_t *counter)
 
 /*
  * The report, as census.so is unloaded at exit: after the program's
- * atexit handlers and the destructors of the objects loaded after it.
+ * atexit handlers and the destructors of the objects loaded after it;
+ * or from _exit, for a program that leaves by it (dash does).
  */
 __extension__ __attribute__((destructor)) static void census_end(void)
 {
+	if (fork_pending) {
+		fork_pending = false;
+		start_census("fork");
+	}
 	if (data_fd < 0)
 		return;
 	pthread_mutex_lock(&lock);
+	if (atomic_load(&reported)) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	append_sample(now_ns());
 	put_counts();
 	put_memstats(everything);
@@ -555,4 +579,20 @@ __extension__ __attribute__((destructor)) static void census_end(void)
 	atomic_store(&reported, true);
 	pthread_mutex_unlock(&lock);
 	count_after(NULL);   /* the line, with nothing counted yet */
+}
+
+/*
+ * _exit and _Exit skip the destructors: the report is written first, then
+ * the process ends as the C library's _exit ends it, all its threads at once.
+ */
+void _exit(int status)
+{
+	census_end();
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+void _Exit(int status)
+{
+	_exit(status);
 }

@@ -1,0 +1,336 @@
+/* census.c: ./census -- PROGRAM ARGS: runs a program with census.so preloaded, every process it starts too, and prints each one's census when it is done. */
+#define _GNU_SOURCE
+#include "data.h"
+#include "report.h"
+#include "symbols.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What census.so reads (census-tool/record.h keeps the same names; this part does not include it). */
+#define CENSUS_DIR_ENV "CENSUS_DIR"
+#define CHECKPOINT_SIGNAL SIGUSR2
+#define TOP_SITES 10
+
+struct options {
+	const char *output;          /* -o FILE; NULL: standard error */
+	const char *data_dir;        /* --data DIR */
+	double interval;             /* --interval SECONDS; 0: none */
+	int top;                     /* --top N */
+	char **command;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N] -- PROGRAM [ARGS...]\n"
+		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
+		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
+		"  -o FILE              the report to FILE (default: standard error)\n"
+		"  --data DIR           live bytes over time, DIR/census.dat, for plots/census.gp\n"
+		"  --interval SECONDS   a checkpoint every SECONDS: what changed since the last\n"
+		"  --top N              call sites shown in each table (default %d)\n",
+		TOP_SITES);
+}
+
+/* Parse the command line: 0, 1 for --help, or 2 (message printed) for anything wrong. */
+static int parse(int argc, char **argv, struct options *o)
+{
+	*o = (struct options){ .top = TOP_SITES };
+	int i = 1;
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+		if (!value || !strcmp(value, "--")) {
+			fprintf(stderr, "census: %s: unknown, or needs a value\n", argv[i]);
+			return 2;
+		}
+		if (!strcmp(argv[i], "-o")) {
+			o->output = value;
+		} else if (!strcmp(argv[i], "--data")) {
+			o->data_dir = value;
+		} else if (!strcmp(argv[i], "--interval")) {
+			errno = 0;
+			o->interval = strtod(value, &end);
+			if (errno || *end || !(o->interval > 0 && o->interval < 1e6)) {
+				fprintf(stderr, "census: --interval %s: want seconds, more than 0\n", value);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--top")) {
+			errno = 0;
+			long top = strtol(value, &end, 10);
+			if (errno || *end || top < 0 || top > INT_MAX) {
+				fprintf(stderr, "census: --top %s: want a count, 0 or more\n", value);
+				return 2;
+			}
+			o->top = (int)top;
+		} else {
+			fprintf(stderr, "census: %s: unknown option\n", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "census: no program to run: census [OPTIONS] -- PROGRAM [ARGS...]\n");
+		return 2;
+	}
+	o->command = argv + i + 1;
+	return 0;
+}
+
+/* census.so, beside this program. */
+static int find_object(char *path, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", path, cap - 1);
+	if (n <= 0)
+		return -1;
+	path[n] = '\0';
+	char *slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash - path) + sizeof "/census.so" > cap)
+		return -1;
+	strcpy(slash, "/census.so");
+	return access(path, R_OK);
+}
+
+/* The child: census.so first in LD_PRELOAD, so its malloc is the one bound; then the program. */
+static void run_program(char **command, const char *object, const char *dir)
+{
+	const char *before = getenv("LD_PRELOAD");
+	size_t len = strlen(object) + (before ? strlen(before) + 1 : 0) + 1;
+	char *preload = malloc(len);
+	if (!preload || setenv(CENSUS_DIR_ENV, dir, 1) < 0) {
+		perror("census");
+		_exit(127);
+	}
+	snprintf(preload, len, "%s%s%s", object, before ? " " : "", before ? before : "");
+	setenv("LD_PRELOAD", preload, 1);
+	signal(CHECKPOINT_SIGNAL, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	execvp(command[0], command);
+	fprintf(stderr, "census: cannot run %s: %s\n", command[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The data files in `dir`: names in `*names` (caller frees), their count, or -1. */
+static int list_data(const char *dir, char ***names)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int count = 0;
+	*names = NULL;
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len < 8 || strcmp(e->d_name + len - 7, ".census"))
+			continue;
+		char **grown = realloc(*names, (size_t)(count + 1) * sizeof **names);
+		if (!grown)
+			break;
+		*names = grown;
+		if (asprintf(&grown[count], "%s/%s", dir, e->d_name) < 0)
+			break;
+		count++;
+	}
+	closedir(d);
+	return count;
+}
+
+static void free_names(char **names, int count)
+{
+	for (int i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* A checkpoint asked of every process still running: those whose file has no report yet. */
+static void ask_for_checkpoints(const char *dir)
+{
+	char **names;
+	int count = list_data(dir, &names);
+	for (int i = 0; i < count; i++) {
+		struct census_process p;
+		char why[256];
+		if (census_data_read(names[i], &p, why, sizeof why) == 0 && !p.ended && p.pid > 0)
+			kill((pid_t)p.pid, CHECKPOINT_SIGNAL);
+		census_data_free(&p);
+	}
+	free_names(names, count);
+}
+
+/* Wait for the child, asking for a checkpoint every `interval` seconds if asked to. */
+static int wait_for(pid_t child, double interval, const char *dir)
+{
+	int status;
+	if (interval <= 0) {
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				return -1;
+		return status;
+	}
+	struct timespec step = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+	struct timespec tick = { 0, 10000000 };   /* look for the child's end every 10 ms */
+	struct timespec waited = { 0, 0 };
+	for (;;) {
+		pid_t done = waitpid(child, &status, WNOHANG);
+		if (done == child)
+			return status;
+		if (done < 0 && errno != EINTR)
+			return -1;
+		nanosleep(&tick, NULL);
+		waited.tv_nsec += tick.tv_nsec;
+		if (waited.tv_nsec >= 1000000000) {
+			waited.tv_sec++;
+			waited.tv_nsec -= 1000000000;
+		}
+		if (waited.tv_sec > step.tv_sec || (waited.tv_sec == step.tv_sec && waited.tv_nsec >= step.tv_nsec)) {
+			ask_for_checkpoints(dir);
+			waited = (struct timespec){ 0, 0 };
+		}
+	}
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct census_process *x = a, *y = b;
+	if (x->started_ns != y->started_ns)
+		return x->started_ns < y->started_ns ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Live bytes over time, one gnuplot data block per process, to DIR/census.dat. */
+static int write_series(const char *dir, const struct census_process *ps, int count)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/census.dat", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "# live blocks and requested bytes over time, by process: ms blocks bytes\n");
+	for (int i = 0; i < count; i++) {
+		fprintf(f, "\"pid %ld %s\"\n", ps[i].pid, ps[i].arg_count ? ps[i].args[0] : "?");
+		for (size_t s = 0; s < ps[i].sample_count; s++)
+			fprintf(f, "%.3f %lld %lld\n", (double)ps[i].samples[s].ns / 1e6,
+				(long long)ps[i].samples[s].blocks, (long long)ps[i].samples[s].bytes);
+		fprintf(f, "\n\n");
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Read, report and remove every data file in `dir`: 0, or -1 (message printed). */
+static int report_all(const char *dir, const struct options *o, pid_t child, int status, FILE *out)
+{
+	char **names;
+	int count = list_data(dir, &names);
+	struct census_process *ps = calloc(count > 0 ? (size_t)count : 1, sizeof *ps);
+	int result = count < 0 || !ps ? -1 : 0;
+	int read = 0;
+	for (int i = 0; i < count && ps; i++) {
+		char why[512];
+		if (census_data_read(names[i], &ps[read], why, sizeof why) < 0) {
+			fprintf(stderr, "census: %s\n", why);
+			census_data_free(&ps[read]);
+			result = -1;
+		} else {
+			read++;
+		}
+		unlink(names[i]);
+	}
+	free_names(names, count);
+	if (ps)
+		qsort(ps, (size_t)read, sizeof *ps, by_start);
+	census_data_link(ps, (size_t)read);
+	census_symbols *symbols = census_symbols_new();
+	int replaced = 0, shown = 0;
+	for (int i = 0; i < read; i++) {
+		/* a fork child that ran exec: its own image left nothing to report */
+		if (ps[i].replaced) {
+			replaced++;
+			continue;
+		}
+		struct census_report_opts ro = {
+			.top = o->top,
+			.exit_status = ps[i].pid == child && ps[i].image == 0 ? status : -1,
+		};
+		if (shown++)
+			fputc('\n', out);
+		if (census_report_print(out, &ps[i], symbols, &ro) < 0) {
+			fprintf(stderr, "census: cannot write the report: %s\n", strerror(errno));
+			result = -1;
+			break;
+		}
+	}
+	if (!read)
+		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
+	if (replaced)
+		fprintf(out, "\n%d images ran exec before they could report (what they allocated\n"
+			"between fork and exec is not counted; valgrind does not count it either).\n",
+			replaced);
+	if (o->data_dir && write_series(o->data_dir, ps, read) < 0) {
+		fprintf(stderr, "census: cannot write %s/census.dat: %s\n", o->data_dir, strerror(errno));
+		result = -1;
+	}
+	census_symbols_free(symbols);
+	for (int i = 0; i < read; i++)
+		census_data_free(&ps[i]);
+	free(ps);
+	return result;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int parsed = parse(argc, argv, &o);
+	if (parsed) {
+		usage(parsed == 1 ? stdout : stderr);
+		return parsed == 1 ? (fflush(stdout) || ferror(stdout) ? 1 : 0) : 2;
+	}
+	char object[4096];
+	if (find_object(object, sizeof object) < 0) {
+		fprintf(stderr, "census: census.so is not beside ./census (make census builds both)\n");
+		return 1;
+	}
+	char dir[] = "/tmp/census.XXXXXX";
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "census: cannot make a directory for the data: %s\n", strerror(errno));
+		return 1;
+	}
+	FILE *out = o.output ? fopen(o.output, "w") : stderr;
+	if (!out) {
+		fprintf(stderr, "census: cannot write %s: %s\n", o.output, strerror(errno));
+		rmdir(dir);
+		return 1;
+	}
+	/* a checkpoint asked of the program's whole family must not end the driver */
+	signal(CHECKPOINT_SIGNAL, SIG_IGN);
+	/* as system() does: a ^C the terminal sends the program ends it, and the census reports */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	fflush(NULL);
+	pid_t child = fork();
+	if (child == 0)
+		run_program(o.command, object, dir);
+	int status = child < 0 ? -1 : wait_for(child, o.interval, dir);
+	if (child < 0)
+		fprintf(stderr, "census: cannot start %s: %s\n", o.command[0], strerror(errno));
+	int reported = report_all(dir, &o, child, status, out);
+	rmdir(dir);
+	if (o.output && fclose(out) != 0) {
+		fprintf(stderr, "census: cannot write %s: %s\n", o.output, strerror(errno));
+		reported = -1;
+	}
+	if (status < 0 || reported < 0)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

@@ -1,0 +1,304 @@
+/* report.c: prints one process's census: its calls, what is live at exit by function, by call site and by size class, its peak, its checkpoints and its life over time. */
+#define _GNU_SOURCE
+#include "report.h"
+#include "memstats.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* Cells of a table being filled in: `columns` per row, each up to CELL bytes. */
+#define CELL 64
+struct grid {
+	size_t columns, rows, cap;
+	char (*text)[CELL];
+	const char **cells;
+};
+
+static int grid_init(struct grid *g, size_t columns, size_t max_rows)
+{
+	g->columns = columns;
+	g->rows = 0;
+	g->cap = max_rows;
+	g->text = calloc(columns * max_rows, CELL);
+	g->cells = calloc(columns * max_rows, sizeof *g->cells);
+	return g->text && g->cells ? 0 : -1;
+}
+
+/* The next row's cell `c`, formatted. */
+__attribute__((format(printf, 3, 4))) static void cell(struct grid *g, size_t c, const char *format, ...)
+{
+	size_t i = g->rows * g->columns + c;
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(g->text[i], CELL, format, ap);
+	va_end(ap);
+	g->cells[i] = g->text[i];
+}
+
+static void next_row(struct grid *g)
+{
+	g->rows++;
+}
+
+static int grid_print(FILE *out, struct grid *g, const struct ms_table_style *style)
+{
+	int result = ms_table_print(out, g->columns, g->rows, g->cells, style);
+	free(g->text);
+	free(g->cells);
+	return result;
+}
+
+/* A size as Pympler prints it, without the padding to 10 columns. */
+static const char *size_text(int64_t bytes, char *buf, size_t cap)
+{
+	char padded[32];
+	ms_format_size(bytes, padded, sizeof padded);
+	const char *start = padded;
+	while (*start == ' ')
+		start++;
+	snprintf(buf, cap, "%s", start);
+	/* "1024     B" reads as "1024 B" in prose */
+	char *gap = strstr(buf, "  ");
+	if (gap) {
+		char *unit = gap;
+		while (*unit == ' ')
+			unit++;
+		memmove(gap + 1, unit, strlen(unit) + 1);
+	}
+	return buf;
+}
+
+void census_report_site(const struct census_process *p, census_symbols *symbols, uint64_t address,
+			char *buf, size_t cap)
+{
+	const struct census_map *m = census_data_map_of(p, address);
+	if (!m) {
+		snprintf(buf, cap, "0x%" PRIx64, address);
+		return;
+	}
+	struct census_place place;
+	census_symbols_find(symbols, m->path, address - m->from + m->offset, &place);
+	census_place_format(&place, buf, cap);
+}
+
+/* The command line as one string, cut to fit. */
+static void command_text(const struct census_process *p, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->arg_count && used + 1 < cap; i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? " " : "", p->args[i]);
+	if (used >= cap && cap > 4)
+		memcpy(buf + cap - 4, "...", 4);
+}
+
+static void print_heading(FILE *out, const struct census_process *p, const struct census_report_opts *opts)
+{
+	char command[60];
+	command_text(p, command, sizeof command);
+	fprintf(out, "== pid %ld: %s ==\n", p->pid, command);
+	fprintf(out, "%s, started by %s of pid %ld", p->exe ? p->exe : "?",
+		p->forked ? "fork" : p->fork_then_exec ? "fork and exec" : "exec", p->ppid);
+	if (opts->exit_status >= 0 && WIFEXITED(opts->exit_status))
+		fprintf(out, ", exited with %d.\n", WEXITSTATUS(opts->exit_status));
+	else if (opts->exit_status >= 0 && WIFSIGNALED(opts->exit_status))
+		fprintf(out, ", killed by signal %d.\n", WTERMSIG(opts->exit_status));
+	else
+		fprintf(out, p->ended ? ", ended by exit.\n" : ".\n");
+}
+
+static void print_totals(FILE *out, const struct census_process *p)
+{
+	char live[32], peak[32], all[32];
+	fprintf(out, "\n%" PRIu64 " allocations and %" PRIu64 " frees, %s requested in all.\n",
+		p->allocs, p->frees, size_text((int64_t)p->bytes, all, sizeof all));
+	fprintf(out, "Live at exit: %" PRId64 " blocks, %s. Peak: %" PRId64 " blocks, %s.\n",
+		p->all.blocks.current, size_text(p->all.bytes.current, live, sizeof live),
+		p->all.blocks.peak, size_text(p->all.bytes.peak, peak, sizeof peak));
+}
+
+/* memstats' summary: by the function that sized each block last. */
+static int print_rows(FILE *out, const struct census_process *p)
+{
+	struct grid g;
+	if (grid_init(&g, 5, p->row_count + 1) < 0)
+		return -1;
+	cell(&g, 0, "function");
+	cell(&g, 1, "# live");
+	cell(&g, 2, "live size");
+	cell(&g, 3, "peak size");
+	cell(&g, 4, "# all");
+	next_row(&g);
+	for (size_t i = 0; i < p->row_count; i++) {
+		const struct census_row *r = &p->rows[i];
+		char size[32];
+		cell(&g, 0, "%s", r->name);
+		cell(&g, 1, "%" PRId64, r->blocks.current);
+		cell(&g, 2, "%s", ms_format_size(r->bytes.current, size, sizeof size));
+		cell(&g, 3, "%s", ms_format_size(r->bytes.peak, size, sizeof size));
+		cell(&g, 4, "%" PRId64, r->blocks.total);
+		next_row(&g);
+	}
+	fprintf(out, "\nBy function, the call that sized each block last:\n");
+	return grid_print(out, &g, NULL);
+}
+
+/* Site texts are cut to this, so a site table fits 80 columns. */
+#define SITE_WIDTH 42
+
+static int print_sites(FILE *out, const struct census_process *p, census_symbols *symbols,
+		       const struct census_site *sites, size_t count, int top)
+{
+	size_t shown = top >= 0 && (size_t)top < count ? (size_t)top : count;
+	struct grid g;
+	if (grid_init(&g, 4, shown + 2) < 0)
+		return -1;
+	cell(&g, 0, "site");
+	cell(&g, 1, "function");
+	cell(&g, 2, "# blocks");
+	cell(&g, 3, "requested size");
+	next_row(&g);
+	int64_t rest_blocks = 0, rest_bytes = 0;
+	for (size_t i = 0; i < count; i++) {
+		char size[32];
+		if (i >= shown) {
+			rest_blocks += sites[i].blocks;
+			rest_bytes += sites[i].bytes;
+			continue;
+		}
+		char site[256];
+		census_report_site(p, symbols, sites[i].address, site, sizeof site);
+		if (strlen(site) > SITE_WIDTH)
+			memcpy(site + SITE_WIDTH - 3, "...", 4);
+		cell(&g, 0, "%s", site);
+		cell(&g, 1, "%s", sites[i].row);
+		cell(&g, 2, "%" PRId64, sites[i].blocks);
+		cell(&g, 3, "%s", ms_format_size(sites[i].bytes, size, sizeof size));
+		next_row(&g);
+	}
+	if (shown < count) {
+		char size[32];
+		cell(&g, 0, "%zu more sites", count - shown);
+		cell(&g, 2, "%" PRId64, rest_blocks);
+		cell(&g, 3, "%s", ms_format_size(rest_bytes, size, sizeof size));
+		next_row(&g);
+	}
+	struct ms_table_style style = { 2, MS_TABLE_COLUMN(0) };
+	return grid_print(out, &g, &style);
+}
+
+/* The bounds of size class `c` in bytes: 0, then 2^(c-1) to 2^c - 1. */
+static void class_text(int c, char *buf, size_t cap)
+{
+	if (c == 0) {
+		snprintf(buf, cap, "0");
+		return;
+	}
+	uint64_t low = UINT64_C(1) << (c - 1);
+	snprintf(buf, cap, "%" PRIu64 " - %" PRIu64, low, (low << 1) - 1);
+}
+
+static int print_classes(FILE *out, const struct census_process *p)
+{
+	struct grid g;
+	if (grid_init(&g, 4, CENSUS_DATA_CLASSES + 1) < 0)
+		return -1;
+	cell(&g, 0, "bytes asked");
+	cell(&g, 1, "# blocks");
+	cell(&g, 2, "requested size");
+	cell(&g, 3, "%% of blocks");
+	next_row(&g);
+	for (int c = 0; c < CENSUS_DATA_CLASSES; c++) {
+		if (!p->class_blocks[c])
+			continue;
+		char text[64], size[32];
+		class_text(c, text, sizeof text);
+		cell(&g, 0, "%s", text);
+		cell(&g, 1, "%" PRIu64, p->class_blocks[c]);
+		cell(&g, 2, "%s", ms_format_size((int64_t)p->class_bytes[c], size, sizeof size));
+		cell(&g, 3, "%.1f", 100.0 * (double)p->class_blocks[c] / (double)(p->allocs ? p->allocs : 1));
+		next_row(&g);
+	}
+	fprintf(out, "\nRequests by size, every allocation and resize:\n");
+	return grid_print(out, &g, NULL);
+}
+
+static void print_series(FILE *out, const struct census_process *p)
+{
+	if (!p->sample_count)
+		return;
+	const struct census_sample *last = &p->samples[p->sample_count - 1];
+	size_t most = 0;
+	for (size_t i = 1; i < p->sample_count; i++)
+		if (p->samples[i].bytes > p->samples[most].bytes)
+			most = i;
+	char size[32];
+	fprintf(out, "\nLive bytes over %.1f ms, %zu samples: the most seen %s at %.1f ms", (double)last->ns / 1e6,
+		p->sample_count, size_text(p->samples[most].bytes, size, sizeof size),
+		(double)p->samples[most].ns / 1e6);
+	fprintf(out, " (--data DIR plots them).\n");
+}
+
+static int print_checkpoints(FILE *out, const struct census_process *p, census_symbols *symbols, int top)
+{
+	for (size_t i = 0; i < p->checkpoint_count; i++) {
+		const struct census_checkpoint *cp = &p->checkpoints[i];
+		fprintf(out, "\nCheckpoint %zu at %.1f ms: ", i + 1, (double)cp->ns / 1e6);
+		if (!cp->change_count) {
+			fprintf(out, "nothing changed since the %s.\n", i ? "last" : "start");
+			continue;
+		}
+		fprintf(out, "the change since the %s, and what it left live by site:\n", i ? "last" : "start");
+		struct grid g;
+		if (grid_init(&g, 3, cp->change_count + 1) < 0)
+			return -1;
+		cell(&g, 0, "function");
+		cell(&g, 1, "# blocks");
+		cell(&g, 2, "requested size");
+		next_row(&g);
+		for (size_t r = 0; r < cp->change_count; r++) {
+			char size[32];
+			cell(&g, 0, "%s", cp->changes[r].name);
+			cell(&g, 1, "%+" PRId64, cp->changes[r].blocks.current);
+			cell(&g, 2, "%s", ms_format_size(cp->changes[r].bytes.current, size, sizeof size));
+			next_row(&g);
+		}
+		if (grid_print(out, &g, NULL) < 0)
+			return -1;
+		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int census_report_print(FILE *out, const struct census_process *p, census_symbols *symbols,
+			const struct census_report_opts *opts)
+{
+	print_heading(out, p, opts);
+	if (!p->ended) {
+		fprintf(out, "It left no report: it ended without exit (by exec, _exit or a signal).\n");
+		return fflush(out) || ferror(out) ? -1 : 0;
+	}
+	print_totals(out, p);
+	if (p->misuse)
+		fprintf(out, "memstats found %" PRId64 " bad calls; the first: %s\n", p->misuse,
+			p->first_misuse ? p->first_misuse : "?");
+	if (print_rows(out, p) < 0)
+		return -1;
+	if (p->site_count) {
+		fprintf(out, "\nLive at exit, by call site (%zu sites):\n", p->site_count);
+		if (print_sites(out, p, symbols, p->sites, p->site_count, opts->top) < 0)
+			return -1;
+	}
+	if (print_classes(out, p) < 0 || print_checkpoints(out, p, symbols, opts->top) < 0)
+		return -1;
+	print_series(out, p);
+	if (p->after_allocs || p->after_frees)
+		fprintf(out, "After this report, as the process ended: %" PRIu64 " allocations, %" PRIu64
+			" frees (exit's cleanup).\n", p->after_allocs, p->after_frees);
+	return fflush(out) || ferror(out) ? -1 : 0;
+}
