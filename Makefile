@@ -48,7 +48,7 @@ INCLUDES_chapters  := -Ichapters -Ikit -Ilib -Ibuild/gen
 INCLUDES_exercises := -Iexercises -Ikit -Ilib
 INCLUDES_bench     := -Ibench -Ikit -Ilib
 INCLUDES_census-tool := -Icensus-tool -Ikit -Ilib
-INCLUDES_tests     := -Itests -Ichapters -Ikit -Ilib
+INCLUDES_tests     := -Itests -Ichapters -Ikit -Ilib -Icensus-tool
 INCLUDES_exercise-tests := -Iexercises -Itests -Ikit -Ilib
 EXERCISE_TEST_FILES := exercises/%/test.c exercises/test_%.c exercises/strategy_test.h
 # The part of a file: $(1) = its path from the top.
@@ -185,7 +185,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
 DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev \
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev libdw-dev
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -198,12 +198,12 @@ need-cmocka:
 	@$(CMOCKA_PROBE) || $(MAKE) --no-print-directory deps
 
 test: need-cmocka
-	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS) $(BREAK_BINARIES) $(plain_EXERCISE_CHECKS) \
+	@$(MAKE) --no-print-directory $(plain_TESTS) $(CHAPTERS) census $(BREAK_BINARIES) $(plain_EXERCISE_CHECKS) \
 	   $(plain_STARTERS) strategies
 	@sh tests/run-all.sh "" $(plain_TESTS) $(plain_EXERCISE_CHECKS)
 
 check: need-cmocka check-headers check-parts
-	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) $(BREAK_BINARIES) $(asan_EXERCISE_CHECKS) \
+	@$(MAKE) --no-print-directory $(asan_TESTS) $(CHAPTERS) census $(BREAK_BINARIES) $(asan_EXERCISE_CHECKS) \
 	   $(asan_STARTERS) strategies
 	@$(SAN_ENV) sh tests/run-all.sh "" $(asan_TESTS) $(asan_EXERCISE_CHECKS)
 	@for c in $(filter-out $(LEAKING_CHAPTERS),$(CHAPTERS)); do \
@@ -487,6 +487,11 @@ build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO)
 CENSUS_SO_SRC := census-tool/preload.c census-tool/record.c
 CENSUS_SRC    := $(filter-out $(CENSUS_SO_SRC),$(sort $(wildcard census-tool/*.c)))
 CENSUS_LDLIBS := -ldw -lelf
+# census-tool/symbols.c names an address offline, from the ELF files and their
+# debug info, with elfutils' libdw (libdw-dev); its test links it and libdw.
+build/plain/tests/test_symbols: build/plain/census-tool/symbols.o
+build/asan/tests/test_symbols: build/asan/census-tool/symbols.o
+build/plain/tests/test_symbols build/asan/tests/test_symbols: LDLIBS += $(CENSUS_LDLIBS)
 
 census.so: $(patsubst %.c,build/preload/%.o,$(CENSUS_SO_SRC)) $(preload_LIB)
 	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS)

@@ -31,8 +31,8 @@ census_symbols *census_symbols_new(void);
  * census_symbols_free. 0, or -1 with errno set when the file cannot be
  * read (place then still holds object and offset). An offset in no
  * loaded part of the file, or in one no symbol covers, is 0 with no
- * function. Debug info is looked for on this machine only (the file
- * itself, then /usr/lib/debug): never through debuginfod.
+ * function. Debug info is read from the file itself, else from
+ * /usr/lib/debug by build ID: never fetched through debuginfod.
  */
 int census_symbols_find(census_symbols *s, const char *path, uint64_t file_offset,
 			struct census_place *place);
