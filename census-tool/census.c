@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,19 +28,23 @@ struct options {
 	const char *data_dir;        /* --data DIR */
 	double interval;             /* --interval SECONDS; 0: none */
 	int top;                     /* --top N */
+	bool totals;                 /* --totals: a line per process, as tests/oracle's scripts print */
 	char **command;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N] -- PROGRAM [ARGS...]\n"
+		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N] [--totals]\n"
+		"              -- PROGRAM [ARGS...]\n"
 		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
 		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
 		"  -o FILE              the report to FILE (default: standard error)\n"
 		"  --data DIR           live bytes over time, DIR/census.dat, for plots/census.gp\n"
 		"  --interval SECONDS   a checkpoint every SECONDS: what changed since the last\n"
-		"  --top N              call sites shown in each table (default %d)\n",
+		"  --top N              call sites shown in each table (default %d)\n"
+		"  --totals             only \"pid allocs frees bytes\" a line per process, in the\n"
+		"                       order they started, as valgrind would count them\n",
 		TOP_SITES);
 }
 
@@ -52,6 +58,10 @@ static int parse(int argc, char **argv, struct options *o)
 		char *end;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
+		if (!strcmp(argv[i], "--totals")) {
+			o->totals = true;
+			continue;
+		}
 		if (!value || !strcmp(value, "--")) {
 			fprintf(stderr, "census: %s: unknown, or needs a value\n", argv[i]);
 			return 2;
@@ -263,6 +273,14 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 			.top = o->top,
 			.exit_status = ps[i].pid == child && ps[i].image == 0 ? status : -1,
 		};
+		if (o->totals) {
+			if (ps[i].ended)
+				fprintf(out, "%ld %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ps[i].pid, ps[i].allocs,
+					ps[i].frees, ps[i].bytes);
+			else
+				fprintf(out, "%ld - - -\n", ps[i].pid);
+			continue;
+		}
 		if (shown++)
 			fputc('\n', out);
 		if (census_report_print(out, &ps[i], symbols, &ro) < 0) {
@@ -273,7 +291,7 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	}
 	if (!read)
 		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
-	if (replaced)
+	if (replaced && !o->totals)
 		fprintf(out, "\n%d images ran exec before they could report (what they allocated\n"
 			"between fork and exec is not counted; valgrind does not count it either).\n",
 			replaced);
