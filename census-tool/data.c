@@ -90,6 +90,8 @@ static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 			*in_checkpoint = false;
 			return 0;
 		}
+		if (sscanf(line, "sites-skipped %ld", &cp->sites_skipped) == 1)
+			return 0;
 		if (!strncmp(line, "site ", 5)) {
 			struct census_site *s = PUSH(cp->sites, cp->site_count);
 			return s ? read_site(line, s) : -1;
@@ -102,6 +104,7 @@ static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 	    sscanf(line, "frees %" SCNu64, &p->frees) == 1 ||
 	    sscanf(line, "bytes %" SCNu64, &p->bytes) == 1 ||
 	    sscanf(line, "misuse %" SCNd64, &p->misuse) == 1 ||
+	    sscanf(line, "sites-skipped %ld", &p->sites_skipped) == 1 ||
 	    sscanf(line, "after %" SCNu64 " %" SCNu64, &p->after_allocs, &p->after_frees) == 2)
 		return 0;
 	if (sscanf(line, "start %7s %" SCNu64, how, &p->started_ns) == 2) {

@@ -38,6 +38,7 @@ struct census_sample {
 /* What a checkpoint found: the rows' change, and the new blocks still live by site. */
 struct census_checkpoint {
 	uint64_t ns;
+	long sites_skipped;          /* threads running then, so no site walk (0: walked) */
 	struct census_row *changes;
 	size_t change_count;
 	struct census_site *sites;
@@ -65,6 +66,7 @@ struct census_process {
 	size_t row_count;
 	struct census_site *sites;   /* live at exit */
 	size_t site_count;
+	long sites_skipped;          /* threads running at exit, so no site walk (0: walked) */
 	struct census_map *maps;
 	size_t map_count;
 	struct census_sample *samples;

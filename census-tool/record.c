@@ -328,9 +328,23 @@ static void put_gauges(const char *kind, const char *name, const struct ms_gauge
 	put_name(" ", name);
 }
 
-/* Live blocks by site and row, since the tracker's checkpoint. */
+/* The threads this process has now (/proc/self/status), or 0 if unknown. */
+static long threads_now(void);
+static ssize_t read_small_file(const char *path, char *buf, size_t cap);
+
+/*
+ * Live blocks by site and row, since the tracker's checkpoint. The walk
+ * reads every live block's header, which another thread could free, and
+ * glibc unmap, meanwhile: with other threads running it is not taken,
+ * and the file says how many there were.
+ */
 static void put_sites(ms_tracker *t)
 {
+	long threads = threads_now();
+	if (threads != 1) {
+		put("sites-skipped %ld\n", threads);
+		return;
+	}
 	ms_sites *sites = ms_tracker_sites(t);
 	size_t n = ms_sites_count(sites);
 	for (size_t i = 0; i < n; i++) {
@@ -393,6 +407,15 @@ static ssize_t read_small_file(const char *path, char *buf, size_t cap)
 	close(fd);
 	buf[used] = '\0';
 	return (ssize_t)used;
+}
+
+static long threads_now(void)
+{
+	char status[4096];
+	if (read_small_file("/proc/self/status", status, sizeof status) < 0)
+		return 0;
+	const char *at = strstr(status, "\nThreads:");
+	return at ? strtol(at + strlen("\nThreads:"), NULL, 10) : 0;
 }
 
 /* Who this process is: pid, parent, program and arguments. */

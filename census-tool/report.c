@@ -269,6 +269,9 @@ static int print_checkpoints(FILE *out, const struct census_process *p, census_s
 		}
 		if (grid_print(out, &g, NULL) < 0)
 			return -1;
+		if (cp->sites_skipped)
+			fprintf(out, "(%ld threads were running: no walk of live blocks by site)\n",
+				cp->sites_skipped);
 		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top) < 0)
 			return -1;
 	}
@@ -289,6 +292,9 @@ int census_report_print(FILE *out, const struct census_process *p, census_symbol
 			p->first_misuse ? p->first_misuse : "?");
 	if (print_rows(out, p) < 0)
 		return -1;
+	if (p->sites_skipped)
+		fprintf(out, "\nLive at exit by call site: not walked, as %ld threads were running\n"
+			"(one could free a block, and glibc unmap it, while it was read).\n", p->sites_skipped);
 	if (p->site_count) {
 		fprintf(out, "\nLive at exit, by call site (%zu sites):\n", p->site_count);
 		if (print_sites(out, p, symbols, p->sites, p->site_count, opts->top) < 0)
