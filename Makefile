@@ -482,9 +482,9 @@ build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO)
 # ---------------------------------------------------------------------------
 # The census: ./census runs a program with census.so preloaded (built on
 # build/preload's memstats, as above) and reports on every process from
-# the data files each leaves. census-tool/preload.c and record.c are
-# the preloaded object; the other census-tool/*.c are the driver.
-CENSUS_SO_SRC := census-tool/preload.c census-tool/record.c
+# the data files each leaves. census-tool/preload.c, record.c and stacks.c
+# are the preloaded object; the other census-tool/*.c are the driver.
+CENSUS_SO_SRC := census-tool/preload.c census-tool/record.c census-tool/stacks.c
 CENSUS_SRC    := $(filter-out $(CENSUS_SO_SRC),$(sort $(wildcard census-tool/*.c)))
 CENSUS_LDLIBS := -ldw -lelf
 # census-tool/symbols.c names an address offline, from the ELF files and their
@@ -493,8 +493,9 @@ build/plain/tests/test_symbols: build/plain/census-tool/symbols.o
 build/asan/tests/test_symbols: build/asan/census-tool/symbols.o
 build/plain/tests/test_symbols build/asan/tests/test_symbols: LDLIBS += $(CENSUS_LDLIBS)
 
+# libgcc_s: the unwinder behind --frames, mapped at start, never dlopened (stacks.c).
 census.so: $(patsubst %.c,build/preload/%.o,$(CENSUS_SO_SRC)) $(preload_LIB)
-	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS) -Wl,--no-as-needed -lgcc_s
 
 census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB) | census.so
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(CENSUS_LDLIBS)

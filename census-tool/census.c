@@ -21,13 +21,16 @@
 /* What census.so reads (census-tool/record.h keeps the same names; this part does not include it). */
 #define CENSUS_DIR_ENV "CENSUS_DIR"
 #define CHECKPOINT_SIGNAL SIGUSR2
+#define CENSUS_FRAMES_ENV "CENSUS_FRAMES"
 #define TOP_SITES 10
+#define MAX_FRAMES 8   /* census-tool/stacks.h's CENSUS_MAX_FRAMES */
 
 struct options {
 	const char *output;          /* -o FILE; NULL: standard error */
 	const char *data_dir;        /* --data DIR */
 	double interval;             /* --interval SECONDS; 0: none */
 	int top;                     /* --top N */
+	int frames;                  /* --frames N: a site's stack depth */
 	bool totals;                 /* --totals: a line per process, as tests/oracle's scripts print */
 	char **command;
 };
@@ -35,23 +38,25 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N] [--totals]\n"
-		"              -- PROGRAM [ARGS...]\n"
+		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N]\n"
+		"              [--frames N] [--totals] -- PROGRAM [ARGS...]\n"
 		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
 		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
 		"  -o FILE              the report to FILE (default: standard error)\n"
 		"  --data DIR           live bytes over time, DIR/census.dat, for plots/census.gp\n"
 		"  --interval SECONDS   a checkpoint every SECONDS: what changed since the last\n"
 		"  --top N              call sites shown in each table (default %d)\n"
+		"  --frames N           a site is the stack N frames deep (1-%d; default 1, the\n"
+		"                       caller alone: each deeper site costs an unwind)\n"
 		"  --totals             only \"pid allocs frees bytes\" a line per process, in the\n"
 		"                       order they started, as valgrind would count them\n",
-		TOP_SITES);
+		TOP_SITES, MAX_FRAMES);
 }
 
 /* Parse the command line: 0, 1 for --help, or 2 (message printed) for anything wrong. */
 static int parse(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){ .top = TOP_SITES };
+	*o = (struct options){ .top = TOP_SITES, .frames = 1 };
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -85,6 +90,14 @@ static int parse(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			o->top = (int)top;
+		} else if (!strcmp(argv[i], "--frames")) {
+			errno = 0;
+			long frames = strtol(value, &end, 10);
+			if (errno || *end || frames < 1 || frames > MAX_FRAMES) {
+				fprintf(stderr, "census: --frames %s: want 1 to %d\n", value, MAX_FRAMES);
+				return 2;
+			}
+			o->frames = (int)frames;
 		} else {
 			fprintf(stderr, "census: %s: unknown option\n", argv[i]);
 			return 2;
@@ -114,7 +127,7 @@ static int find_object(char *path, size_t cap)
 }
 
 /* The child: census.so first in LD_PRELOAD, so its malloc is the one bound; then the program. */
-static void run_program(char **command, const char *object, const char *dir)
+static void run_program(char **command, const char *object, const char *dir, int frames)
 {
 	const char *before = getenv("LD_PRELOAD");
 	size_t len = strlen(object) + (before ? strlen(before) + 1 : 0) + 1;
@@ -125,6 +138,9 @@ static void run_program(char **command, const char *object, const char *dir)
 	}
 	snprintf(preload, len, "%s%s%s", object, before ? " " : "", before ? before : "");
 	setenv("LD_PRELOAD", preload, 1);
+	char depth[16];
+	snprintf(depth, sizeof depth, "%d", frames);
+	setenv(CENSUS_FRAMES_ENV, depth, 1);
 	signal(CHECKPOINT_SIGNAL, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -338,7 +354,7 @@ int main(int argc, char **argv)
 	fflush(NULL);
 	pid_t child = fork();
 	if (child == 0)
-		run_program(o.command, object, dir);
+		run_program(o.command, object, dir, o.frames);
 	int status = child < 0 ? -1 : wait_for(child, o.interval, dir);
 	if (child < 0)
 		fprintf(stderr, "census: cannot start %s: %s\n", o.command[0], strerror(errno));

@@ -76,6 +76,24 @@ static int read_site(char *line, struct census_site *site)
 	return site->row ? 0 : -1;
 }
 
+/* "stack N f0 f1 ...": the frames of the site read just before, `last`. */
+static int read_stack(const char *line, struct census_site *last)
+{
+	int n = 0, depth;
+	if (!last || sscanf(line, "stack %d%n", &depth, &n) != 1 || depth < 1 ||
+	    depth > CENSUS_DATA_MAX_FRAMES)
+		return -1;
+	const char *at = line + n;
+	for (int f = 0; f < depth; f++) {
+		int used = 0;
+		if (sscanf(at, " %" SCNx64 "%n", &last->frames[f], &used) != 1)
+			return -1;
+		at += used;
+	}
+	last->depth = depth;
+	return 0;
+}
+
 /* What a line says, taken into `p`; -1 if it makes no sense. */
 static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 {
@@ -96,6 +114,8 @@ static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 			struct census_site *s = PUSH(cp->sites, cp->site_count);
 			return s ? read_site(line, s) : -1;
 		}
+		if (!strncmp(line, "stack ", 6))
+			return read_stack(line, cp->site_count ? &cp->sites[cp->site_count - 1] : NULL);
 		struct census_row *r = PUSH(cp->changes, cp->change_count);
 		return r ? read_row(line, "change", r) : -1;
 	}
@@ -136,6 +156,8 @@ static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 		struct census_site *s = PUSH(p->sites, p->site_count);
 		return s ? read_site(line, s) : -1;
 	}
+	if (!strncmp(line, "stack ", 6))
+		return read_stack(line, p->site_count ? &p->sites[p->site_count - 1] : NULL);
 	if (!strncmp(line, "map ", 4)) {
 		struct census_map *m = PUSH(p->maps, p->map_count);
 		if (!m || sscanf(line, "map %" SCNx64 " %" SCNx64 " %" SCNx64 "%n", &m->from, &m->to,

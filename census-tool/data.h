@@ -17,11 +17,16 @@ struct census_row {
 	struct census_gauge blocks, bytes;   /* bytes: requested */
 };
 
-/* Live blocks of one row from one return address. */
+/* The deepest call stack a site holds (census-tool/stacks.h). */
+#define CENSUS_DATA_MAX_FRAMES 8
+
+/* Live blocks of one row from one call site: a return address, or a stack of them (--frames). */
 struct census_site {
-	uint64_t address;
+	uint64_t address;            /* the return address; with a stack, its key */
 	char *row;
 	int64_t blocks, bytes;
+	int depth;                   /* frames in `frames`: 0 for a plain return address */
+	uint64_t frames[CENSUS_DATA_MAX_FRAMES];   /* innermost first */
 };
 
 /* An executable mapping: where a site's address lies in which file. */

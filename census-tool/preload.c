@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "memstats.h"
 #include "record.h"
+#include "stacks.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -19,10 +20,11 @@
 #define ROW_ALIGNED "aligned"
 
 /*
- * The caller's return address: what a site is. A macro, so it is read in
- * the interposed function's own frame, never a helper's.
+ * The site: the caller's return address, or the stack from it outward
+ * (--frames). A macro, so the address is read in the interposed
+ * function's own frame, never a helper's.
  */
-#define CALLER() __builtin_return_address(0)
+#define CALLER() stacks_site(__builtin_return_address(0))
 
 void *malloc(size_t size)
 {

@@ -1,6 +1,7 @@
 /* record.c: census.so's counts of one process beyond memstats' (calls, size classes, a time series, checkpoints), and the data file it writes for ./census as the process starts, at each checkpoint and at exit. */
 #define _GNU_SOURCE
 #include "record.h"
+#include "stacks.h"
 #include "memstats.h"
 
 #include <errno.h>
@@ -352,6 +353,14 @@ static void put_sites(ms_tracker *t)
 		put("site %" PRIxPTR " %" PRId64 " %" PRId64, (uintptr_t)r->return_address,
 		    r->blocks, r->bytes[MS_REQUESTED]);
 		put_name(" ", r->name);
+		const void *frames[CENSUS_MAX_FRAMES];
+		int depth = stacks_frames(r->return_address, frames);
+		if (depth) {
+			put("stack %d", depth);
+			for (int f = 0; f < depth; f++)
+				put(" %" PRIxPTR, (uintptr_t)frames[f]);
+			put("\n");
+		}
 	}
 	ms_sites_free(sites);
 }
@@ -547,6 +556,9 @@ __extension__ __attribute__((constructor)) static void census_begin(void)
 	/* blocks malloc made before census.so was bound, or under another name */
 	ms_set_foreign_policy(MS_FOREIGN_PASS);
 	have_thread_end = pthread_key_create(&thread_end, thread_ended) == 0;
+	const char *frames = getenv(CENSUS_FRAMES_ENV);
+	if (frames)
+		stacks_set_depth(atoi(frames));
 	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 	start_census("exec");
 	if (data_fd < 0)

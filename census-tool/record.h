@@ -12,6 +12,9 @@
 #define CENSUS_FILE_SUFFIX ".census"
 #define CENSUS_FORMAT "census-data 1"
 
+/* How many frames a site holds (./census --frames); unset: 1. */
+#define CENSUS_FRAMES_ENV "CENSUS_FRAMES"
+
 /* The signal that asks a process for a checkpoint (./census --interval sends it). */
 #define CENSUS_CHECKPOINT_SIGNAL SIGUSR2
 

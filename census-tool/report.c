@@ -4,6 +4,7 @@
 #include "memstats.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -147,6 +148,23 @@ static int print_rows(FILE *out, const struct census_process *p)
 	return grid_print(out, &g, NULL);
 }
 
+/* The stacks of the first `shown` sites, a frame a line, innermost first. */
+static void print_stacks(FILE *out, const struct census_process *p, census_symbols *symbols,
+			 const struct census_site *sites, size_t shown)
+{
+	fprintf(out, "Their call stacks, innermost frame first:\n");
+	for (size_t i = 0; i < shown; i++) {
+		for (int f = 0; f < sites[i].depth; f++) {
+			char frame[76];
+			census_report_site(p, symbols, sites[i].frames[f], frame, sizeof frame);
+			if (f)
+				fprintf(out, "      %s\n", frame);
+			else
+				fprintf(out, "%4zu. %s\n", i + 1, frame);
+		}
+	}
+}
+
 /* Site texts are cut to this, so a site table fits 80 columns. */
 #define SITE_WIDTH 42
 
@@ -154,6 +172,7 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 		       const struct census_site *sites, size_t count, int top)
 {
 	size_t shown = top >= 0 && (size_t)top < count ? (size_t)top : count;
+	bool stacks = false;
 	struct grid g;
 	if (grid_init(&g, 4, shown + 2) < 0)
 		return -1;
@@ -171,13 +190,19 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 			continue;
 		}
 		char site[256];
-		census_report_site(p, symbols, sites[i].address, site, sizeof site);
+		const struct census_site *s = &sites[i];
+		census_report_site(p, symbols, s->depth ? s->frames[0] : s->address, site, sizeof site);
 		if (strlen(site) > SITE_WIDTH)
 			memcpy(site + SITE_WIDTH - 3, "...", 4);
-		cell(&g, 0, "%s", site);
-		cell(&g, 1, "%s", sites[i].row);
-		cell(&g, 2, "%" PRId64, sites[i].blocks);
-		cell(&g, 3, "%s", ms_format_size(sites[i].bytes, size, sizeof size));
+		stacks |= s->depth > 1;
+		/* with stacks, a number ties the row to its stack below the table */
+		if (s->depth > 1)
+			cell(&g, 0, "%zu. %s", i + 1, site);
+		else
+			cell(&g, 0, "%s", site);
+		cell(&g, 1, "%s", s->row);
+		cell(&g, 2, "%" PRId64, s->blocks);
+		cell(&g, 3, "%s", ms_format_size(s->bytes, size, sizeof size));
 		next_row(&g);
 	}
 	if (shown < count) {
@@ -188,7 +213,11 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 		next_row(&g);
 	}
 	struct ms_table_style style = { 2, MS_TABLE_COLUMN(0) };
-	return grid_print(out, &g, &style);
+	if (grid_print(out, &g, &style) < 0)
+		return -1;
+	if (stacks)
+		print_stacks(out, p, symbols, sites, shown);
+	return 0;
 }
 
 /* The bounds of size class `c` in bytes: 0, then 2^(c-1) to 2^c - 1. */
