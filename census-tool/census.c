@@ -43,7 +43,7 @@ static void usage(FILE *out)
 		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
 		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
 		"  -o FILE              the report to FILE (default: standard error)\n"
-		"  --data DIR           live bytes over time, DIR/census.dat, for plots/census.gp\n"
+		"  --data DIR           live bytes over time, DIR/census.dat (plots/census.gp)\n"
 		"  --interval SECONDS   a checkpoint every SECONDS: what changed since the last\n"
 		"  --top N              call sites shown in each table (default %d)\n"
 		"  --frames N           a site is the stack N frames deep (1-%d; default 1, the\n"
@@ -243,13 +243,22 @@ static int write_series(const char *dir, const struct census_process *ps, int co
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
+	/* one clock for the whole family: ms since the first process started */
+	uint64_t first = count ? ps[0].started_ns : 0;
 	fprintf(f, "# live blocks and requested bytes over time, by process: ms blocks bytes\n");
+	bool first_block = true;
 	for (int i = 0; i < count; i++) {
+		if (ps[i].replaced || !ps[i].sample_count)
+			continue;
+		/* two blank lines part gnuplot's blocks; none after the last, which would be an empty one */
+		if (!first_block)
+			fprintf(f, "\n\n");
+		first_block = false;
 		fprintf(f, "\"pid %ld %s\"\n", ps[i].pid, ps[i].arg_count ? ps[i].args[0] : "?");
 		for (size_t s = 0; s < ps[i].sample_count; s++)
-			fprintf(f, "%.3f %lld %lld\n", (double)ps[i].samples[s].ns / 1e6,
+			fprintf(f, "%.3f %lld %lld\n",
+				(double)(ps[i].started_ns - first + ps[i].samples[s].ns) / 1e6,
 				(long long)ps[i].samples[s].blocks, (long long)ps[i].samples[s].bytes);
-		fprintf(f, "\n\n");
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }
