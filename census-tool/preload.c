@@ -48,9 +48,7 @@ void *calloc(size_t count, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	void *p = ms_alloc_bytes_ret(count * size, ROW_CALLOC, CALLER());
-	if (p)
-		memset(p, 0, count * size);
+	void *p = ms_calloc_bytes_ret(count * size, ROW_CALLOC, CALLER());
 	record_alloc(p, count * size);
 	return p;
 }

@@ -242,12 +242,12 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line)
  * change, so the next allocation under the same address is that row,
  * with no lookup and no comparison.
  */
-static void *alloc_under_tag(size_t size, const char *tag, const char *function,
+static void *alloc_under_tag(size_t size, bool zero, const char *tag, const char *function,
 			     const char *file, int line)
 {
 	bool constant;
 	uint32_t row = ms_row_of_tag(tag, &constant, function, file, line);
-	void *p = alloc_block(row, NULL, size, false, MALLOC_ALIGNMENT, function, file, line);
+	void *p = alloc_block(row, NULL, size, zero, MALLOC_ALIGNMENT, function, file, line);
 	struct ms_thread *self = ms_thread_current;
 	if (p && constant) {     /* then the thread has its state, and its gauges of `row` */
 		self->last_tag = MS_HIDE_ADDRESS(tag);
@@ -257,14 +257,26 @@ static void *alloc_under_tag(size_t size, const char *tag, const char *function,
 	return p;
 }
 
-void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
+/* `size` bytes under `tag`, zero-filled if `zero`. */
+MS_HOT void *alloc_tagged(size_t size, bool zero, const char *tag, const char *function,
+			  const char *file, int line)
 {
 	/* A program tends to allocate under one tag many times running. */
 	struct ms_thread *self = ms_thread_current;
 	if (self && self->last_tag == MS_HIDE_ADDRESS(tag))
-		return alloc_block(self->last_tag_row, self->last_tag_gauges, size, false,
-				   MALLOC_ALIGNMENT, "ms_alloc_bytes", file, line);
-	return alloc_under_tag(size, tag, "ms_alloc_bytes", file, line);
+		return alloc_block(self->last_tag_row, self->last_tag_gauges, size, zero,
+				   MALLOC_ALIGNMENT, function, file, line);
+	return alloc_under_tag(size, zero, tag, function, file, line);
+}
+
+void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line)
+{
+	return alloc_tagged(size, false, tag, "ms_alloc_bytes", file, line);
+}
+
+void *ms_calloc_bytes_at(size_t size, const char *tag, const char *file, int line)
+{
+	return alloc_tagged(size, true, tag, "ms_calloc_bytes", file, line);
 }
 
 void *ms_alloc_aligned_at(size_t alignment, size_t size, const char *tag, const char *file,
@@ -310,6 +322,11 @@ char *ms_strdup_at(const char *s, const char *file, int line)
 void *ms_alloc_bytes_ret(size_t size, const char *tag, const void *return_address)
 {
 	return ms_alloc_bytes_at(size, tag, return_address, MS_LINE_ADDRESS);
+}
+
+void *ms_calloc_bytes_ret(size_t size, const char *tag, const void *return_address)
+{
+	return ms_calloc_bytes_at(size, tag, return_address, MS_LINE_ADDRESS);
 }
 
 void *ms_alloc_aligned_ret(size_t alignment, size_t size, const char *tag,
@@ -589,7 +606,7 @@ void *ms_realloc_bytes_at(void *p, size_t size, const char *tag, const char *fil
 {
 	static const char function[] = "ms_realloc_bytes";
 	if (!p)
-		return alloc_under_tag(size, tag, function, file, line);
+		return alloc_under_tag(size, false, tag, function, file, line);
 	if (!size) {
 		free_block(p, function, file, line);
 		return NULL;

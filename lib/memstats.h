@@ -213,6 +213,15 @@ void *ms_calloc_at(ms_type *type, size_t count, const char *file, int line);
 void *ms_alloc_bytes_at(size_t size, const char *tag, const char *file, int line);
 
 /*
+ * As ms_alloc_bytes, zero-filled by calloc beneath, so a large block on
+ * pages the system has just mapped (and zeroed) is not written again: a
+ * calloc adapter's large zeroed buffer stays out of the process's RSS
+ * until it is used, as under calloc itself.
+ */
+#define ms_calloc_bytes(size, tag) ms_calloc_bytes_at((size), (tag), MS_SITE_FILE_, __LINE__)
+void *ms_calloc_bytes_at(size_t size, const char *tag, const char *file, int line);
+
+/*
  * As ms_alloc_bytes, the block's address a multiple of `alignment`, a
  * power of two (any: posix_memalign's, aligned_alloc's, memalign's,
  * valloc's page and pvalloc's rounded size all map onto it). The caller
@@ -300,8 +309,8 @@ void ms_free_at(void *ptr, const char *file, int line);
  * LD_PRELOAD object that defines malloc and its kin has no file and line
  * to give, only the address its caller returns to
  * (__builtin_return_address(0) in the interposed function). These are
- * ms_alloc_bytes_at, ms_alloc_aligned_at, ms_realloc_bytes_at and
- * ms_free_at with that address, not NULL, for the site: kept in the
+ * ms_alloc_bytes_at, ms_calloc_bytes_at, ms_alloc_aligned_at,
+ * ms_realloc_bytes_at and ms_free_at with that address, not NULL, for the site: kept in the
  * block's header where a file and line go (so a block costs no more),
  * grouped by in site tables, and shown, in tables and misuse messages, as
  * the base name of the loaded object that holds the address and the
@@ -311,6 +320,7 @@ void ms_free_at(void *ptr, const char *file, int line);
  * -1 in the _at calls is taken to mark such a site.
  */
 void *ms_alloc_bytes_ret(size_t size, const char *tag, const void *return_address);
+void *ms_calloc_bytes_ret(size_t size, const char *tag, const void *return_address);
 void *ms_alloc_aligned_ret(size_t alignment, size_t size, const char *tag,
 			   const void *return_address);
 void *ms_realloc_bytes_ret(void *ptr, size_t size, const char *tag, const void *return_address);

@@ -1,8 +1,9 @@
-/* test_adapter.c: the calls an allocator adapter maps malloc's onto one to one: ms_size, the requested bytes of a block, and ms_realloc_bytes, C's realloc under a tag. */
+/* test_adapter.c: the calls an allocator adapter maps malloc's onto one to one: ms_size, the requested bytes of a block, ms_calloc_bytes, C's calloc, and ms_realloc_bytes, C's realloc under a tag. */
 #define _GNU_SOURCE
 #include "test_util.h"
 
 #include <malloc.h>
+#include <stdbool.h>
 
 #define TAG "tad adapter"
 
@@ -164,6 +165,65 @@ static void test_realloc_bytes_of_foreign(void **state)
 	assert_null(ms_realloc_bytes(moved, 0, TAG));      /* freed, or LeakSanitizer says */
 }
 
+/* Every byte of `p`, `n` long, is 0. */
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * ms_calloc_bytes zeroes what it hands out, though malloc hands back the
+ * chunk just freed dirty: a block filled with 0xff and freed, then the
+ * same size asked again (glibc's tcache returns the same chunk).
+ */
+static void test_calloc_bytes_zeroes_a_reused_block(void **state)
+{
+	(void)state;
+	const size_t sizes[] = { 1, 24, 100, 4000, 300000 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		unsigned char *dirty = ms_alloc_bytes(sizes[i], TAG);
+		assert_non_null(dirty);
+		memset(dirty, 0xff, sizes[i]);
+		ms_free(dirty);
+		unsigned char *clean = ms_calloc_bytes(sizes[i], TAG);
+		assert_non_null(clean);
+		assert_true(all_zero(clean, sizes[i]));
+		assert_int_equal(ms_size(clean), sizes[i]);
+		ms_free(clean);
+	}
+}
+
+/* A zeroed block is counted as any other: its row, its requested bytes, and gone when freed. */
+static void test_calloc_bytes_counted(void **state)
+{
+	(void)state;
+	struct ms_stats before = ms_stats();
+	void *p = ms_calloc_bytes(100, TAG);
+	assert_non_null(p);
+	struct ms_stats during = ms_stats();
+	assert_i64_equal(during.all.blocks.current, before.all.blocks.current + 1);
+	assert_i64_equal(during.all.bytes[MS_REQUESTED].current,
+			 before.all.bytes[MS_REQUESTED].current + 100);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	assert_string_equal(info.type_name, TAG);
+	ms_free(p);
+	assert_nothing_counted();
+}
+
+/* An empty tag is refused as for ms_alloc_bytes, naming ms_calloc_bytes. */
+static void test_calloc_bytes_refuses_empty_tag(void **state)
+{
+	(void)state;
+	void *q;
+	struct ms_probe pr;
+	ms_probe(&pr, q = ms_calloc_bytes(10, ""));
+	assert_probe_refused(&pr, q, MS_MISUSE_BAD_TYPE, "ms_calloc_bytes", EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +235,9 @@ int main(void)
 		ms_test(test_realloc_bytes_to_zero_frees),
 		ms_test(test_realloc_bytes_resizes),
 		ms_test(test_realloc_bytes_of_foreign),
+		ms_test(test_calloc_bytes_zeroes_a_reused_block),
+		ms_test(test_calloc_bytes_counted),
+		ms_test(test_calloc_bytes_refuses_empty_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,11 @@ static bool call_alloc_bytes(void)
 	return (fx.block = ms_alloc_bytes(100, "fc bytes")) != NULL;
 }
 
+static bool call_calloc_bytes(void)
+{
+	return (fx.block = ms_calloc_bytes(100, "fc bytes")) != NULL;
+}
+
 static bool call_alloc_bytes_fresh_tag(void)
 {
 	return (fx.block = ms_alloc_bytes(100, fresh_tag())) != NULL;
@@ -553,6 +558,7 @@ static const struct fault_case cases[] = {
 	  false },
 	{ "ms_calloc", "ms_calloc", NULL, call_calloc, NULL, true, true, false },
 	{ "ms_alloc_bytes", "ms_alloc_bytes", NULL, call_alloc_bytes, NULL, true, true, false },
+	{ "ms_calloc_bytes", "ms_calloc_bytes", NULL, call_calloc_bytes, NULL, true, true, false },
 	{ "ms_alloc_bytes with a new tag", "ms_alloc_bytes", NULL, call_alloc_bytes_fresh_tag,
 	  NULL, true, true, false },
 	{ "ms_strdup", "ms_strdup", NULL, call_strdup, NULL, true, true, false },
