@@ -540,6 +540,19 @@ static void after_fork_in_parent(void)
  */
 static void after_fork_in_child(void)
 {
+	/*
+	 * The child has only this thread. The others' counts stay in its
+	 * totals, as valgrind's child keeps its parent's, but not their list
+	 * entries: glibc hands their stacks, and the thread-local counts in
+	 * them, to the child's new threads, which would list them again.
+	 */
+	for (struct thread_counts *t = listed, *next; t; t = next) {
+		next = t->next;
+		if (t != &mine)
+			add_counts(&retired, t);
+	}
+	listed = mine.listed ? &mine : NULL;
+	mine.prev = mine.next = NULL;
 	pthread_mutex_unlock(&lock);
 	if (data_fd < 0)
 		return;
