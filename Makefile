@@ -501,6 +501,18 @@ census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB)
 
 -include $(wildcard build/preload/census-tool/*.d)
 
+# Census workloads: tests/census/*.c, small programs whose every allocation
+# tests/test_census.c knows, run under ./census. -g so the report names
+# their sites by function and line; -O0 and -fno-builtin so each call stays
+# on its own line as written (gcc turns realloc(NULL, n) into malloc(n)).
+CENSUS_WORKLOADS := $(patsubst tests/census/%.c,build/plain/tests/census/%,$(sort $(wildcard tests/census/*.c)))
+build/plain/tests/census/%: tests/census/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O0 -g -fno-builtin $< -o $@ -pthread
+
+# Order-only: the tests run census and its workloads, and link nothing of them.
+build/plain/tests/test_census build/asan/tests/test_census: | census $(CENSUS_WORKLOADS)
+
 # ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.
 TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
