@@ -443,6 +443,26 @@ static void test_single_classes(void **state)
 	run_free(&r);
 }
 
+/* A row whose blocks were all freed is still a row: the rows add up to every allocation. */
+static void test_row_with_nothing_live(void **state)
+{
+	(void)state;
+	const char *const argv[] = { family, "freed", NULL };
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 0);
+	char *p = process_report(r.report, 0);
+	struct calls c = assert_invariants(p);
+	assert_i64_equal(c.allocs, 3);
+	assert_i64_equal(c.frees, 2);
+	struct function_rows f = function_rows(p);
+	assert_int_equal(f.count, 2);
+	assert_function_row(&f, "malloc", 1, "30     B", 1);
+	assert_function_row(&f, "calloc", 0, "0     B", 2);
+	function_rows_free(&f);
+	free(p);
+	run_free(&r);
+}
+
 /* ------------------------------------------------------------------ */
 /* Processes: fork, exec, _exit, a signal                              */
 /* ------------------------------------------------------------------ */
@@ -843,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_single_functions),
 		cmocka_unit_test(test_single_sites),
 		cmocka_unit_test(test_single_classes),
+		cmocka_unit_test(test_row_with_nothing_live),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_fork_and_exec),
 		cmocka_unit_test(test_exit_by__exit),

@@ -1,4 +1,4 @@
-/* family.c: a census workload that leaves in each way a process can: forking, forking and running exec, by _exit, killed by a signal. */
+/* family.c: a census workload that leaves in each way a process can (forking, forking and running exec, by _exit, killed by a signal), or frees all it made by one call. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
@@ -64,6 +64,12 @@ int main(int argc, char **argv)
 		return forks_and_execs(argv[0]);
 	if (!strcmp(mode, "exit")) {        /* 6 blocks, then exit(0) */
 		allocate(6, 8);
+		return 0;
+	}
+	if (!strcmp(mode, "freed")) {       /* 2 blocks by calloc, both freed; 1 by malloc, kept */
+		free(calloc(1, 10));
+		free(calloc(2, 10));
+		allocate(1, 30);
 		return 0;
 	}
 	if (!strcmp(mode, "_exit")) {       /* 7 blocks, then _exit(5): no atexit, no destructors */
