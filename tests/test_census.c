@@ -467,11 +467,16 @@ static void test_row_with_nothing_live(void **state)
 /* Processes: fork, exec, _exit, a signal                              */
 /* ------------------------------------------------------------------ */
 
-/* The child of a fork reports as its own pid, its counts going on from its parent's. */
-static void test_fork(void **state)
+/*
+ * family `mode` under census: two processes, the parent first, each
+ * holding the invariants, with `parent_allocs` and `child_allocs`, no
+ * frees, and the child saying it was started by `how` of the parent's
+ * pid. The report, for more checks (the caller frees it with run_free).
+ */
+static struct run parent_and_child(const char *mode, long long parent_allocs, long long child_allocs,
+				   const char *how)
 {
-	(void)state;
-	const char *const argv[] = { family, "fork", NULL };
+	const char *const argv[] = { family, mode, NULL };
 	struct run r = census(NULL, argv);
 	assert_int_equal(r.status, 0);
 	char *parent = process_report(r.report, 0), *child = process_report(r.report, 1);
@@ -479,39 +484,36 @@ static void test_fork(void **state)
 	assert_non_null(child);
 	assert_null(process_report(r.report, 2));
 	struct calls pc = assert_invariants(parent), cc = assert_invariants(child);
-	assert_i64_equal(pc.allocs, 3 + 4);
-	assert_i64_equal(cc.allocs, 3 + 2);
+	assert_i64_equal(pc.allocs, parent_allocs);
+	assert_i64_equal(cc.allocs, child_allocs);
 	assert_i64_equal(pc.frees + cc.frees, 0);
 	char started[64];
-	snprintf(started, sizeof started, "Started by fork of pid %ld,", pid_of(parent));
+	snprintf(started, sizeof started, "Started by %s of pid %ld,", how, pid_of(parent));
 	assert_non_null(strstr(child, started));
 	assert_true(pid_of(child) != pid_of(parent));
 	free(parent);
 	free(child);
+	return r;
+}
+
+/* The child of a fork reports as its own pid, its counts going on from its parent's. */
+static void test_fork(void **state)
+{
+	(void)state;
+	struct run r = parent_and_child("fork", 3 + 4, 3 + 2, "fork");
 	run_free(&r);
 }
 
-/* A fork child that runs exec: its first image is folded, the program it became reports. */
+/*
+ * A fork child that runs exec: its first image is folded (said in one
+ * line), the program it became reports its own 6, the 3 + 5 before exec gone.
+ */
 static void test_fork_and_exec(void **state)
 {
 	(void)state;
-	const char *const argv[] = { family, "exec", NULL };
-	struct run r = census(NULL, argv);
-	assert_int_equal(r.status, 0);
-	char *parent = process_report(r.report, 0), *child = process_report(r.report, 1);
-	assert_non_null(child);
-	assert_null(strstr(r.report, "== pid 0"));
-	struct calls pc = assert_invariants(parent), cc = assert_invariants(child);
-	assert_i64_equal(pc.allocs, 3);
-	assert_i64_equal(cc.allocs, 6);   /* the new image's own: the 3 + 5 before exec are gone */
-	assert_non_null(strstr(child, "family exit ==\n"));
-	char started[64];
-	snprintf(started, sizeof started, "Started by fork and exec of pid %ld,", pid_of(parent));
-	assert_non_null(strstr(child, started));
+	struct run r = parent_and_child("exec", 3, 6, "fork and exec");
+	assert_non_null(strstr(r.report, "family exit ==\n"));
 	assert_non_null(strstr(r.report, "\n1 image ran exec before it could report"));
-	assert_null(process_report(r.report, 2));
-	free(parent);
-	free(child);
 	run_free(&r);
 }
 
