@@ -466,17 +466,20 @@ check-fault: need-cmocka
 # Preload: lib built into an LD_PRELOAD object that counts an unmodified
 # program: -fPIC; -DMS_PRELOAD, so memstats allocates from the next
 # object's malloc (lib/next.h); thread-locals in the static block a
-# preloaded object gets. tests/test_preload.c runs programs under the
-# small such object tests/preload/interpose.c, and under it and
-# tests/preload/dlsym_allocates.c, a dlsym that allocates.
-PRELOAD_SO := build/preload/tests/preload/interpose.so build/preload/tests/preload/dlsym_allocates.so
+# preloaded object gets. tests/test_preload.c runs programs under
+# census.so (below), and under it and tests/preload/dlsym_allocates.c, a
+# dlsym that allocates.
+PRELOAD_SO := build/preload/tests/preload/dlsym_allocates.so
 $(eval $(call BUILD_TREE,preload,-fPIC -ftls-model=initial-exec -DMS_PRELOAD))
 
 build/preload/tests/preload/%.so: build/preload/tests/preload/%.o $(preload_LIB)
 	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS)
 
-# Order-only: the test runs the object and links nothing of it.
-build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO)
+# Order-only: the test runs the objects and links nothing of them; it reads
+# census.so's data files with the driver's reader.
+build/plain/tests/test_preload build/asan/tests/test_preload: | $(PRELOAD_SO) census.so
+build/plain/tests/test_preload: build/plain/census-tool/data.o
+build/asan/tests/test_preload: build/asan/census-tool/data.o
 -include $(wildcard build/preload/tests/preload/*.d)
 
 # ---------------------------------------------------------------------------
@@ -501,6 +504,18 @@ census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(CENSUS_LDLIBS)
 
 -include $(wildcard build/preload/census-tool/*.d)
+
+# Census workloads: tests/census/*.c, small programs whose every allocation
+# tests/test_census.c knows, run under ./census. -g so the report names
+# their sites by function and line; -O0 and -fno-builtin so each call stays
+# on its own line as written (gcc turns realloc(NULL, n) into malloc(n)).
+CENSUS_WORKLOADS := $(patsubst tests/census/%.c,build/plain/tests/census/%,$(sort $(wildcard tests/census/*.c)))
+build/plain/tests/census/%: tests/census/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O0 -g -fno-builtin $< -o $@ -pthread
+
+# Order-only: the tests run census and its workloads, and link nothing of them.
+build/plain/tests/test_census build/asan/tests/test_census: | census $(CENSUS_WORKLOADS)
 
 # ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.

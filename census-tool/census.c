@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -126,8 +127,13 @@ static int find_object(char *path, size_t cap)
 	return access(path, R_OK);
 }
 
-/* The child: census.so first in LD_PRELOAD, so its malloc is the one bound; then the program. */
-static void run_program(char **command, const char *object, const char *dir, int frames)
+/*
+ * The child: census.so first in LD_PRELOAD, so its malloc is the one
+ * bound; then the program. If exec fails, its errno goes down `failed`
+ * (closed by a good exec), so the driver says that alone and reports no
+ * census.
+ */
+static void run_program(char **command, const char *object, const char *dir, int frames, int failed)
 {
 	const char *before = getenv("LD_PRELOAD");
 	size_t len = strlen(object) + (before ? strlen(before) + 1 : 0) + 1;
@@ -145,8 +151,11 @@ static void run_program(char **command, const char *object, const char *dir, int
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	execvp(command[0], command);
-	fprintf(stderr, "census: cannot run %s: %s\n", command[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	int why = errno;
+	fprintf(stderr, "census: cannot run %s: %s\n", command[0], strerror(why));
+	if (write(failed, &why, sizeof why) != (ssize_t)sizeof why)
+		_exit(126);   /* the driver then reports as usual: no process left a census */
+	_exit(why == ENOENT ? 127 : 126);
 }
 
 /* The data files in `dir`: names in `*names` (caller frees), their count, or -1. */
@@ -317,9 +326,10 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	if (!read)
 		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
 	if (replaced && !o->totals)
-		fprintf(out, "\n%d images ran exec before they could report (what they allocated\n"
+		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
 			"between fork and exec is not counted; valgrind does not count it either).\n",
-			replaced);
+			replaced, replaced == 1 ? "image ran" : "images ran", replaced == 1 ? "it" : "they",
+			replaced == 1 ? "it" : "they");
 	if (o->data_dir && write_series(o->data_dir, ps, read) < 0) {
 		fprintf(stderr, "census: cannot write %s/census.dat: %s\n", o->data_dir, strerror(errno));
 		result = -1;
@@ -360,14 +370,25 @@ int main(int argc, char **argv)
 	/* as system() does: a ^C the terminal sends the program ends it, and the census reports */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	int exec_failed[2];
+	if (pipe2(exec_failed, O_CLOEXEC) < 0) {
+		fprintf(stderr, "census: cannot make a pipe: %s\n", strerror(errno));
+		rmdir(dir);
+		return 1;
+	}
 	fflush(NULL);
 	pid_t child = fork();
 	if (child == 0)
-		run_program(o.command, object, dir, o.frames);
+		run_program(o.command, object, dir, o.frames, exec_failed[1]);
+	close(exec_failed[1]);
 	int status = child < 0 ? -1 : wait_for(child, o.interval, dir);
 	if (child < 0)
 		fprintf(stderr, "census: cannot start %s: %s\n", o.command[0], strerror(errno));
-	int reported = report_all(dir, &o, child, status, out);
+	int why = 0;
+	bool ran = child > 0 && read(exec_failed[0], &why, sizeof why) != (ssize_t)sizeof why;
+	close(exec_failed[0]);
+	/* a program that never ran has no census: the child said why */
+	int reported = ran ? report_all(dir, &o, child, status, out) : 0;
 	rmdir(dir);
 	if (o.output && fclose(out) != 0) {
 		fprintf(stderr, "census: cannot write %s: %s\n", o.output, strerror(errno));

@@ -11,7 +11,7 @@ struct census_gauge {
 	int64_t current, peak, total;
 };
 
-/* A row of memstats' summary: the function that sized its blocks last. */
+/* A row of memstats' summary: the function that made its blocks (a resize keeps the row). */
 struct census_row {
 	char *name;
 	struct census_gauge blocks, bytes;   /* bytes: requested */

@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 /*
- * The rows of the census are the functions that sized a block last, so
- * its summary (O(rows), no walk) says which calls hold the memory: a
- * block realloc moved is in "realloc", one memalign made in "aligned".
+ * The rows of the census are the functions that made a block, so its
+ * summary (O(rows), no walk) says which calls hold the memory: one
+ * memalign made is in "aligned", and a block realloc resized keeps its
+ * row (memstats keeps a block's row), its site the realloc's.
  */
 #define ROW_MALLOC "malloc"
 #define ROW_CALLOC "calloc"

@@ -504,6 +504,17 @@ static void put_memstats(ms_tracker *everything)
 		const struct ms_summary_row *r = ms_summary_row(rows, i);
 		put_gauges("row", r->name, &r->g);
 	}
+	/*
+	 * A summary lists only rows with live blocks; one whose blocks were
+	 * all freed (cat -v's aligned buffers) is found by name, so the rows
+	 * still add up to every allocation. The names are preload.c's rows.
+	 */
+	static const char *const row_names[] = { "malloc", "calloc", "realloc", "aligned" };
+	for (size_t i = 0; i < sizeof row_names / sizeof *row_names; i++) {
+		const struct ms_summary_row *r = ms_summary_find(rows, row_names[i]);
+		if (r && !r->g.blocks.current && r->g.blocks.total)
+			put_gauges("row", r->name, &r->g);
+	}
 	ms_summary_free(rows);
 	put_sites(everything);
 }

@@ -97,12 +97,49 @@ static void command_text(const struct census_process *p, char *buf, size_t cap)
 		memcpy(buf + cap - 4, "...", 4);
 }
 
+/* The report's width: every line fits it. */
+#define WIDTH 80
+
+/* `text` on a line of its own, its start cut ("...") so its end fits WIDTH: a path's file name. */
+static void print_cut_left(FILE *out, const char *text)
+{
+	size_t len = strlen(text);
+	if (len > WIDTH)
+		fprintf(out, "...%s\n", text + len - (WIDTH - 3));
+	else
+		fprintf(out, "%s\n", text);
+}
+
+/* `text` wrapped at spaces to WIDTH; a word longer than that is cut where it must be. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	while (strlen(text) > WIDTH) {
+		size_t cut = WIDTH;
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (!cut)
+			cut = WIDTH;
+		fprintf(out, "%.*s\n", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	fprintf(out, "%s\n", text);
+}
+
+/* "1 site", "2 sites". */
+static const char *plural(uint64_t n, const char *one, const char *more)
+{
+	return n == 1 ? one : more;
+}
+
 static void print_heading(FILE *out, const struct census_process *p, const struct census_report_opts *opts)
 {
 	char command[60];
 	command_text(p, command, sizeof command);
 	fprintf(out, "== pid %ld: %s ==\n", p->pid, command);
-	fprintf(out, "%s, started by %s of pid %ld", p->exe ? p->exe : "?",
+	print_cut_left(out, p->exe ? p->exe : "?");
+	fprintf(out, "Started by %s of pid %ld",
 		p->forked ? "fork" : p->fork_then_exec ? "fork and exec" : "exec", p->ppid);
 	if (opts->exit_status >= 0 && WIFEXITED(opts->exit_status))
 		fprintf(out, ", exited with %d.\n", WEXITSTATUS(opts->exit_status));
@@ -122,7 +159,12 @@ static void print_totals(FILE *out, const struct census_process *p)
 		p->all.blocks.peak, size_text(p->all.bytes.peak, peak, sizeof peak));
 }
 
-/* memstats' summary: by the function that sized each block last. */
+/*
+ * memstats' summary: by the function that made each block. memstats keeps
+ * a block's row when it is resized, as it keeps a typed block's type, so a
+ * block malloc made and realloc grew stays in "malloc" (its site is the
+ * realloc's).
+ */
 static int print_rows(FILE *out, const struct census_process *p)
 {
 	struct grid g;
@@ -144,7 +186,7 @@ static int print_rows(FILE *out, const struct census_process *p)
 		cell(&g, 4, "%" PRId64, r->blocks.total);
 		next_row(&g);
 	}
-	fprintf(out, "\nBy function, the call that sized each block last:\n");
+	fprintf(out, "\nBy function, the call that made each block (a resize keeps it):\n");
 	return grid_print(out, &g, NULL);
 }
 
@@ -155,7 +197,7 @@ static void print_stacks(FILE *out, const struct census_process *p, census_symbo
 	fprintf(out, "Their call stacks, innermost frame first:\n");
 	for (size_t i = 0; i < shown; i++) {
 		for (int f = 0; f < sites[i].depth; f++) {
-			char frame[76];
+			char frame[WIDTH - 5];
 			census_report_site(p, symbols, sites[i].frames[f], frame, sizeof frame);
 			if (f)
 				fprintf(out, "      %s\n", frame);
@@ -165,16 +207,46 @@ static void print_stacks(FILE *out, const struct census_process *p, census_symbo
 	}
 }
 
-/* Site texts are cut to this, so a site table fits 80 columns. */
-#define SITE_WIDTH 42
+/*
+ * Site texts are cut to this, so a site table fits WIDTH: the other
+ * columns take 45 ("   function" and the rest, with their " | "), and
+ * the site column its padding of 2.
+ */
+#define SITE_WIDTH (WIDTH - 45 - 2)
 
+/*
+ * `site` cut to `width`: a long function name loses its end, so the
+ * place after it ("(file.c:12)") still shows, as far as it fits.
+ */
+static void cut_site(char *site, size_t width)
+{
+	size_t len = strlen(site);
+	if (len <= width)
+		return;
+	const char *place = strrchr(site, '(');
+	size_t place_len = place ? strlen(place) : 0;
+	if (place && place > site && place_len + 4 <= width) {
+		size_t keep = width - place_len - 4;   /* "... " before the place */
+		memmove(site + keep + 4, place, place_len + 1);
+		memcpy(site + keep, "... ", 4);
+	} else {
+		memcpy(site + width - 3, "...", 4);
+	}
+}
+
+/*
+ * A site table; `unseen_blocks` and `unseen_bytes`, when not 0, are live
+ * blocks no site holds (made before census.so's constructor ran, by the
+ * libraries loaded with it), shown as a row so the table adds up.
+ */
 static int print_sites(FILE *out, const struct census_process *p, census_symbols *symbols,
-		       const struct census_site *sites, size_t count, int top)
+		       const struct census_site *sites, size_t count, int top, int64_t unseen_blocks,
+		       int64_t unseen_bytes)
 {
 	size_t shown = top >= 0 && (size_t)top < count ? (size_t)top : count;
 	bool stacks = false;
 	struct grid g;
-	if (grid_init(&g, 4, shown + 2) < 0)
+	if (grid_init(&g, 4, shown + 3) < 0)
 		return -1;
 	cell(&g, 0, "site");
 	cell(&g, 1, "function");
@@ -192,14 +264,13 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 		char site[256];
 		const struct census_site *s = &sites[i];
 		census_report_site(p, symbols, s->depth ? s->frames[0] : s->address, site, sizeof site);
-		if (strlen(site) > SITE_WIDTH)
-			memcpy(site + SITE_WIDTH - 3, "...", 4);
 		stacks |= s->depth > 1;
 		/* with stacks, a number ties the row to its stack below the table */
+		char number[24] = "";
 		if (s->depth > 1)
-			cell(&g, 0, "%zu. %s", i + 1, site);
-		else
-			cell(&g, 0, "%s", site);
+			snprintf(number, sizeof number, "%zu. ", i + 1);
+		cut_site(site, SITE_WIDTH - strlen(number));
+		cell(&g, 0, "%s%s", number, site);
 		cell(&g, 1, "%s", s->row);
 		cell(&g, 2, "%" PRId64, s->blocks);
 		cell(&g, 3, "%s", ms_format_size(s->bytes, size, sizeof size));
@@ -210,6 +281,13 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 		cell(&g, 0, "%zu more sites", count - shown);
 		cell(&g, 2, "%" PRId64, rest_blocks);
 		cell(&g, 3, "%s", ms_format_size(rest_bytes, size, sizeof size));
+		next_row(&g);
+	}
+	if (unseen_blocks || unseen_bytes) {
+		char size[32];
+		cell(&g, 0, "before census.so began");
+		cell(&g, 2, "%" PRId64, unseen_blocks);
+		cell(&g, 3, "%s", ms_format_size(unseen_bytes, size, sizeof size));
 		next_row(&g);
 	}
 	struct ms_table_style style = { 2, MS_TABLE_COLUMN(0) };
@@ -265,23 +343,31 @@ static void print_series(FILE *out, const struct census_process *p)
 	for (size_t i = 1; i < p->sample_count; i++)
 		if (p->samples[i].bytes > p->samples[most].bytes)
 			most = i;
-	char size[32];
-	fprintf(out, "\nLive bytes over %.1f ms, %zu samples: the most seen %s at %.1f ms", (double)last->ns / 1e6,
-		p->sample_count, size_text(p->samples[most].bytes, size, sizeof size),
-		(double)p->samples[most].ns / 1e6);
-	fprintf(out, " (--data DIR plots them).\n");
+	char size[32], text[256];
+	snprintf(text, sizeof text, "Live bytes over %.1f ms, %zu %s: the most seen %s at %.1f ms "
+		 "(--data DIR plots them).", (double)last->ns / 1e6, p->sample_count,
+		 plural(p->sample_count, "sample", "samples"),
+		 size_text(p->samples[most].bytes, size, sizeof size), (double)p->samples[most].ns / 1e6);
+	fputc('\n', out);
+	print_wrapped(out, text);
 }
 
 static int print_checkpoints(FILE *out, const struct census_process *p, census_symbols *symbols, int top)
 {
 	for (size_t i = 0; i < p->checkpoint_count; i++) {
 		const struct census_checkpoint *cp = &p->checkpoints[i];
-		fprintf(out, "\nCheckpoint %zu at %.1f ms: ", i + 1, (double)cp->ns / 1e6);
-		if (!cp->change_count) {
-			fprintf(out, "nothing changed since the %s.\n", i ? "last" : "start");
+		char text[160];
+		int at = snprintf(text, sizeof text, "Checkpoint %zu at %.1f ms: ", i + 1, (double)cp->ns / 1e6);
+		if (!cp->change_count)
+			snprintf(text + at, sizeof text - (size_t)at, "nothing changed since the %s.",
+				 i ? "last" : "start");
+		else
+			snprintf(text + at, sizeof text - (size_t)at,
+				 "the change since the %s; new blocks live by site:", i ? "last" : "start");
+		fputc('\n', out);
+		print_wrapped(out, text);
+		if (!cp->change_count)
 			continue;
-		}
-		fprintf(out, "the change since the %s, and what it left live by site:\n", i ? "last" : "start");
 		struct grid g;
 		if (grid_init(&g, 3, cp->change_count + 1) < 0)
 			return -1;
@@ -301,7 +387,7 @@ static int print_checkpoints(FILE *out, const struct census_process *p, census_s
 		if (cp->sites_skipped)
 			fprintf(out, "(%ld threads were running: no walk of live blocks by site)\n",
 				cp->sites_skipped);
-		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top) < 0)
+		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top, 0, 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -312,28 +398,43 @@ int census_report_print(FILE *out, const struct census_process *p, census_symbol
 {
 	print_heading(out, p, opts);
 	if (!p->ended) {
-		fprintf(out, "It left no report: it ended without exit (by exec, _exit or a signal).\n");
+		fprintf(out, "It left no report: it ended without exit (by exec or a signal).\n");
 		return fflush(out) || ferror(out) ? -1 : 0;
 	}
 	print_totals(out, p);
-	if (p->misuse)
-		fprintf(out, "memstats found %" PRId64 " bad calls; the first: %s\n", p->misuse,
-			p->first_misuse ? p->first_misuse : "?");
+	if (p->misuse) {
+		char text[512];
+		snprintf(text, sizeof text, "memstats found %" PRId64 " bad %s; the first: %s", p->misuse,
+			 plural((uint64_t)p->misuse, "call", "calls"), p->first_misuse ? p->first_misuse : "?");
+		print_wrapped(out, text);
+	}
 	if (print_rows(out, p) < 0)
 		return -1;
 	if (p->sites_skipped)
 		fprintf(out, "\nLive at exit by call site: not walked, as %ld threads were running\n"
 			"(one could free a block, and glibc unmap it, while it was read).\n", p->sites_skipped);
-	if (p->site_count) {
-		fprintf(out, "\nLive at exit, by call site (%zu sites):\n", p->site_count);
-		if (print_sites(out, p, symbols, p->sites, p->site_count, opts->top) < 0)
+	int64_t unseen_blocks = p->all.blocks.current, unseen_bytes = p->all.bytes.current;
+	for (size_t i = 0; i < p->site_count; i++) {
+		unseen_blocks -= p->sites[i].blocks;
+		unseen_bytes -= p->sites[i].bytes;
+	}
+	if (p->site_count || (unseen_blocks && !p->sites_skipped)) {
+		fprintf(out, "\nLive at exit, by call site (%zu %s):\n", p->site_count,
+			plural(p->site_count, "site", "sites"));
+		if (print_sites(out, p, symbols, p->sites, p->site_count, opts->top, unseen_blocks,
+				unseen_bytes) < 0)
 			return -1;
 	}
 	if (print_classes(out, p) < 0 || print_checkpoints(out, p, symbols, opts->top) < 0)
 		return -1;
 	print_series(out, p);
-	if (p->after_allocs || p->after_frees)
-		fprintf(out, "After this report, as the process ended: %" PRIu64 " allocations, %" PRIu64
-			" frees (exit's cleanup).\n", p->after_allocs, p->after_frees);
+	if (p->after_allocs || p->after_frees) {
+		char text[256];
+		snprintf(text, sizeof text, "After this report, as the process ended: %" PRIu64 " %s, %" PRIu64
+			 " %s (exit's cleanup).", p->after_allocs,
+			 plural(p->after_allocs, "allocation", "allocations"), p->after_frees,
+			 plural(p->after_frees, "free", "frees"));
+		print_wrapped(out, text);
+	}
 	return fflush(out) || ferror(out) ? -1 : 0;
 }
