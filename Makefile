@@ -90,6 +90,7 @@ help:
 	@echo "make bench        memstats against raw malloc: the table, plots/out/bench.png"
 	@echo "make bench-callgrind  instructions per tracked and raw pair, under callgrind"
 	@echo "make bench-tools  the churn under heaptrack and valgrind beside raw malloc and memstats"
+	@echo "make bench-census ./census, heaptrack and plain runs of real programs: wall time and ratios"
 	@echo "make bench-json   case 8's cJSON parse+delete through memstats and layouts that copy parts of it"
 	@echo "make bench-json-profile  case 8 under callgrind and cachegrind: instructions and misses by function"
 	@echo "make clean        remove build/ and the chapter programs"
@@ -271,7 +272,7 @@ bless: need-cmocka
 # the other bench/*.c the cases they share, with the lesson kit for the data
 # file and the messages every program writes. The plot is drawn quietly after the run,
 # so the churn ratio stays the last line printed.
-BENCH_MAINS := bench/bench.c bench/churn_run.c bench/json_run.c
+BENCH_MAINS := bench/bench.c bench/churn_run.c bench/json_run.c bench/census_churn.c
 BENCH_OBJ   := $(patsubst %.c,build/bench/%.o,$(filter-out $(BENCH_MAINS),$(sort $(wildcard bench/*.c)))) \
 	$(bench_KITO)
 BENCH_CALLGRIND_PAIRS := 200000
@@ -323,6 +324,18 @@ bench-tools: build/bench/memstats-churn
 	@sh bench/tools.sh build/bench/memstats-churn $(BENCH_TOOLS_PAIRS) build/bench/tools
 
 # The cJSON workload's own programs need cJSON: without it they say how to get it.
+# make bench-census: real programs plain, under ./census and under heaptrack,
+# wall time as medians of BENCH_CENSUS_RUNS interleaved runs (bench/census.sh;
+# docs/performance.md has the figures). census-churn is its threaded
+# program: plain malloc and free, no memstats, so the census sees it as any.
+BENCH_CENSUS_RUNS := 7
+build/bench/census-churn: build/bench/bench/census_churn.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+.PHONY: bench-census
+bench-census: census build/bench/census-churn
+	@bash bench/census.sh ./census build/bench/census-churn $(BENCH_CENSUS_RUNS) build/bench/census
+
 .PHONY: need-cjson bench-json bench-json-profile
 need-cjson: $(CJSON_FOUND)
 	@[ "$(BENCH_CJSON)" ] || { echo "cJSON is missing: $(JSON_HOW_TO_GET)" >&2; exit 1; }

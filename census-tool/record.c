@@ -460,7 +460,35 @@ static int open_data_file(void)
 	return -1;
 }
 
-/* The executable mappings, so the driver can name each site's address from its file. */
+/* A hex number at *at, *at moved past it and the one separator after it. */
+static unsigned long long hex_field(char **at)
+{
+	unsigned long long value = 0;
+	for (char *c = *at;; c++) {
+		int digit = *c >= '0' && *c <= '9' ? *c - '0'
+			    : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
+		if (digit < 0) {
+			*at = *c ? c + 1 : c;
+			return value;
+		}
+		value = value << 4 | (unsigned)digit;
+	}
+}
+
+/* *at moved past the next space (or to the line's end). */
+static void skip_field(char **at)
+{
+	while (**at && **at != ' ')
+		++*at;
+	if (**at)
+		++*at;
+}
+
+/*
+ * The executable mappings, so the driver can name each site's address
+ * from its file. Read by hand, not sscanf: sscanf was 200,000 of the
+ * 470,000 instructions a census of true takes.
+ */
 static void put_maps(void)
 {
 	static char maps[1 << 20];
@@ -469,14 +497,22 @@ static void put_maps(void)
 	for (char *line = maps, *next; *line; line = next) {
 		next = strchr(line, '\n');
 		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		unsigned long long from, to, offset;
-		char perms[8];
-		int name_at = 0;
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &from, &to, perms, &offset, &name_at) < 4 ||
-		    perms[2] != 'x' || !name_at || line[name_at] != '/')
+		/* from-to perms offset dev inode   name */
+		char *at = line;
+		unsigned long long from = hex_field(&at), to = hex_field(&at);
+		const char *perms = at;
+		skip_field(&at);
+		if (at - perms < 4 || perms[2] != 'x')
+			continue;
+		unsigned long long offset = hex_field(&at);
+		skip_field(&at);   /* device */
+		skip_field(&at);   /* inode */
+		while (*at == ' ')
+			at++;
+		if (*at != '/')
 			continue;
 		put("map %llx %llx %llx", from, to, offset);
-		put_name(" ", line + name_at);
+		put_name(" ", at);
 	}
 }
 

@@ -5,6 +5,14 @@
 _Atomic(void *) ms_pagemap_root[1u << MS_ROOT_BITS];
 
 /*
+ * A bit per root slot that holds a mid node, so a walk reads 32 KiB of
+ * bits rather than the root's 2 MiB of pointers: the root's zero pages
+ * cost a walk of a small heap (a census at a short program's exit) a
+ * quarter of a million loads and 512 page faults.
+ */
+static _Atomic uint64_t roots_used[(1u << MS_ROOT_BITS) / 64];
+
+/*
  * A spare mid node and leaf, enough to mark any one address: realloc
  * cannot be undone once it has moved a block, so ms_pagemap_reserve fills
  * them before it, and marking the moved block takes one when memory for a
@@ -55,8 +63,11 @@ static void *install(_Atomic(void *) *slot, size_t size, _Atomic(void *) *spare)
 bool ms_pagemap_set_new_leaf(uintptr_t g)
 {
 	/* the first block in this 512 KiB */
-	struct ms_mid *m = install(&ms_pagemap_root[ms_root_index(g)], sizeof(struct ms_mid),
-				   &spare_mid);
+	size_t r = ms_root_index(g);
+	struct ms_mid *m = install(&ms_pagemap_root[r], sizeof(struct ms_mid), &spare_mid);
+	if (m && !(atomic_load_explicit(&roots_used[r / 64], memory_order_relaxed) &
+		   ms_bit_of(r)))
+		atomic_fetch_or_explicit(&roots_used[r / 64], ms_bit_of(r), memory_order_release);
 	struct ms_leaf *l = m ? install(&m->leaves[ms_mid_index(g)], sizeof(struct ms_leaf),
 					&spare_leaf)
 			      : NULL;
@@ -97,27 +108,41 @@ const void *ms_pagemap_find_below(const void *p, size_t max_distance)
 	}
 }
 
+/* Every live block start under mid node `m`, root slot `r`, into `batch` as ms_pagemap_each hands them out. */
+static void each_in_mid(uintptr_t r, struct ms_mid *m, const void **batch, size_t *count,
+			void (*visit)(const void *const *blocks, size_t count, void *context),
+			void *context)
+{
+	for (uintptr_t i = 0; i < (1u << MS_MID_BITS); i++) {
+		struct ms_leaf *l = atomic_load_explicit(&m->leaves[i], memory_order_acquire);
+		for (uintptr_t w = 0; l && w < MS_LEAF_WORDS; w++) {
+			uint64_t bits = atomic_load_explicit(&l->words[w], memory_order_relaxed);
+			uintptr_t first = ((r << MS_MID_BITS | i) << MS_LEAF_BITS) + w * 64;
+			for (; bits; bits &= bits - 1) {
+				uintptr_t g = first + (uintptr_t)__builtin_ctzll(bits);
+				batch[(*count)++] = (const void *)(g << MS_GRANULE_SHIFT);
+				if (*count == MS_PAGEMAP_BATCH) {
+					visit(batch, *count, context);
+					*count = 0;
+				}
+			}
+		}
+	}
+}
+
 void ms_pagemap_each(void (*visit)(const void *const *blocks, size_t count, void *context),
 		     void *context)
 {
 	const void *batch[MS_PAGEMAP_BATCH];
 	size_t count = 0;
-	for (uintptr_t r = 0; r < (1u << MS_ROOT_BITS); r++) {
-		struct ms_mid *m = atomic_load_explicit(&ms_pagemap_root[r], memory_order_acquire);
-		for (uintptr_t i = 0; m && i < (1u << MS_MID_BITS); i++) {
-			struct ms_leaf *l = atomic_load_explicit(&m->leaves[i], memory_order_acquire);
-			for (uintptr_t w = 0; l && w < MS_LEAF_WORDS; w++) {
-				uint64_t bits = atomic_load_explicit(&l->words[w], memory_order_relaxed);
-				uintptr_t first = ((r << MS_MID_BITS | i) << MS_LEAF_BITS) + w * 64;
-				for (; bits; bits &= bits - 1) {
-					uintptr_t g = first + (uintptr_t)__builtin_ctzll(bits);
-					batch[count++] = (const void *)(g << MS_GRANULE_SHIFT);
-					if (count == MS_PAGEMAP_BATCH) {
-						visit(batch, count, context);
-						count = 0;
-					}
-				}
-			}
+	for (uintptr_t u = 0; u < (1u << MS_ROOT_BITS) / 64; u++) {
+		uint64_t used = atomic_load_explicit(&roots_used[u], memory_order_acquire);
+		for (; used; used &= used - 1) {
+			uintptr_t r = u * 64 + (uintptr_t)__builtin_ctzll(used);
+			struct ms_mid *m =
+				atomic_load_explicit(&ms_pagemap_root[r], memory_order_acquire);
+			if (m)
+				each_in_mid(r, m, batch, &count, visit, context);
 		}
 	}
 	if (count)
