@@ -185,7 +185,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
 DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev \
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev libdw-dev
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev libdw-dev heaptrack
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -500,6 +500,16 @@ census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(CENSUS_LDLIBS)
 
 -include $(wildcard build/preload/census-tool/*.d)
+
+# The oracle: tests/test_oracle.c runs programs under ./census and under
+# valgrind (tests/oracle/valgrind-totals.sh), heaptrack for a few, and
+# holds census's totals to theirs; tests/oracle/threads.c is one of those
+# programs, built plain for every tree (a sanitizer's own malloc would
+# replace the one both tools count). Order-only: the test runs census and
+# the workload, links neither.
+build/plain/tests/oracle/threads: build/plain/tests/oracle/threads.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+build/plain/tests/test_oracle build/asan/tests/test_oracle: | census build/plain/tests/oracle/threads
 
 # ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.
