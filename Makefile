@@ -186,7 +186,7 @@ $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.
 DEB_PACKAGES := libcmocka-dev gnuplot-nox valgrind clang libclang-rt-14-dev \
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev libdw-dev
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libcjson-dev libdw-dev heaptrack
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
@@ -529,6 +529,16 @@ build/plain/tests/census/%: tests/census/%.c
 
 # Order-only: the tests run census and its workloads, and link nothing of them.
 build/plain/tests/test_census build/asan/tests/test_census: | census $(CENSUS_WORKLOADS)
+
+# The oracle: tests/test_oracle.c runs programs under ./census and under
+# valgrind (tests/oracle/valgrind-totals.sh), heaptrack for a few, and
+# holds census's totals to theirs; tests/oracle/threads.c is one of those
+# programs, built plain for every tree (a sanitizer's own malloc would
+# replace the one both tools count). Order-only: the test runs census and
+# the workload, links neither.
+build/plain/tests/oracle/threads: build/plain/tests/oracle/threads.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+build/plain/tests/test_oracle build/asan/tests/test_oracle: | census build/plain/tests/oracle/threads
 
 # ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.

@@ -144,9 +144,12 @@ static void run_program(char **command, const char *object, const char *dir, int
 	}
 	snprintf(preload, len, "%s%s%s", object, before ? " " : "", before ? before : "");
 	setenv("LD_PRELOAD", preload, 1);
-	char depth[16];
-	snprintf(depth, sizeof depth, "%d", frames);
-	setenv(CENSUS_FRAMES_ENV, depth, 1);
+	/* only when asked: the program's environment stays as small as census can keep it */
+	if (frames > 1) {
+		char depth[16];
+		snprintf(depth, sizeof depth, "%d", frames);
+		setenv(CENSUS_FRAMES_ENV, depth, 1);
+	}
 	signal(CHECKPOINT_SIGNAL, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
