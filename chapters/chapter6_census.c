@@ -285,6 +285,19 @@ static const char *source_line(const struct region *r, int line, char *text, siz
 	return text;
 }
 
+/* Region `r` of the program, numbered (each named, so the code shown is visibly cut from it). */
+static void show_region(struct lesson *lesson, const struct region *r)
+{
+	if (r == &regions[0])
+		lesson_code_numbered(lesson, LESSON_LINE_entry_new, LESSON_CODE_entry_new);
+	else if (r == &regions[1])
+		lesson_code_numbered(lesson, LESSON_LINE_table_grow, LESSON_CODE_table_grow);
+	else if (r == &regions[2])
+		lesson_code_numbered(lesson, LESSON_LINE_top_words, LESSON_CODE_top_words);
+	else
+		lesson_code_numbered(lesson, LESSON_LINE_main_end, LESSON_CODE_main_end);
+}
+
 /* A site as the census's report names it: "top_words (wordcount.c:163)". */
 static const char *site_name(const struct chapter6_site *s, char *text, size_t size)
 {
@@ -427,7 +440,7 @@ static void show_sites(struct lesson *lesson, const struct chapter6_census *c)
 			    "%s: line %d is \"%s\", %" PRId64 " %s of %" PRId64 " bytes never freed.",
 			    name, s->line, source_line(r, s->line, line, sizeof line), s->blocks,
 			    plural(s->blocks, "block", "blocks"), s->bytes);
-		lesson_code_numbered(lesson, r->first, r->code);
+		show_region(lesson, r);
 	}
 	lesson_para(lesson, "and main, which prints the words and frees the table:");
 	lesson_code_numbered(lesson, LESSON_LINE_main_end, LESSON_CODE_main_end);

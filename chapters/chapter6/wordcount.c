@@ -188,11 +188,13 @@ int main(void)
 	/* lesson code: main_end */
 	struct entry **top = failed ? NULL : top_words(&t, TOP);
 	if (top) {
-		printf("%zu words, %zu different; the commonest:\n", (size_t)WORDS, t.count);
+		printf("%zu words, %zu different; the commonest:\n", (size_t)WORDS,
+		       t.count);
 		for (size_t i = 0; i < TOP; i++)
 			printf("  %-10s %zu\n", top[i]->word, top[i]->count);
 	}
-	table_free(&t);   /* the entries top points at go too: top is never used again */
+	/* the entries top points at go too: top is not used again */
+	table_free(&t);
 	return top ? 0 : 1;
 	/* end lesson code */
 }
