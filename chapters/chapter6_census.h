@@ -5,20 +5,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The data file --data writes into DIR, without its ".dat": DIR/wordcount.dat. */
+/* The data file --data writes into DIR, without ".dat": DIR/wordcount.dat. */
 #define CHAPTER6_DATA_NAME "wordcount"
 
-/* Size classes as the census bins requests: 0 bytes, then one per bit length. */
+/* Size classes as the census bins requests: 0, then one per bit length. */
 #define CHAPTER6_CLASSES 49
 /* Most sites and samples the chapter keeps of a census. */
 #define CHAPTER6_MAX_SITES 32
 #define CHAPTER6_MAX_SAMPLES 1024
 
-/* A call site with blocks live at exit, named as the census names it ("-": unknown). */
+/* A call site with blocks live at exit, as the census names it ("-": none). */
 struct chapter6_site {
-	int64_t blocks, bytes;   /* requested bytes */
-	char row[16];            /* the call that sized the blocks last: malloc, calloc, ... */
-	int line;                /* 0 where the file says none */
+	int64_t blocks, bytes; /* requested bytes */
+	char row[16]; /* malloc, calloc, ...: what sized them last */
+	int line;     /* 0 where the file says none */
 	char object[64], function[64], source[64];
 };
 
@@ -28,7 +28,7 @@ struct chapter6_sample {
 	int64_t blocks, bytes;
 };
 
-/* A process's census, as ./census --records prints it (census-tool/census.c). */
+/* A process's census, as ./census --records prints it (census.c). */
 struct chapter6_census {
 	long pid;
 	int ended;
@@ -48,7 +48,7 @@ struct chapter6_census {
  */
 int chapter6_parse(const char *text, struct chapter6_census *c);
 
-/* The program the chapter runs (its break's build for a break of it), and ./census. */
+/* The program the chapter runs (a break's own build), and ./census. */
 extern const char chapter6_program[];
 extern const char chapter6_census_tool[];
 

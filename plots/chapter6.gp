@@ -20,7 +20,7 @@ if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
 set output outfile
 set termoption noenhanced
 
-set title "Chapter 6: wordcount's live heap under ./census, one point per sample"
+set title "Chapter 6: wordcount's live heap under ./census, a point a sample"
 set xlabel "time since the program started (ms)"
 set ylabel "live requested bytes"
 set y2label "live blocks (dashed line)"
@@ -31,5 +31,7 @@ set y2range [0:*]
 set grid xtics ytics
 set key left top box opaque
 
-plot datafile using 1:3 with linespoints linewidth 2 pointtype 7 title "live bytes (requested)", \
-     ''       using 1:2 axes x1y2 with lines dashtype 2 linewidth 2 title "live blocks (right axis)"
+plot datafile using 1:3 with linespoints linewidth 2 pointtype 7 \
+         title "live bytes (requested)", \
+     ''       using 1:2 axes x1y2 with lines dashtype 2 linewidth 2 \
+         title "live blocks (right axis)"

@@ -14,21 +14,23 @@
 #define PROGRAM_SOURCE "chapters/chapter6/wordcount.c"
 #define BREAK_NAME "grow-by-adding"
 
-/* The checks every chapter makes; chapter 5 runs in between for repeatability. */
-static const struct golden_case golden = { &chapter6, &chapter5, DATA_FILE, "plots/chapter6.gp" };
+/* The checks every chapter makes; chapter 5 runs in between. */
+static const struct golden_case golden = {&chapter6, &chapter5, DATA_FILE,
+					  "plots/chapter6.gp"};
 
-/* ./census --records -- `program` (its records go to stderr): the census of its first process. */
+/* ./census --records -- `program` (records on stderr): its census. */
 static struct chapter6_census *census_of(const char *program)
 {
 	struct golden_process run;
-	golden_exec((char *[]){ (char *)chapter6_census_tool, "--records", "--", (char *)program,
-				NULL },
+	golden_exec((char *[]){(char *)chapter6_census_tool, "--records", "--",
+			       (char *)program, NULL},
 		    &run);
 	assert_int_equal(run.exit_status, 0);
 	struct chapter6_census *c = malloc(sizeof *c);
 	assert_non_null(c);
 	if (chapter6_parse(run.err, c) != 0)
-		fail_msg("the census of %s does not read:\n%s", program, run.err);
+		fail_msg("the census of %s does not read:\n%s", program,
+			 run.err);
 	golden_process_free(&run);
 	return c;
 }
@@ -52,7 +54,7 @@ static char *break_program(void)
 /* Invariants                                                          */
 /* ------------------------------------------------------------------ */
 
-/* The census adds up: calls against live blocks, sites and classes against the totals, peaks. */
+/* The census adds up: calls, live blocks, sites, classes, peaks. */
 static void check_adds_up(const struct chapter6_census *c)
 {
 	assert_true(c->ended);
@@ -80,7 +82,7 @@ static void check_adds_up(const struct chapter6_census *c)
 		if (i > 0)
 			assert_true(c->samples[i].ns >= c->samples[i - 1].ns);
 	}
-	/* the last sample is taken as the report is written: what is live at exit */
+	/* the last sample is taken with the report: what is live at exit */
 	assert_i64_equal(c->samples[c->sample_count - 1].bytes, c->live_bytes);
 }
 
@@ -105,13 +107,19 @@ static void test_parse_refuses_nonsense(void **state)
 	assert_non_null(c);
 	assert_int_equal(chapter6_parse("", c), -1);
 	assert_int_equal(chapter6_parse("process 1 1\ncalls 1 0 8\n", c), -1);
-	assert_int_equal(chapter6_parse("process 1 1\ncalls one 0 8\nend\n", c), -1);
-	assert_int_equal(chapter6_parse("process 1 1\nsite 1 8 malloc\nend\n", c), -1);
-	assert_int_equal(chapter6_parse("process 1 1\nclass 99 1 8\nend\n", c), -1);
-	assert_int_equal(chapter6_parse("process 7 1\ncalls 2 1 24\nlive 1 8\npeak 2 24\n"
-					"class 4 2 24\nsite 1 8 malloc 3 prog main prog.c\nend\n",
-					c),
-			 0);
+	assert_int_equal(chapter6_parse("process 1 1\ncalls one 0 8\nend\n", c),
+			 -1);
+	assert_int_equal(
+		chapter6_parse("process 1 1\nsite 1 8 malloc\nend\n", c), -1);
+	assert_int_equal(chapter6_parse("process 1 1\nclass 99 1 8\nend\n", c),
+			 -1);
+	assert_int_equal(
+		chapter6_parse(
+			"process 7 1\ncalls 2 1 24\nlive 1 8\npeak 2 24\n"
+			"class 4 2 24\nsite 1 8 malloc 3 prog main "
+			"prog.c\nend\n",
+			c),
+		0);
 	assert_int_equal(c->pid, 7);
 	assert_i64_equal(c->live_bytes, 8);
 	assert_int_equal(c->site_count, 1);
@@ -120,7 +128,7 @@ static void test_parse_refuses_nonsense(void **state)
 	free(c);
 }
 
-/* Each site in the program's own file names a line of its source that calls malloc or calloc. */
+/* Each of the program's own sites names a line that calls malloc or calloc. */
 static void test_sites_name_calling_lines(void **state)
 {
 	(void)state;
@@ -136,12 +144,14 @@ static void test_sites_name_calling_lines(void **state)
 		assert_string_equal(s->source, "wordcount.c");
 		const char *line = source;
 		for (int n = 1; n < s->line && *line; n++)
-			line += strcspn(line, "\n") + (line[strcspn(line, "\n")] == '\n');
+			line += strcspn(line, "\n") +
+				(line[strcspn(line, "\n")] == '\n');
 		char text[256];
-		snprintf(text, sizeof text, "%.*s", (int)strcspn(line, "\n"), line);
+		snprintf(text, sizeof text, "%.*s", (int)strcspn(line, "\n"),
+			 line);
 		if (!strstr(text, "malloc(") && !strstr(text, "calloc("))
-			fail_msg("%s (wordcount.c:%d) is \"%s\", no allocation", s->function, s->line,
-				 text);
+			fail_msg("%s (wordcount.c:%d) is \"%s\", no allocation",
+				 s->function, s->line, text);
 	}
 	/* the program leaks top_words' array, and nothing else of its own */
 	assert_int_equal(own, 1);
@@ -164,22 +174,26 @@ static void test_valgrind_agrees(void **state)
 	struct chapter6_census *c = census_of(chapter6_program);
 	int64_t libc_blocks = 0;
 	for (size_t i = 0; i < c->site_count; i++)
-		if (strncmp(c->sites[i].object, "libc.so", strlen("libc.so")) == 0)
+		if (strncmp(c->sites[i].object, "libc.so", strlen("libc.so")) ==
+		    0)
 			libc_blocks += c->sites[i].blocks;
 	for (int freeres = 0; freeres < 2; freeres++) {
 		struct golden_process run;
-		golden_exec((char *[]){ "tests/oracle/valgrind-totals.sh", freeres ? "-f" : "--",
-					(char *)chapter6_program, NULL },
+		golden_exec((char *[]){"tests/oracle/valgrind-totals.sh",
+				       freeres ? "-f" : "--",
+				       (char *)chapter6_program, NULL},
 			    &run);
 		assert_int_equal(run.exit_status, 0);
 		long pid;
 		uint64_t allocs, frees, bytes;
-		if (sscanf(run.out, "%ld %" SCNu64 " %" SCNu64 " %" SCNu64, &pid, &allocs, &frees,
-			   &bytes) != 4)
+		if (sscanf(run.out, "%ld %" SCNu64 " %" SCNu64 " %" SCNu64,
+			   &pid, &allocs, &frees, &bytes) != 4)
 			fail_msg("valgrind-totals.sh printed \"%s\"", run.out);
 		assert_i64_equal((int64_t)allocs, (int64_t)c->allocs);
 		assert_i64_equal((int64_t)bytes, (int64_t)c->bytes);
-		assert_i64_equal((int64_t)frees, (int64_t)c->frees + (freeres ? libc_blocks : 0));
+		assert_i64_equal((int64_t)frees,
+				 (int64_t)c->frees +
+					 (freeres ? libc_blocks : 0));
 		golden_process_free(&run);
 	}
 	free(c);
@@ -189,21 +203,25 @@ static void test_valgrind_agrees(void **state)
 /* The lesson says what its figures show                               */
 /* ------------------------------------------------------------------ */
 
-/* The sentences that state a census's figures, held to the census of the same program. */
-static void check_prose(const char *text, const struct chapter6_census *c, bool doubling)
+/* The sentences that state a census's figures, held to that census. */
+static void check_prose(const char *text, const struct chapter6_census *c,
+			bool doubling)
 {
 	char *para = golden_paragraph(text, "muppy.get_objects() lists");
 	char expected[256];
 	snprintf(expected, sizeof expected,
-		 "wordcount made %" PRIu64 " allocations and %" PRIu64 " frees and asked for %" PRIu64
-		 " bytes in all; %" PRId64 " blocks of %" PRId64 " bytes",
+		 "wordcount made %" PRIu64 " allocations and %" PRIu64
+		 " frees and asked for %" PRIu64 " bytes in all; %" PRId64
+		 " blocks of %" PRId64 " bytes",
 		 c->allocs, c->frees, c->bytes, c->live_blocks, c->live_bytes);
 	if (!strstr(para, expected))
 		fail_msg("the totals read \"%s\", not \"%s\"", para, expected);
 	free(para);
 	para = golden_paragraph(text, "At its peak");
-	snprintf(expected, sizeof expected, "At its peak wordcount held %" PRId64 " blocks and %" PRId64
-		 " bytes", c->peak_blocks, c->peak_bytes);
+	snprintf(expected, sizeof expected,
+		 "At its peak wordcount held %" PRId64 " blocks and %" PRId64
+		 " bytes",
+		 c->peak_blocks, c->peak_bytes);
 	if (!strstr(para, expected))
 		fail_msg("the peak reads \"%s\", not \"%s\"", para, expected);
 	free(para);
@@ -216,28 +234,32 @@ static void check_prose(const char *text, const struct chapter6_census *c, bool 
 static void test_prose_follows_census(void **state)
 {
 	(void)state;
-	char *text = golden_run(&chapter6, &(struct chapter_opts){ 0 });
+	char *text = golden_run(&chapter6, &(struct chapter_opts){0});
 	struct chapter6_census *c = census_of(chapter6_program);
 	check_prose(text, c, true);
 	/* the site the lesson quotes is the line the census names */
 	assert_non_null(strstr(text, "top_words (wordcount.c:"));
-	assert_non_null(strstr(text, "\"struct entry **top = malloc(n * sizeof *top);\"") ||
-			strstr(text, "\"struct entry **top = malloc(n\n* sizeof *top);\""));
+	assert_non_null(
+		strstr(text,
+		       "\"struct entry **top = malloc(n * sizeof *top);\"") ||
+		strstr(text,
+		       "\"struct entry **top = malloc(n\n* sizeof *top);\""));
 	free(c);
 	free(text);
 }
 
-/* grow-by-adding: many more bucket arrays, far more bytes asked, no staircase; prose follows. */
+/* grow-by-adding: more bucket arrays, far more bytes, no staircase. */
 static void test_break_grow_by_adding(void **state)
 {
 	(void)state;
 	char *text = golden_run_break(&chapter6, BREAK_NAME);
 	char *broken = break_program();
-	struct chapter6_census *b = census_of(broken), *c = census_of(chapter6_program);
+	struct chapter6_census *b = census_of(broken),
+			       *c = census_of(chapter6_program);
 	check_prose(text, b, false);
 	assert_true(b->allocs > c->allocs);
 	assert_true(b->bytes > 5 * c->bytes);
-	/* the same words and the same leak: what is live at exit does not change */
+	/* the same words and leak: what is live at exit does not change */
 	assert_i64_equal(b->live_blocks, c->live_blocks);
 	assert_i64_equal(b->live_bytes, c->live_bytes);
 	free(b);
@@ -252,12 +274,13 @@ static void test_code_shown_is_code_run(void **state)
 	golden_assert_code_from_source("chapters/chapter6_census.c");
 }
 
-/* The data file: a header, then rows of ms blocks bytes, time never going back. */
+/* The data file: a header, then rows of ms blocks bytes, in time order. */
 static void test_data_file(void **state)
 {
 	(void)state;
 	char *data = golden_run_for_data_file(&chapter6, DATA_FILE);
-	const char *header = "# chapter 6: wordcount's live blocks and requested bytes over time\n"
+	const char *header = "# chapter 6: wordcount's live blocks and "
+			     "requested bytes over time\n"
 			     "# ms blocks bytes\n";
 	assert_memory_equal(data, header, strlen(header));
 	const char *line = data + strlen(header);
@@ -266,7 +289,8 @@ static void test_data_file(void **state)
 	double ms;
 	int64_t blocks, bytes;
 	int length = 0;
-	while (sscanf(line, "%lf %" SCNd64 " %" SCNd64 "\n%n", &ms, &blocks, &bytes, &length) == 3 &&
+	while (sscanf(line, "%lf %" SCNd64 " %" SCNd64 "\n%n", &ms, &blocks,
+		      &bytes, &length) == 3 &&
 	       length > 0) {
 		assert_true(ms >= previous);
 		assert_i64_ge(blocks, 0);

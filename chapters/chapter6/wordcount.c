@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The text: WORDS words drawn from VOCABULARY, the low numbers far more often. */
+/* The text: WORDS words from VOCABULARY, the low numbers far more often. */
 #define WORDS 400000
 #define VOCABULARY 6000
 #define SEED 6
@@ -29,7 +29,8 @@ static uint64_t next_random(uint64_t *state)
  */
 static size_t spell(unsigned n, char *word)
 {
-	static const char *const syllables[8] = { "ka", "to", "ri", "mu", "se", "no", "pa", "li" };
+	static const char *const syllables[8] = {"ka", "to", "ri", "mu",
+						 "se", "no", "pa", "li"};
 	size_t length = 0;
 	do {
 		memcpy(word + length, syllables[n % 8], 2);
@@ -51,13 +52,13 @@ static unsigned draw_word(uint64_t *state)
 struct entry {
 	char *word;
 	size_t count;
-	struct entry *next;   /* the next entry in the same bucket */
+	struct entry *next; /* the next entry in the same bucket */
 };
 
 struct table {
 	struct entry **buckets;
-	size_t size;          /* buckets */
-	size_t count;         /* entries */
+	size_t size;  /* buckets */
+	size_t count; /* entries */
 };
 
 /* FNV-1a: a bucket for the word. */
@@ -80,7 +81,7 @@ static struct entry *entry_new(const char *word, size_t length)
 		return NULL;
 	}
 	memcpy(copy, word, length + 1);
-	*e = (struct entry){ copy, 0, NULL };
+	*e = (struct entry){copy, 0, NULL};
 	return e;
 }
 /* end lesson code */
@@ -149,7 +150,8 @@ static void table_free(struct table *t)
 /* Commonest first; equal counts by word, so the order is total. */
 static int by_count(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	const struct entry *x = *(struct entry *const *)a,
+			   *y = *(struct entry *const *)b;
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	return strcmp(x->word, y->word);
@@ -179,17 +181,19 @@ static struct entry **top_words(const struct table *t, size_t n)
 
 int main(void)
 {
-	struct table t = { calloc(FIRST_SIZE, sizeof(struct entry *)), FIRST_SIZE, 0 };
+	struct table t = {calloc(FIRST_SIZE, sizeof(struct entry *)),
+			  FIRST_SIZE, 0};
 	uint64_t state = SEED;
 	char word[16];
 	int failed = !t.buckets;
 	for (long i = 0; !failed && i < WORDS; i++)
-		failed = table_count(&t, word, spell(draw_word(&state), word)) != 0;
+		failed = table_count(&t, word,
+				     spell(draw_word(&state), word)) != 0;
 	/* lesson code: main_end */
 	struct entry **top = failed ? NULL : top_words(&t, TOP);
 	if (top) {
-		printf("%zu words, %zu different; the commonest:\n", (size_t)WORDS,
-		       t.count);
+		printf("%zu words, %zu different; the commonest:\n",
+		       (size_t)WORDS, t.count);
 		for (size_t i = 0; i < TOP; i++)
 			printf("  %-10s %zu\n", top[i]->word, top[i]->count);
 	}
