@@ -331,11 +331,20 @@ static void show_region(struct lesson *lesson, const struct region *r)
 				     LESSON_CODE_main_end);
 }
 
+static bool in_program(const struct chapter6_site *s)
+{
+	return strcmp(s->object, PROGRAM_OBJECT) == 0;
+}
+
 /* A site as the census's report names it: "top_words (wordcount.c:163)". */
 static const char *site_name(const struct chapter6_site *s, char *text,
 			     size_t size)
 {
-	if (s->line > 0 && strcmp(s->function, "-") != 0)
+	/*
+	 * Another object's lines are named only where its debug information
+	 * is installed (libc6-dbg), so the lesson names it by object alone.
+	 */
+	if (in_program(s) && s->line > 0 && strcmp(s->function, "-") != 0)
 		snprintf(text, size, "%s (%s:%d)", s->function, s->source,
 			 s->line);
 	else if (strcmp(s->function, "-") != 0)
@@ -345,10 +354,6 @@ static const char *site_name(const struct chapter6_site *s, char *text,
 	return text;
 }
 
-static bool in_program(const struct chapter6_site *s)
-{
-	return strcmp(s->object, PROGRAM_OBJECT) == 0;
-}
 
 /* The different words the program says it counted; 0 if it does not say. */
 static uint64_t different_words(const char *output)
@@ -452,7 +457,9 @@ static void show_sites(struct lesson *lesson, const struct chapter6_census *c)
 		char(*row)[LESSON_CELL_SIZE] = rows[1 + i].cell;
 		cell(row[0], "%s",
 		     strcmp(s->function, "-") ? s->function : s->object);
-		if (s->line > 0)
+		if (!in_program(s))
+			cell(row[1], "%s", s->object);
+		else if (s->line > 0)
 			cell(row[1], "%s:%d", s->source, s->line);
 		else
 			cell(row[1], "-");
@@ -479,7 +486,9 @@ static void show_sites(struct lesson *lesson, const struct chapter6_census *c)
 				lesson,
 				"%s is in %s, not in wordcount.c: the C "
 				"library called %s there for the program%s.",
-				name, s->object, s->row,
+				strcmp(s->function, "-") ? s->function
+							 : "The site",
+				s->object, s->row,
 				strcmp(s->function, "_IO_file_doallocate") == 0
 					? ", to make stdout's buffer at the "
 					  "first printf, and kept it to the "
