@@ -55,6 +55,16 @@ EXERCISE_TEST_FILES := exercises/%/test.c exercises/test_%.c exercises/strategy_
 part_of = $(if $(filter $(EXERCISE_TEST_FILES),$(1)),exercise-tests,$(firstword $(subst /, ,$(1))))
 includes = $(INCLUDES_$(call part_of,$(1)))
 
+# Chapter 6's program of its own (chapters/chapter6/), which the chapter runs
+# under ./census: plain C that knows nothing of memstats, so it is built on
+# its own, -O0 -g, so that each malloc's return address lies in the function
+# and on the line that calls it (at -O2 gcc may inline a function, or turn its
+# last call into a jump, and the census would name its caller); a break of it
+# is built beside the chapter's break. The chapter finds both, and ./census,
+# from the workbook's top, given as CHAPTER6_TOP.
+CHAPTER6_PROGRAM_SRC := chapters/chapter6/wordcount.c
+CHAPTER6_PROGRAM     := build/plain/chapters/chapter6/wordcount
+
 # chapters/chapter1_summary.c -> chapter1
 chapter_name = $(firstword $(subst _, ,$(notdir $(basename $(1)))))
 CHAPTERS    := $(foreach c,$(CHAPTER_SRC),$(call chapter_name,$(c)))
@@ -98,7 +108,7 @@ help:
 # The code a lesson shows is cut from the chapters' sources between
 # "lesson code" markers, so it is always the code that runs.
 LESSON_CODE_H := build/gen/lesson_code.h
-LESSON_CODE_SRC := $(CHAPTER_SRC) $(sort $(wildcard chapters/chapter[0-9]*_*.h))
+LESSON_CODE_SRC := $(CHAPTER_SRC) $(sort $(wildcard chapters/chapter[0-9]*_*.h)) $(CHAPTER6_PROGRAM_SRC)
 $(LESSON_CODE_H): kit/lesson_code.awk $(LESSON_CODE_SRC)
 	@mkdir -p $(@D)
 	awk -f kit/lesson_code.awk $(LESSON_CODE_SRC) > $@.tmp && mv $@.tmp $@
@@ -182,6 +192,23 @@ $(call chapter_name,$(1)): $(BREAK_STAMP) $(if $(BREAK),$(if $(filter $(call cha
 	$(if $(BREAK),$(if $(filter $(call chapter_name,$(1)):$(BREAK),$(BREAKS)),cp build/break/$(BREAK)/$$@ $$@,@echo "$$@ has no break '$(BREAK)'; its breaks:$(patsubst $(call chapter_name,$(1)):%, %,$(filter $(call chapter_name,$(1)):%,$(BREAKS)))" >&2; exit 2),$$(CC) $$(CFLAGS) $$(filter-out $(BREAK_STAMP),$$^) -o $$@ $$(LDLIBS))
 endef
 $(foreach c,$(CHAPTER_SRC),$(eval $(call CHAPTER_RULE,$(c))))
+
+# ---------------------------------------------------------------------------
+# Chapter 6 runs its program under ./census: both are built before it runs.
+CHAPTER6_BREAK_PROGRAMS := $(patsubst %/chapter6,%/chapters/chapter6/wordcount,$(filter %/chapter6,$(BREAK_BINARIES)))
+%/chapter6_census.o %/chapter6_census.nomain.o: CFLAGS += -DCHAPTER6_TOP='"$(CURDIR)"'
+
+$(CHAPTER6_PROGRAM): $(CHAPTER6_PROGRAM_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O0 -g $< -o $@
+
+build/break/%/chapters/chapter6/wordcount: $(CHAPTER6_PROGRAM_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O0 -g -D$(call break_macro,$*) $< -o $@
+
+CHAPTER6_NEEDS := census $(CHAPTER6_PROGRAM) $(CHAPTER6_BREAK_PROGRAMS)
+chapter6 $(filter %/chapter6,$(BREAK_BINARIES)) $(foreach t,plain asan fault,build/$(t)/tests/test_chapter6 \
+	build/$(t)/tests/fault/test_fault_chapters): | $(CHAPTER6_NEEDS)
 
 # ---------------------------------------------------------------------------
 # Dependencies: install what is missing when we may, else say how.

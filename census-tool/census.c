@@ -33,6 +33,7 @@ struct options {
 	int top;                     /* --top N */
 	int frames;                  /* --frames N: a site's stack depth */
 	bool totals;                 /* --totals: a line per process, as tests/oracle's scripts print */
+	bool records;                /* --records: every figure a line, for a program to read */
 	char **command;
 };
 
@@ -50,7 +51,9 @@ static void usage(FILE *out)
 		"  --frames N           a site is the stack N frames deep (1-%d; default 1, the\n"
 		"                       caller alone: each deeper site costs an unwind)\n"
 		"  --totals             only \"pid allocs frees bytes\" a line per process, in the\n"
-		"                       order they started, as valgrind would count them\n",
+		"                       order they started, as valgrind would count them\n"
+		"  --records            the census as records, a figure a line, for a program\n"
+		"                       to read (chapter 6 does); see print_records in census.c\n",
 		TOP_SITES, MAX_FRAMES);
 }
 
@@ -66,6 +69,10 @@ static int parse(int argc, char **argv, struct options *o)
 			return 1;
 		if (!strcmp(argv[i], "--totals")) {
 			o->totals = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--records")) {
+			o->records = true;
 			continue;
 		}
 		if (!value || !strcmp(value, "--")) {
@@ -275,6 +282,68 @@ static int write_series(const char *dir, const struct census_process *ps, int co
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* `text` as one word of a record: "-" if empty, each space or control an '_'. */
+static void put_word(FILE *out, const char *text)
+{
+	if (!*text)
+		fputc('-', out);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		fputc(*c <= ' ' || *c == 0x7f ? '_' : *c, out);
+}
+
+/*
+ * A process's census as records, one figure a line, for a program to
+ * read rather than a person (chapter 6 reads them):
+ *   process PID ENDED            ENDED 1 when the report at exit is there
+ *   calls ALLOCS FREES BYTES     as valgrind counts them
+ *   live BLOCKS BYTES            at exit, requested bytes
+ *   peak BLOCKS BYTES
+ *   class C BLOCKS BYTES         requests of size class C (0; 2^(C-1) to 2^C - 1)
+ *   site BLOCKS BYTES ROW LINE OBJECT FUNCTION SOURCE
+ *                                live at exit, by return address; LINE 0
+ *                                and "-" where the file does not say
+ *   sample NS BLOCKS BYTES       live over time, ns since the start
+ *   after ALLOCS FREES           counted after the report, as it ended
+ *   end
+ */
+static void print_records(FILE *out, const struct census_process *p, census_symbols *symbols)
+{
+	fprintf(out, "process %ld %d\n", p->pid, p->ended);
+	if (p->ended) {
+		fprintf(out, "calls %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p->allocs, p->frees,
+			p->bytes);
+		fprintf(out, "live %" PRId64 " %" PRId64 "\npeak %" PRId64 " %" PRId64 "\n",
+			p->all.blocks.current, p->all.bytes.current, p->all.blocks.peak,
+			p->all.bytes.peak);
+	}
+	for (int c = 0; p->ended && c < CENSUS_DATA_CLASSES; c++)
+		if (p->class_blocks[c])
+			fprintf(out, "class %d %" PRIu64 " %" PRIu64 "\n", c, p->class_blocks[c],
+				p->class_bytes[c]);
+	for (size_t i = 0; p->ended && i < p->site_count; i++) {
+		const struct census_site *s = &p->sites[i];
+		const struct census_map *m = census_data_map_of(p, s->address);
+		struct census_place place = { .line = 0 };
+		if (m)
+			census_symbols_find(symbols, m->path, s->address - m->from + m->offset, &place);
+		fprintf(out, "site %" PRId64 " %" PRId64 " ", s->blocks, s->bytes);
+		put_word(out, s->row);
+		fprintf(out, " %d ", place.line);
+		put_word(out, place.object);
+		fputc(' ', out);
+		put_word(out, place.function);
+		fputc(' ', out);
+		put_word(out, place.source);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < p->sample_count; i++)
+		fprintf(out, "sample %" PRIu64 " %" PRId64 " %" PRId64 "\n", p->samples[i].ns,
+			p->samples[i].blocks, p->samples[i].bytes);
+	if (p->ended)
+		fprintf(out, "after %" PRIu64 " %" PRIu64 "\n", p->after_allocs, p->after_frees);
+	fprintf(out, "end\n");
+}
+
 /* Read, report and remove every data file in `dir`: 0, or -1 (message printed). */
 static int report_all(const char *dir, const struct options *o, pid_t child, int status, FILE *out)
 {
@@ -310,6 +379,10 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 			.top = o->top,
 			.exit_status = ps[i].pid == child && ps[i].image == 0 ? status : -1,
 		};
+		if (o->records) {
+			print_records(out, &ps[i], symbols);
+			continue;
+		}
 		if (o->totals) {
 			if (ps[i].ended)
 				fprintf(out, "%ld %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ps[i].pid, ps[i].allocs,
@@ -328,7 +401,7 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	}
 	if (!read)
 		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
-	if (replaced && !o->totals)
+	if (replaced && !o->totals && !o->records)
 		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
 			"between fork and exec is not counted; valgrind does not count it either).\n",
 			replaced, replaced == 1 ? "image ran" : "images ran", replaced == 1 ? "it" : "they",

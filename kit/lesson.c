@@ -112,6 +112,41 @@ void lesson_code(struct lesson *lesson, const char *lines)
 	}
 }
 
+void lesson_output(struct lesson *lesson, const char *text)
+{
+	/* the same indented block as code, which a reader knows to read as is */
+	size_t length = strlen(text);
+	if (length > 0 && text[length - 1] == '\n')
+		length--;
+	FILE *out = begin_part(lesson);
+	for (const char *line = text; line < text + length;) {
+		size_t n = strcspn(line, "\n");
+		if (line + n > text + length)
+			n = (size_t)(text + length - line);
+		if (n > 0)
+			fprintf(out, "    %.*s", (int)n, line);
+		fputc('\n', out);
+		line += n + 1;
+	}
+}
+
+void lesson_code_numbered(struct lesson *lesson, int first, const char *lines)
+{
+	FILE *out = begin_part(lesson);
+	int number = first;
+	for (const char *line = lines; *line; number++) {
+		size_t length = strcspn(line, "\n");
+		/* the number alone on an empty line, so it has no trailing spaces */
+		fprintf(out, "%5d", number);
+		if (length > 0)
+			fprintf(out, "  %.*s", (int)length, line);
+		fputc('\n', out);
+		line += length;
+		if (*line == '\n')
+			line++;
+	}
+}
+
 /* Keep the first printer failure (`result` -1, errno set) for lesson_finish. */
 static void note_result(struct lesson *lesson, int result)
 {

@@ -65,6 +65,19 @@ void lesson_para(struct lesson *lesson, const char *format, ...) __attribute__((
 /* Code lines (`lines`, '\n'-separated) indented four spaces. */
 void lesson_code(struct lesson *lesson, const char *lines);
 
+/*
+ * What a program printed (`text`, '\n'-separated, a last '\n' dropped),
+ * indented four spaces as code is: output, not code cut from a source.
+ */
+void lesson_output(struct lesson *lesson, const char *text);
+
+/*
+ * Code lines as lesson_code prints them, each after its line number in
+ * its source, `first` being the first line's (LESSON_LINE_<NAME>): for
+ * code the lesson names by file and line, as a census names a call site.
+ */
+void lesson_code_numbered(struct lesson *lesson, int first, const char *lines);
+
 /* `s` as Pympler prints it: 15 rows, the requested size column. */
 void lesson_table(struct lesson *lesson, const ms_summary *s);
 

@@ -5,7 +5,9 @@
 #     ... the code, compiled and run like any other ...
 #     /* end lesson code */
 # and becomes `#define LESSON_CODE_NAME "..."`: its lines with the
-# region's common leading tabs removed, and indented as flush_region says.
+# region's common leading tabs removed, and indented as flush_region says;
+# and `#define LESSON_LINE_NAME N`, N the line number of its first line in
+# its file, so a lesson can show the code numbered as a debugger names it.
 # A tab after the indentation, an unended region or a name used twice
 # stops the build, naming the file and line.
 
@@ -63,7 +65,7 @@ function flush_region(    i, line, tabs, spaces, least, level, column, out) {
 		}
 		printf "\t\"%s%s\"%s\n", escape(line), i < count ? "\\n" : "", i < count ? " \\" : ""
 	}
-	printf "\n"
+	printf "#define LESSON_LINE_%s %d\n\n", name, first
 }
 
 BEGIN {
@@ -87,6 +89,7 @@ FNR == 1 && name != "" {
 		fail("lesson code " name " is defined twice")
 	seen[name] = 1
 	count = 0
+	first = FNR + 1
 	next
 }
 

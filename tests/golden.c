@@ -693,11 +693,22 @@ void golden_assert_code_from_source(const char *path)
 	if (!source)
 		fail_msg("cannot read %s", path);
 	int calls = 0;
-	for (const char *at = source; (at = strstr(at, "lesson_code(")); at++) {
-		/* the code shown is the second argument, wherever the line breaks */
-		const char *shown = strchr(at, ',');
-		assert_non_null(shown);
-		shown += strspn(shown + 1, " \t\n") + 1;
+	for (const char *at = source; (at = strstr(at, "lesson_code")); at++) {
+		/* lesson_code(lesson, CODE), lesson_code_numbered(lesson, LINE, CODE) */
+		int before;
+		if (strncmp(at, "lesson_code(", strlen("lesson_code(")) == 0)
+			before = 1;
+		else if (strncmp(at, "lesson_code_numbered(", strlen("lesson_code_numbered(")) == 0)
+			before = 2;
+		else
+			continue;
+		/* the code shown is the last argument, wherever the line breaks */
+		const char *shown = at;
+		while (before-- > 0) {
+			shown = strchr(shown, ',');
+			assert_non_null(shown);
+			shown += strspn(shown + 1, " \t\n") + 1;
+		}
 		if (strncmp(shown, "LESSON_CODE_", strlen("LESSON_CODE_")) != 0)
 			fail_msg("%s shows code written by hand: %.60s", path, at);
 		calls++;

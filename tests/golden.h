@@ -162,8 +162,8 @@ char *golden_run_break(const struct chapter *chapter, const char *name);
 void golden_test_breaks(void **state);
 
 /*
- * Every lesson_code() call in the chapter source `path` shows a
- * LESSON_CODE_ macro, code cut from the source between "lesson code"
+ * Every lesson_code() and lesson_code_numbered() call in the chapter
+ * source `path` shows a LESSON_CODE_ macro, code cut from the source between "lesson code"
  * markers (kit/lesson_code.awk), never a string written by hand.
  */
 void golden_assert_code_from_source(const char *path);

@@ -269,6 +269,7 @@ int main(void)
 		CHAPTER_UNDER_FAULT(chapter3),
 		CHAPTER_UNDER_FAULT(chapter4),
 		CHAPTER_UNDER_FAULT(chapter5),
+		CHAPTER_UNDER_FAULT(chapter6),
 	};
 	return cmocka_run_group_tests_name("fault: chapters", tests, NULL, NULL);
 }
