@@ -96,29 +96,9 @@ void lesson_para(struct lesson *lesson, const char *format, ...)
 	va_end(args);
 }
 
-void lesson_code(struct lesson *lesson, const char *lines)
+/* `length` bytes of `text` as an indented block; only lines with text are indented, so none ends in a space. */
+static void print_indented(FILE *out, const char *text, size_t length)
 {
-	FILE *out = begin_part(lesson);
-	const char *line = lines;
-	while (*line) {
-		size_t length = strcspn(line, "\n");
-		/* Indent only lines with text, so an empty one has no trailing spaces. */
-		if (length > 0)
-			fprintf(out, "    %.*s", (int)length, line);
-		fputc('\n', out);
-		line += length;
-		if (*line == '\n')
-			line++;
-	}
-}
-
-void lesson_output(struct lesson *lesson, const char *text)
-{
-	/* the same indented block as code, which a reader knows to read as is */
-	size_t length = strlen(text);
-	if (length > 0 && text[length - 1] == '\n')
-		length--;
-	FILE *out = begin_part(lesson);
 	for (const char *line = text; line < text + length;) {
 		size_t n = strcspn(line, "\n");
 		if (line + n > text + length)
@@ -128,6 +108,20 @@ void lesson_output(struct lesson *lesson, const char *text)
 		fputc('\n', out);
 		line += n + 1;
 	}
+}
+
+void lesson_code(struct lesson *lesson, const char *lines)
+{
+	print_indented(begin_part(lesson), lines, strlen(lines));
+}
+
+void lesson_output(struct lesson *lesson, const char *text)
+{
+	/* the same indented block as code, which a reader knows to read as is; its last newline ends it */
+	size_t length = strlen(text);
+	if (length > 0 && text[length - 1] == '\n')
+		length--;
+	print_indented(begin_part(lesson), text, length);
 }
 
 void lesson_code_numbered(struct lesson *lesson, int first, const char *lines)

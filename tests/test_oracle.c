@@ -176,21 +176,6 @@ static void print_family(const char *tool, const struct family *f)
 		       f->p[i].allocs, f->p[i].frees, f->p[i].bytes);
 }
 
-static bool same_file(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-	assert_non_null(fa);
-	assert_non_null(fb);
-	int ca, cb;
-	do {
-		ca = getc(fa);
-		cb = getc(fb);
-	} while (ca == cb && ca != EOF);
-	fclose(fa);
-	fclose(fb);
-	return ca == cb;
-}
-
 static long file_size(const char *path)
 {
 	struct stat st;
@@ -480,7 +465,7 @@ static void assert_output_unchanged(const char *const command[], const struct en
 	scratch(a, sizeof a, "plain.out");
 	scratch(b, sizeof b, census_stdout);
 	assert_i64_gt(file_size(a), 0);
-	if (!same_file(a, b))
+	if (!ms_test_same_file(a, b))
 		fail_msg("%s printed something else under census than run plainly", command[0]);
 }
 

@@ -117,22 +117,6 @@ static struct tp_run run(const char *const argv[], const char *in, const char *p
 	return r;
 }
 
-/* The two files hold the same bytes. */
-static bool same_file(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
-	assert_non_null(fa);
-	assert_non_null(fb);
-	int ca, cb;
-	do {
-		ca = getc(fa);
-		cb = getc(fb);
-	} while (ca == cb && ca != EOF);
-	fclose(fa);
-	fclose(fb);
-	return ca == cb;
-}
-
 /*
  * The object's whole path (a name without a slash would be looked for
  * among the libraries), and `allocator` (if any) after it, installed:
@@ -167,7 +151,7 @@ static struct tp_report run_both(const char *const argv[], const char *in, const
 	assert_int_equal(plain.status, 0);
 	assert_int_equal(counted.status, 0);
 	assert_true(counted.reported);
-	assert_true(same_file(plain.out, counted.out));
+	assert_true(ms_test_same_file(plain.out, counted.out));
 	unlink(plain.out);
 	unlink(counted.out);
 	assert_i64_equal(counted.report.misuse, 0);

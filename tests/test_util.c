@@ -401,3 +401,18 @@ void ms_test_rows_sum_to(const ms_summary *s, const struct ms_gauges *g, const c
 		ms_test_i64_check(sum.bytes[n].current, g->bytes[n].current, MS_TEST_EQ,
 				  ms_notion_name((enum ms_notion)n), "current bytes", file, line);
 }
+
+bool ms_test_same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	assert_non_null(fa);
+	assert_non_null(fb);
+	int ca, cb;
+	do {
+		ca = getc(fa);
+		cb = getc(fb);
+	} while (ca == cb && ca != EOF);
+	fclose(fa);
+	fclose(fb);
+	return ca == cb;
+}

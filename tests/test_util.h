@@ -9,6 +9,7 @@
  */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -123,6 +124,9 @@ void ms_probe_start(struct ms_probe *p);
 
 /* `path` without its directories: the file name the library reports for a site. */
 const char *ms_test_base_name(const char *path);
+
+/* The files at `a` and `b` hold the same bytes (each must open). */
+bool ms_test_same_file(const char *a, const char *b);
 
 /*
  * The probed call was reported once as `kind` from `function` at its own
