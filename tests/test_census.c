@@ -881,5 +881,6 @@ int main(void)
 		cmocka_unit_test(test_other_allocators),
 		cmocka_unit_test(test_report_fits),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* the symboliser's cache in a directory of the run's own, not ~/.cache/census */
+	return cmocka_run_group_tests(tests, ms_test_symbol_cache_setup, ms_test_symbol_cache_teardown);
 }

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE /* open_memstream */
 #include "test_util.h"
 
+#include <dirent.h>
+#include <unistd.h>
+
 void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as, const char *bs,
 		       const char *file, int line)
 {
@@ -415,4 +418,45 @@ bool ms_test_same_file(const char *a, const char *b)
 	fclose(fa);
 	fclose(fb);
 	return ca == cb;
+}
+
+char ms_test_symbol_cache[64];
+
+int ms_test_remove_flat_dir(const char *dir)
+{
+	DIR *listing = opendir(dir);
+	if (listing == NULL)
+		return -1;
+	char path[4096];
+	for (struct dirent *entry; (entry = readdir(listing));) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+		unlink(path);
+	}
+	closedir(listing);
+	return rmdir(dir);
+}
+
+int ms_test_symbol_cache_setup(void **state)
+{
+	(void)state;
+	snprintf(ms_test_symbol_cache, sizeof ms_test_symbol_cache, "/tmp/ms-test-symbols-XXXXXX");
+	if (mkdtemp(ms_test_symbol_cache) == NULL ||
+	    setenv("CENSUS_SYMBOL_CACHE", ms_test_symbol_cache, 1) != 0) {
+		print_error("cannot make a symbol cache directory: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int ms_test_symbol_cache_teardown(void **state)
+{
+	(void)state;
+	unsetenv("CENSUS_SYMBOL_CACHE");
+	if (ms_test_remove_flat_dir(ms_test_symbol_cache) != 0) {
+		print_error("cannot remove %s: %s\n", ms_test_symbol_cache, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -179,6 +179,20 @@ int ms_test_teardown(void **state);
 void ms_test_nothing_counted(const char *file, int line);
 #define assert_nothing_counted() ms_test_nothing_counted(__FILE__, __LINE__)
 
+/*
+ * A group setup and teardown for the tests that run ./census (or a chapter
+ * that runs it): CENSUS_SYMBOL_CACHE names a fresh directory under /tmp for
+ * the group, so the symboliser's cache files go there and never into the
+ * user's ~/.cache/census; the teardown removes the directory and its files
+ * and unsets the variable. The directory's path is in ms_test_symbol_cache.
+ */
+extern char ms_test_symbol_cache[64];
+int ms_test_symbol_cache_setup(void **state);
+int ms_test_symbol_cache_teardown(void **state);
+
+/* Remove every file in `dir`, then `dir` itself: 0, or -1 with errno set. */
+int ms_test_remove_flat_dir(const char *dir);
+
 /* ------------------------------------------------------------------ */
 /* Environment and output helpers                                      */
 /* ------------------------------------------------------------------ */
