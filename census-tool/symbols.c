@@ -190,7 +190,7 @@ static void copy_cut(char *dst, size_t cap, const char *text)
 
 /* $CENSUS_SYMBOL_CACHE names the directory; set but empty, no cache is kept. */
 #define CACHE_ENV "CENSUS_SYMBOL_CACHE"
-#define CACHE_FORMAT "census-symbols 1"
+#define CACHE_FORMAT "census-symbols 2"
 
 /* The cache directory into `buf`: 0, or -1 when there is none. */
 static int cache_dir(char *buf, size_t n)
@@ -358,7 +358,14 @@ static uint64_t hash_of(const char *text)
 	return h;
 }
 
-/* Find f's cache file and read the answers in it, if it has any for this very file. */
+/*
+ * Find f's cache file and read the answers in it, if it has any for this
+ * very file. The file is trusted whole or not at all: every line must be
+ * a whole line (no NUL, its newline there) read to its end, and the last
+ * must be "end N" with N the answers read, so a file cut short or written
+ * over by anything else is not half believed; the look-ups it would have
+ * answered go to the ELF file, and the cache file is written anew.
+ */
 static void cache_load(struct file *f)
 {
 	char dir[2048], key[4096 + 256];
@@ -375,15 +382,28 @@ static void cache_load(struct file *f)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, in);
-	if (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n > 0 && strncmp(line, CACHE_FORMAT " ", sizeof CACHE_FORMAT) == 0 &&
-	    strcmp(line + sizeof CACHE_FORMAT, key) == 0) {
-		while (getline(&line, &cap, in) > 0) {
+	int whole = 0;
+	if (n > 0 && line[n - 1] == '\n' && strlen(line) == (size_t)n) {
+		line[n - 1] = '\0';
+		n = strncmp(line, CACHE_FORMAT " ", sizeof CACHE_FORMAT) == 0 &&
+		    strcmp(line + sizeof CACHE_FORMAT, key) == 0;
+	} else
+		n = 0;
+	if (n) {
+		while (!whole && (n = getline(&line, &cap, in)) > 0) {
+			if (line[n - 1] != '\n' || strlen(line) != (size_t)n)
+				break;
 			struct answer a = { 0 };
-			if (sscanf(line, "%" SCNx64 " %" SCNx64 " %d %127s %127s", &a.offset,
-				   &a.function_offset, &a.line, a.function, a.source) != 5)
-				continue;
+			size_t count;
+			int used = 0;
+			if (sscanf(line, "end %zu%n", &count, &used) == 1 && used == n - 1) {
+				whole = count == f->answer_count && getline(&line, &cap, in) < 0;
+				break;
+			}
+			if (sscanf(line, "%" SCNx64 " %" SCNx64 " %d %127s %127s%n", &a.offset,
+				   &a.function_offset, &a.line, a.function, a.source, &used) != 5 ||
+			    used != n - 1 || a.line < 0)
+				break;
 			if (strcmp(a.function, "-") == 0)
 				a.function[0] = '\0';
 			if (strcmp(a.source, "-") == 0)
@@ -393,6 +413,9 @@ static void cache_load(struct file *f)
 	}
 	free(line);
 	fclose(in);
+	if (!whole)
+		f->answer_count = 0;
+	/* a file not trusted is written anew, with what this run looks up */
 	f->answers_added = 0;
 }
 
@@ -431,6 +454,7 @@ static void cache_save(const struct file *f)
 		fprintf(out, "%" PRIx64 " %" PRIx64 " %d %s %s\n", a->offset, a->function_offset,
 			a->line, a->function[0] ? a->function : "-", a->source[0] ? a->source : "-");
 	}
+	fprintf(out, "end %zu\n", f->answer_count);
 	if (fclose(out) != 0 || rename(temporary, f->cache_path) != 0)
 		unlink(temporary);
 }

@@ -2,12 +2,15 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "golden.h"
 #include "symbols.h"
 
 #include <dlfcn.h>
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <dirent.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -399,6 +402,397 @@ static void test_debuginfod_never_asked(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The cache of answers, a file per ELF file.                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A cache test's files: a copy of this test program (its code at the same
+ * offsets, known_caller's lines known), watched for opens, and a cache
+ * directory that CENSUS_SYMBOL_CACHE names, not yet made.
+ */
+struct cache_case {
+	char dir[64];
+	char elf[128];
+	char cache[128];
+	struct located call;   /* known_caller's call, at the copy's path */
+	int watch;             /* inotify: the copy's opens */
+};
+
+/* `from` copied to `to` (made anew). */
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(fclose(in), 0);
+	assert_int_equal(fclose(out), 0);
+}
+
+/*
+ * Closes are watched too: inotify folds an event into the unread one
+ * before it when they are the same, so only opens parted by closes count
+ * one each (an open while the file is held open may still be folded).
+ */
+#define WATCHED (IN_OPEN | IN_CLOSE_NOWRITE)
+
+static void cache_case_begin(struct cache_case *c)
+{
+	snprintf(c->dir, sizeof c->dir, "/tmp/test_symbols.XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->elf, sizeof c->elf, "%s/copy", c->dir);
+	snprintf(c->cache, sizeof c->cache, "%s/cache", c->dir);
+	locate(known_caller(), &c->call);
+	copy_file(c->call.path, c->elf);
+	snprintf(c->call.path, sizeof c->call.path, "%s", c->elf);
+	assert_int_equal(setenv("CENSUS_SYMBOL_CACHE", c->cache, 1), 0);
+	c->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(c->watch >= 0);
+	assert_true(inotify_add_watch(c->watch, c->elf, WATCHED) >= 0);
+}
+
+/* The opens of the copy since the last call. */
+static int opens(struct cache_case *c)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int count = 0;
+	ssize_t n;
+	while ((n = read(c->watch, buf, sizeof buf)) > 0)
+		for (char *at = buf; at < buf + n; at += sizeof(struct inotify_event) +
+						      ((struct inotify_event *)at)->len)
+			count += (((struct inotify_event *)at)->mask & IN_OPEN) != 0;
+	assert_true(n < 0 && errno == EAGAIN);
+	return count;
+}
+
+static void cache_case_end(struct cache_case *c)
+{
+	close(c->watch);
+	assert_int_equal(setenv("CENSUS_SYMBOL_CACHE", ms_test_symbol_cache, 1), 0);
+	ms_test_remove_flat_dir(c->cache);
+	assert_int_equal(ms_test_remove_flat_dir(c->dir), 0);
+}
+
+/* The files in `dir` (0 when it is not there); the path of the last into `one`. */
+static int files_in(const char *dir, char *one, size_t n)
+{
+	DIR *listing = opendir(dir);
+	if (listing == NULL)
+		return 0;
+	int count = 0;
+	for (struct dirent *e; (e = readdir(listing));)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			count++;
+			if (one && (size_t)snprintf(one, n, "%s/", dir) + strlen(e->d_name) < n)
+				strcat(one, e->d_name);
+		}
+	closedir(listing);
+	return count;
+}
+
+/* One symboliser's answer for the call in the copy. */
+static struct census_place look_up_copy(const struct cache_case *c)
+{
+	census_symbols *s = census_symbols_new();
+	assert_non_null(s);
+	struct census_place place;
+	assert_int_equal(census_symbols_find(s, c->elf, c->call.offset, &place), 0);
+	census_symbols_free(s);
+	return place;
+}
+
+/* The answer looked up in the file itself: known_caller, on one of its lines. */
+static void assert_true_answer(const struct census_place *place)
+{
+	assert_string_equal(place->function, "known_caller");
+	assert_string_equal(place->source, "test_symbols.c");
+	assert_i64_gt(place->line, known_caller_first);
+	assert_i64_lt(place->line, known_caller_last);
+}
+
+/* The cache file's text with `from` replaced by `to` (same length), written back. */
+static void rewrite_cache(const char *path, const char *from, const char *to)
+{
+	assert_int_equal(strlen(from), strlen(to));
+	char *text = golden_read_file(path);
+	assert_non_null(text);
+	char *at = strstr(text, from);
+	assert_non_null(at);
+	memcpy(at, to, strlen(to));
+	FILE *out = fopen(path, "w");
+	assert_non_null(out);
+	fputs(text, out);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+}
+
+/* A look-up with a cache writes one file there, keyed by the ELF file's path, holding the answer. */
+static void test_cache_written(void **state)
+{
+	(void)state;
+	struct cache_case c;
+	cache_case_begin(&c);
+	assert_int_equal(files_in(c.cache, NULL, 0), 0);
+	struct census_place place = look_up_copy(&c);
+	assert_true_answer(&place);
+	char path[256];
+	assert_int_equal(files_in(c.cache, path, sizeof path), 1);
+	char *text = golden_read_file(path);
+	assert_non_null(text);
+	char first[512];
+	snprintf(first, sizeof first, "%.*s", (int)strcspn(text, "\n"), text);
+	assert_true(!strncmp(first, "census-symbols ", strlen("census-symbols ")));
+	assert_non_null(strstr(first, c.elf));
+	char answer[256];
+	snprintf(answer, sizeof answer, "\n%" PRIx64 " %" PRIx64 " %d known_caller test_symbols.c\n",
+		 place.offset, place.function_offset, place.line);
+	assert_non_null(strstr(text, answer));
+	free(text);
+	cache_case_end(&c);
+}
+
+/*
+ * A second symboliser answers from the cache: it opens the ELF file once,
+ * for its identity and build ID, where the first opened it for its
+ * symbols and lines too; and an answer edited in the cache file is what
+ * it gives, so the answer can only have come from there.
+ */
+static void test_cache_answers(void **state)
+{
+	(void)state;
+	struct cache_case c;
+	cache_case_begin(&c);
+	struct census_place first = look_up_copy(&c);
+	assert_true_answer(&first);
+	assert_i64_gt(opens(&c), 1);
+	struct census_place second = look_up_copy(&c);
+	assert_int_equal(opens(&c), 1);
+	assert_memory_equal(&second, &first, sizeof first);
+
+	char path[256];
+	assert_int_equal(files_in(c.cache, path, sizeof path), 1);
+	rewrite_cache(path, " known_caller ", " from_cache__ ");
+	struct census_place third = look_up_copy(&c);
+	assert_int_equal(opens(&c), 1);
+	assert_string_equal(third.function, "from_cache__");
+	assert_i64_equal(third.line, first.line);
+	cache_case_end(&c);
+}
+
+/*
+ * A changed file is looked up again, its cached answers left aside: a new
+ * mtime (touched), and a new inode at the same path with the old mtime
+ * (a copy put in its place). The cache's answer is edited first, so an
+ * answer from the cache would show.
+ */
+static void test_changed_file_looked_up_again(void **state)
+{
+	(void)state;
+	struct cache_case c;
+	cache_case_begin(&c);
+	struct census_place first = look_up_copy(&c);
+	assert_true_answer(&first);
+	char path[256];
+	assert_int_equal(files_in(c.cache, path, sizeof path), 1);
+	rewrite_cache(path, " known_caller ", " from_cache__ ");
+	assert_string_equal(look_up_copy(&c).function, "from_cache__");
+	opens(&c);
+
+	struct stat st;
+	assert_int_equal(stat(c.elf, &st), 0);
+	struct timespec later[2] = { st.st_atim, st.st_mtim };
+	later[1].tv_sec += 10;
+	assert_int_equal(utimensat(AT_FDCWD, c.elf, later, 0), 0);
+	struct census_place touched = look_up_copy(&c);
+	assert_true_answer(&touched);
+	assert_i64_gt(opens(&c), 1);
+	assert_int_equal(files_in(c.cache, NULL, 0), 2);   /* the old key's file, and the new */
+
+	/* the same bytes and mtime, at a new inode: its cache file too is edited first */
+	assert_int_equal(files_in(c.cache, NULL, 0), 2);
+	DIR *listing = opendir(c.cache);
+	assert_non_null(listing);
+	for (struct dirent *e; (e = readdir(listing));) {
+		if (strlen(c.cache) + strlen(e->d_name) + 2 > sizeof path)
+			continue;
+		memcpy(path, c.cache, strlen(c.cache));
+		path[strlen(c.cache)] = '/';
+		strcpy(path + strlen(c.cache) + 1, e->d_name);
+		char *text = e->d_name[0] == '.' ? NULL : golden_read_file(path);
+		if (text && strstr(text, " known_caller "))
+			rewrite_cache(path, " known_caller ", " from_cache__ ");
+		free(text);
+	}
+	closedir(listing);
+	assert_string_equal(look_up_copy(&c).function, "from_cache__");
+	char fresh[128];
+	snprintf(fresh, sizeof fresh, "%s/fresh", c.dir);
+	copy_file(c.elf, fresh);
+	assert_int_equal(utimensat(AT_FDCWD, fresh, later, 0), 0);
+	assert_int_equal(rename(fresh, c.elf), 0);
+	close(c.watch);
+	c.watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(c.watch >= 0 && inotify_add_watch(c.watch, c.elf, WATCHED) >= 0);
+	struct census_place moved = look_up_copy(&c);
+	assert_true_answer(&moved);
+	assert_i64_gt(opens(&c), 1);
+	cache_case_end(&c);
+}
+
+/* `name`'s value, to be put back by restore_env (NULL: it was unset). */
+static char *saved_env(const char *name)
+{
+	const char *value = getenv(name);
+	return value ? strdup(value) : NULL;
+}
+
+static void restore_env(const char *name, char *value)
+{
+	if (value)
+		assert_int_equal(setenv(name, value, 1), 0);
+	else
+		unsetenv(name);
+	free(value);
+}
+
+/*
+ * CENSUS_SYMBOL_CACHE set and empty: no cache, neither in XDG_CACHE_HOME
+ * nor in HOME, which are then tried with it unset, to show a file would
+ * land there.
+ */
+static void test_empty_cache_env_writes_nothing(void **state)
+{
+	(void)state;
+	struct cache_case c;
+	cache_case_begin(&c);
+	char *home = saved_env("HOME"), *xdg = saved_env("XDG_CACHE_HOME");
+	char home_dir[128], xdg_dir[128], under[160];
+	snprintf(home_dir, sizeof home_dir, "%s/home", c.dir);
+	snprintf(xdg_dir, sizeof xdg_dir, "%s/xdg", c.dir);
+	assert_int_equal(mkdir(home_dir, 0700), 0);
+	assert_int_equal(mkdir(xdg_dir, 0700), 0);
+	assert_int_equal(setenv("HOME", home_dir, 1), 0);
+	assert_int_equal(setenv("XDG_CACHE_HOME", xdg_dir, 1), 0);
+
+	assert_int_equal(setenv("CENSUS_SYMBOL_CACHE", "", 1), 0);
+	for (int twice = 0; twice < 2; twice++) {
+		struct census_place place = look_up_copy(&c);
+		assert_true_answer(&place);
+		assert_i64_gt(opens(&c), 1);   /* looked up in the file each time */
+	}
+	assert_int_equal(files_in(home_dir, NULL, 0), 0);
+	assert_int_equal(files_in(xdg_dir, NULL, 0), 0);
+	assert_int_equal(files_in(c.cache, NULL, 0), 0);
+
+	/* unset, the cache is XDG_CACHE_HOME's, and without that HOME's */
+	unsetenv("CENSUS_SYMBOL_CACHE");
+	look_up_copy(&c);
+	snprintf(under, sizeof under, "%s/census", xdg_dir);
+	assert_int_equal(files_in(under, NULL, 0), 1);
+	unsetenv("XDG_CACHE_HOME");
+	look_up_copy(&c);
+	snprintf(under, sizeof under, "%s/.cache/census", home_dir);
+	assert_int_equal(files_in(under, NULL, 0), 1);
+	ms_test_remove_flat_dir(under);
+	snprintf(under, sizeof under, "%s/.cache", home_dir);
+	assert_int_equal(rmdir(under), 0);
+	assert_int_equal(rmdir(home_dir), 0);
+	snprintf(under, sizeof under, "%s/census", xdg_dir);
+	ms_test_remove_flat_dir(under);
+	assert_int_equal(rmdir(xdg_dir), 0);
+	restore_env("HOME", home);
+	restore_env("XDG_CACHE_HOME", xdg);
+	cache_case_end(&c);
+}
+
+/*
+ * A cache file that is not whole is not trusted: the ELF file is looked up
+ * again, and the answer is its own. Each damage is made to a good file
+ * whose answer was edited first, so a trusted one would show.
+ */
+static void test_corrupt_cache_ignored(void **state)
+{
+	(void)state;
+	struct cache_case c;
+	cache_case_begin(&c);
+	struct census_place first = look_up_copy(&c);
+	assert_true_answer(&first);
+	char path[256];
+	assert_int_equal(files_in(c.cache, path, sizeof path), 1);
+	char *good = golden_read_file(path);
+	assert_non_null(good);
+	char *edited = strdup(good);
+	char *at = strstr(edited, " known_caller ");
+	assert_non_null(at);
+	memcpy(at, " from_cache__ ", strlen(" from_cache__ "));
+	size_t key_end = strcspn(edited, "\n") + 1;
+	char *answer_line = edited + key_end;
+	size_t answer_len = strcspn(answer_line, "\n");
+
+	/* each damage as bytes written over the whole file */
+	char damaged[6][8192];
+	size_t lengths[6];
+	const char *what[6];
+	int n = 0;
+	/* binary garbage */
+	what[n] = "garbage";
+	for (size_t i = 0; i < 512; i++)
+		damaged[n][i] = (char)(i * 37 + 11);
+	lengths[n++] = 512;
+	/* another file's key in the first line */
+	what[n] = "another key";
+	lengths[n] = (size_t)snprintf(damaged[n], sizeof damaged[n], "census-symbols 2 /bin/other 1 2 3 4.5 debug none\n%s",
+				      answer_line);
+	n++;
+	/* cut in the middle of the answer's source name */
+	what[n] = "cut short";
+	lengths[n] = key_end + (size_t)(strstr(answer_line, "test_symbols.c") - answer_line) + 4;
+	memcpy(damaged[n], edited, lengths[n]);
+	n++;
+	/* the answer line whole, but what should follow it gone */
+	what[n] = "ends after the answer";
+	lengths[n] = key_end + answer_len + 1;
+	memcpy(damaged[n], edited, lengths[n]);
+	n++;
+	/* a NUL byte inside the answer line */
+	what[n] = "NUL in a line";
+	lengths[n] = strlen(edited);
+	memcpy(damaged[n], edited, lengths[n]);
+	damaged[n++][key_end + answer_len - 3] = '\0';
+	/* empty */
+	what[n] = "empty";
+	lengths[n++] = 0;
+
+	for (int i = 0; i < n; i++) {
+		assert_true(lengths[i] <= sizeof damaged[i]);
+		FILE *out = fopen(path, "wb");
+		assert_non_null(out);
+		assert_int_equal(fwrite(damaged[i], 1, lengths[i], out), lengths[i]);
+		assert_int_equal(fclose(out), 0);
+		opens(&c);
+		struct census_place place = look_up_copy(&c);
+		if (strcmp(place.function, "known_caller") != 0 ||
+		    strcmp(place.source, "test_symbols.c") != 0 || place.line != first.line)
+			fail_msg("a cache file %s was trusted: %s (%s:%d)", what[i], place.function,
+				 place.source, place.line);
+		assert_i64_gt(opens(&c), 1);
+	}
+
+	/* the edited file itself, whole, is trusted: the damage is what was refused */
+	FILE *out = fopen(path, "wb");
+	assert_non_null(out);
+	fputs(edited, out);
+	assert_int_equal(fclose(out), 0);
+	assert_string_equal(look_up_copy(&c).function, "from_cache__");
+	free(edited);
+	free(good);
+	cache_case_end(&c);
+}
+
+/* ------------------------------------------------------------------ */
 /* The text.                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -478,8 +872,14 @@ int main(void)
 		cmocka_unit_test(test_offset_outside_the_file),
 		cmocka_unit_test(test_unreadable_file),
 		cmocka_unit_test(test_debuginfod_never_asked),
+		cmocka_unit_test(test_cache_written),
+		cmocka_unit_test(test_cache_answers),
+		cmocka_unit_test(test_changed_file_looked_up_again),
+		cmocka_unit_test(test_empty_cache_env_writes_nothing),
+		cmocka_unit_test(test_corrupt_cache_ignored),
 		cmocka_unit_test(test_format_shapes),
 		cmocka_unit_test(test_format_cuts),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* every symboliser here keeps its cache in a directory of the run's own */
+	return cmocka_run_group_tests(tests, ms_test_symbol_cache_setup, ms_test_symbol_cache_teardown);
 }
