@@ -159,6 +159,32 @@ static void test_sites_name_calling_lines(void **state)
 	free(source);
 }
 
+/* What valgrind-totals.sh -u printed: its totals and "in use at exit". */
+struct valgrind_figures {
+	uint64_t allocs, frees, bytes, in_use_bytes, in_use_blocks;
+};
+
+/* wordcount under valgrind, with its libc cleanup at exit (`freeres`) or without. */
+static struct valgrind_figures valgrind_of(int freeres)
+{
+	struct golden_process run;
+	golden_exec((char *[]){"tests/oracle/valgrind-totals.sh", "-u",
+			       freeres ? "-f" : "--", (char *)chapter6_program,
+			       NULL},
+		    &run);
+	assert_int_equal(run.exit_status, 0);
+	long pid;
+	struct valgrind_figures v;
+	if (sscanf(run.out,
+		   "%ld %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64,
+		   &pid, &v.allocs, &v.frees, &v.bytes, &v.in_use_bytes,
+		   &v.in_use_blocks) != 6)
+		fail_msg("valgrind-totals.sh -u printed \"%s\"", run.out);
+	golden_process_free(&run);
+	return v;
+}
+
 /*
  * valgrind agrees: --run-libc-freeres=no gives the census's calls, frees
  * and bytes; with valgrind's default cleanup, one more free for each
@@ -178,25 +204,71 @@ static void test_valgrind_agrees(void **state)
 		    0)
 			libc_blocks += c->sites[i].blocks;
 	for (int freeres = 0; freeres < 2; freeres++) {
-		struct golden_process run;
-		golden_exec((char *[]){"tests/oracle/valgrind-totals.sh",
-				       freeres ? "-f" : "--",
-				       (char *)chapter6_program, NULL},
-			    &run);
-		assert_int_equal(run.exit_status, 0);
-		long pid;
-		uint64_t allocs, frees, bytes;
-		if (sscanf(run.out, "%ld %" SCNu64 " %" SCNu64 " %" SCNu64,
-			   &pid, &allocs, &frees, &bytes) != 4)
-			fail_msg("valgrind-totals.sh printed \"%s\"", run.out);
-		assert_i64_equal((int64_t)allocs, (int64_t)c->allocs);
-		assert_i64_equal((int64_t)bytes, (int64_t)c->bytes);
-		assert_i64_equal((int64_t)frees,
+		struct valgrind_figures v = valgrind_of(freeres);
+		assert_i64_equal((int64_t)v.allocs, (int64_t)c->allocs);
+		assert_i64_equal((int64_t)v.bytes, (int64_t)c->bytes);
+		assert_i64_equal((int64_t)v.frees,
 				 (int64_t)c->frees +
 					 (freeres ? libc_blocks : 0));
-		golden_process_free(&run);
 	}
 	free(c);
+}
+
+/*
+ * The "in use at exit: X bytes in N blocks" after `start` in `text`,
+ * commas taken out of X.
+ */
+static void in_use_after(const char *text, const char *start,
+			 uint64_t *bytes, uint64_t *blocks)
+{
+	char *para = golden_paragraph(text, start);
+	const char *at = strstr(para, "in use at exit: ");
+	if (!at)
+		fail_msg("no \"in use at exit\" in \"%s\"", para);
+	at += strlen("in use at exit: ");
+	char digits[32];
+	size_t n = 0;
+	for (; (*at >= '0' && *at <= '9') || *at == ','; at++)
+		if (*at != ',' && n < sizeof digits - 1)
+			digits[n++] = *at;
+	digits[n] = '\0';
+	*bytes = strtoull(digits, NULL, 10);
+	if (n == 0 || sscanf(at, " bytes in %" SCNu64 " blocks", blocks) != 1)
+		fail_msg("\"in use at exit\" does not read in \"%s\"", para);
+	free(para);
+}
+
+/*
+ * The lesson's "in use at exit" figures are valgrind's: the
+ * --run-libc-freeres=no form's, and the default form's, said where libc
+ * kept blocks of its own (else valgrind's two forms are the same).
+ */
+static void test_in_use_is_valgrinds(void **state)
+{
+	(void)state;
+	if (system("command -v valgrind > /dev/null 2>&1") != 0) {
+		print_message("valgrind is not installed (make deps)\n");
+		skip();
+	}
+	char *text = golden_run(&chapter6, &(struct chapter_opts){0});
+	struct valgrind_figures plain = valgrind_of(0), cleaned = valgrind_of(1);
+	uint64_t bytes, blocks;
+	in_use_after(text, "valgrind --run-libc-freeres=no", &bytes, &blocks);
+	assert_i64_equal((int64_t)bytes, (int64_t)plain.in_use_bytes);
+	assert_i64_equal((int64_t)blocks, (int64_t)plain.in_use_blocks);
+	if (strstr(text, "By default valgrind first runs")) {
+		in_use_after(text, "By default valgrind first runs", &bytes,
+			     &blocks);
+		assert_i64_equal((int64_t)bytes, (int64_t)cleaned.in_use_bytes);
+		assert_i64_equal((int64_t)blocks,
+				 (int64_t)cleaned.in_use_blocks);
+	} else {
+		assert_i64_equal((int64_t)cleaned.in_use_bytes,
+				 (int64_t)plain.in_use_bytes);
+		assert_i64_equal((int64_t)cleaned.in_use_blocks,
+				 (int64_t)plain.in_use_blocks);
+	}
+	free(text);
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,6 +385,7 @@ int main(void)
 		ms_test(test_parse_refuses_nonsense),
 		ms_test(test_sites_name_calling_lines),
 		ms_test(test_valgrind_agrees),
+		ms_test(test_in_use_is_valgrinds),
 		golden_test(golden_test_output_rules, &golden),
 		ms_test(test_code_shown_is_code_run),
 		golden_test(golden_test_expected, &golden),

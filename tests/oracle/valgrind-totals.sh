@@ -1,8 +1,10 @@
 #!/bin/sh
 # valgrind-totals.sh: run a program under valgrind's memcheck and print its heap totals, one line per process: pid allocs frees bytes.
 #
-# usage: tests/oracle/valgrind-totals.sh [-c] [-f|-C] [-k DIR] [--] PROGRAM [ARG]...
+# usage: tests/oracle/valgrind-totals.sh [-u] [-c] [-f|-C] [-k DIR] [--] PROGRAM [ARG]...
 #
+#   -u      after bytes, valgrind's "in use at exit" bytes and blocks, commas
+#           removed: pid allocs frees bytes in-use-bytes in-use-blocks
 #   -c      append each process's command (valgrind's "Command:" line) to its line
 #   -f      leave valgrind's freeing at exit on (--run-libc-freeres=yes and
 #           --run-cxx-freeres=yes, valgrind's defaults); without -f both are
@@ -18,7 +20,7 @@
 # exec is measured too, each in its own log. The first line is the process
 # started here; the others follow in pid order. A process with no totals in
 # its log (it ended by a signal, or valgrind could not run it) prints
-# "PID - - -". allocs, frees and bytes are valgrind's "total heap usage"
+# "PID - - -" ("PID - - - - -" with -u). allocs, frees and bytes are valgrind's "total heap usage"
 # figures, commas removed. The program's standard output goes to standard
 # error, so standard output holds only the totals; standard input is the
 # program's.
@@ -28,18 +30,20 @@
 # from a usage error), or 1 if valgrind wrote no log at all.
 
 usage() {
-	echo "usage: $0 [-c] [-f|-C] [-k DIR] [--] PROGRAM [ARG]..." >&2
+	echo "usage: $0 [-u] [-c] [-f|-C] [-k DIR] [--] PROGRAM [ARG]..." >&2
 	exit 2
 }
 
 command -v valgrind >/dev/null 2>&1 || { echo "$0: valgrind not found" >&2; exit 1; }
 
 show_cmd=0
+in_use=0
 freeres=no
 cxxfreeres=no
 keep=
 while [ $# -gt 0 ]; do
 	case $1 in
+	-u) in_use=1; shift ;;
 	-c) show_cmd=1; shift ;;
 	-f) freeres=yes; cxxfreeres=yes; shift ;;
 	-C) cxxfreeres=yes; shift ;;
@@ -82,10 +86,14 @@ if [ $found -eq 0 ]; then
 	exit 1
 fi
 
-# One line per log: pid allocs frees bytes [command]
+# One line per log: pid allocs frees bytes [in-use-bytes in-use-blocks] [command]
 report() {
-	awk -v show="$show_cmd" '
+	awk -v show="$show_cmd" -v in_use="$in_use" '
 	/== Command: / { cmd = $0; sub(/^==[0-9]+== Command: /, "", cmd) }
+	/== +in use at exit: / {
+		line = $0; sub(/^.*in use at exit: /, "", line); gsub(/,/, "", line)
+		split(line, w, " "); ub = w[1]; un = w[4]
+	}
 	/== +total heap usage: / {
 		line = $0; sub(/^.*total heap usage: /, "", line); gsub(/,/, "", line)
 		split(line, w, " "); a = w[1]; fr = w[3]; b = w[5]
@@ -93,6 +101,8 @@ report() {
 	END {
 		pid = FILENAME; sub(/^.*\/vg\./, "", pid)
 		if (a == "") { a = "-"; fr = "-"; b = "-" }
+		if (ub == "" || a == "-") { ub = "-"; un = "-" }
+		if (in_use == 1) { b = b " " ub " " un }
 		if (show == 1) print pid, a, fr, b, cmd
 		else print pid, a, fr, b
 	}' "$1"
