@@ -178,6 +178,10 @@ static int read_line(char *line, struct census_process *p, bool *in_checkpoint)
 		*in_checkpoint = true;
 		return 0;
 	}
+	if (!strcmp(line, "checkpoint-signal")) {
+		p->takes_checkpoints = true;
+		return 0;
+	}
 	if (!strcmp(line, "end")) {
 		p->ended = true;
 		return 0;
