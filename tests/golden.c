@@ -4,9 +4,11 @@
 
 #include <dirent.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -286,6 +288,11 @@ static char *read_back(FILE *file)
 
 void golden_exec(char *const argv[], struct golden_process *result)
 {
+	golden_exec_within(argv, 0, result);
+}
+
+void golden_exec_within(char *const argv[], int seconds, struct golden_process *result)
+{
 	/* Files, not pipes: the child can print any amount without waiting for us. */
 	FILE *out = tmpfile();
 	FILE *err = tmpfile();
@@ -295,14 +302,38 @@ void golden_exec(char *const argv[], struct golden_process *result)
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
+		/* a group of its own, so a hung run is killed with every process it started */
+		if (seconds > 0)
+			setpgid(0, 0);
 		dup2(fileno(out), STDOUT_FILENO);
 		dup2(fileno(err), STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (seconds > 0)
+		setpgid(child, child);   /* either side may get there first */
 	int status = 0;
-	while (waitpid(child, &status, 0) < 0)
-		assert_int_equal(errno, EINTR);
+	/* a bound, not a measure: the run is polled every 10 ms until it ends or the bound passes */
+	long waited_ms = 0;
+	for (;;) {
+		pid_t got = waitpid(child, &status, seconds > 0 ? WNOHANG : 0);
+		if (got == child)
+			break;
+		if (got < 0) {
+			assert_int_equal(errno, EINTR);
+			continue;
+		}
+		if (waited_ms >= seconds * 1000L) {
+			kill(-child, SIGKILL);
+			while (waitpid(child, &status, 0) < 0)
+				assert_int_equal(errno, EINTR);
+			fclose(out);
+			fclose(err);
+			fail_msg("%s did not end within %d s: killed", argv[0], seconds);
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		waited_ms += 10;
+	}
 	result->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	result->out = read_back(out);
 	result->err = read_back(err);

@@ -55,6 +55,14 @@ struct golden_process {
  * and fill `result`. Fails the test if it cannot be started.
  */
 void golden_exec(char *const argv[], struct golden_process *result);
+
+/*
+ * golden_exec, bounded: should the program (or a process it started, in
+ * its process group) not have ended after `seconds`, the group is killed
+ * and the test fails, so a hang fails rather than blocks. A generous
+ * bound, never a measure of time. `seconds` 0: no bound, as golden_exec.
+ */
+void golden_exec_within(char *const argv[], int seconds, struct golden_process *result);
 void golden_process_free(struct golden_process *result);
 
 /*

@@ -13,6 +13,12 @@ static const char single[] = WORKLOADS "single";
 static const char family[] = WORKLOADS "family";
 static const char threads[] = WORKLOADS "threads";
 static const char interval[] = WORKLOADS "interval";
+static const char strerror_threads[] = WORKLOADS "strerror_threads";
+static const char closefds[] = WORKLOADS "closefds";
+static const char vfork_workload[] = WORKLOADS "vfork";
+
+/* A run that has not ended by then hangs: it is killed and the test fails (a bound, not a timing). */
+#define HANG_SECONDS 60
 
 /* Allocators census may stand on, put after census.so by it. */
 static const char *const allocators[] = {
@@ -34,15 +40,27 @@ struct run {
 #define MAX_ARGS 16
 
 /*
- * ./census -o FILE `options` -- `program`, both NULL-terminated. Every
- * report census writes must fit 80 columns, so each run is held to that.
+ * ./census -o FILE `options` -- `program`, both NULL-terminated, with
+ * census's standard output closed (and so the program's) when
+ * `closed_stdout`. Every report census writes must fit 80 columns, so
+ * each run is held to that.
  */
-static struct run census(const char *const options[], const char *const program[])
+static struct run census_run(bool closed_stdout, const char *const options[],
+			     const char *const program[])
 {
 	char report[64];
 	snprintf(report, sizeof report, "/tmp/ms-test-census-%ld.report", (long)getpid());
-	const char *argv[MAX_ARGS * 2 + 4] = { "./census", "-o", report };
-	size_t n = 3;
+	const char *argv[MAX_ARGS * 2 + 8];
+	size_t n = 0;
+	if (closed_stdout) {
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		argv[n++] = "exec \"$@\" >&-";
+		argv[n++] = "sh";
+	}
+	argv[n++] = "./census";
+	argv[n++] = "-o";
+	argv[n++] = report;
 	for (size_t i = 0; options && options[i]; i++)
 		argv[n++] = options[i];
 	argv[n++] = "--";
@@ -51,13 +69,18 @@ static struct run census(const char *const options[], const char *const program[
 	argv[n] = NULL;
 	struct golden_process p;
 	unlink(report);
-	golden_exec((char *const *)argv, &p);
+	golden_exec_within((char *const *)argv, HANG_SECONDS, &p);
 	struct run r = { p.exit_status, p.out, p.err, golden_read_file(report) };
 	unlink(report);
 	if (!r.report)
 		fail_msg("census wrote no report; its stderr: %s", r.err);
 	golden_assert_max_width(r.report, 80);
 	return r;
+}
+
+static struct run census(const char *const options[], const char *const program[])
+{
+	return census_run(false, options, program);
 }
 
 static void run_free(struct run *r)
@@ -576,6 +599,86 @@ static void test_threads(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Programs that do what census.so must live through                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 200 threads, each ending with a buffer glibc frees after the thread's
+ * key destructors (strerror's): the census ends, and the threads' counts
+ * are all there once, each thread's malloc and strerror's buffer freed.
+ */
+static void test_frees_after_thread_end(void **state)
+{
+	(void)state;
+	const char *const argv[] = { strerror_threads, NULL };
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "ok\n");
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	struct calls c = assert_invariants(p);
+	assert_i64_ge(c.allocs, 2 * 200);
+	assert_i64_ge(c.frees, 2 * 200);
+	free(p);
+	run_free(&r);
+}
+
+/*
+ * A program that closes descriptors 3 to 1023 and opens a file of its own
+ * (on the number census.so's file had): its file holds only what it wrote,
+ * and its report is there, with its 10 blocks, 5 still live at exit.
+ */
+static void test_program_closes_descriptors(void **state)
+{
+	(void)state;
+	char own[64];
+	snprintf(own, sizeof own, "/tmp/ms-test-census-%ld.own", (long)getpid());
+	const char *const argv[] = { closefds, own, NULL };
+	struct run r = census(NULL, argv);
+	char *text = golden_read_file(own);
+	unlink(own);
+	assert_int_equal(r.status, 0);
+	assert_non_null(text);
+	assert_string_equal(text, "first line\nlast line\n");
+	free(text);
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	struct calls c = assert_invariants(p);
+	assert_i64_ge(c.allocs, 10);
+	char site[64];
+	snprintf(site, sizeof site, "main (closefds.c:%d)", site_line("closefds.c", "blocks"));
+	char *line = line_with(p, site);
+	char cells[MAX_CELLS][64];
+	assert_int_equal(cells_of(line, cells), 4);
+	assert_string_equal(cells[2], "5");
+	free(line);
+	free(p);
+	run_free(&r);
+}
+
+/*
+ * A vfork child whose exec fails and that leaves by _exit(127), in its
+ * parent's memory until then: the parent's report is the parent's, all
+ * of its 1002 allocations and 1000 frees, written as it exits.
+ */
+static void test_vfork_exec_fails(void **state)
+{
+	(void)state;
+	const char *const argv[] = { vfork_workload, NULL };
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 0);
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	assert_non_null(strstr(p, ", exited with 0.\n"));
+	struct calls c = assert_invariants(p);
+	assert_i64_equal(c.allocs, 1002);
+	assert_i64_equal(c.frees, 1000);
+	assert_i64_equal(c.live, 2);
+	free(p);
+	run_free(&r);
+}
+
+/* ------------------------------------------------------------------ */
 /* Checkpoints, the data file, the command line                         */
 /* ------------------------------------------------------------------ */
 
@@ -872,6 +975,9 @@ int main(void)
 		cmocka_unit_test(test_exit_by__exit),
 		cmocka_unit_test(test_killed_by_signal),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_frees_after_thread_end),
+		cmocka_unit_test(test_program_closes_descriptors),
+		cmocka_unit_test(test_vfork_exec_fails),
 		cmocka_unit_test(test_interval_checkpoints),
 		cmocka_unit_test(test_data_dir),
 		cmocka_unit_test(test_output_file),
