@@ -9,14 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A name as record.c wrote it, its spaces and controls as %XX, decoded in place. */
+/* The value of hex digit `c`, or -1. */
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * A name as record.c wrote it, its spaces and controls as %XX, decoded in
+ * place. Only a '%' with two hex digits after it is one: a line cut short
+ * may end in "%" or "%4", and the NUL after it must stop the decoding.
+ */
 static char *decode(char *text)
 {
 	char *to = text;
 	for (const char *from = text; *from; to++) {
-		unsigned byte;
-		if (from[0] == '%' && sscanf(from + 1, "%2x", &byte) == 1) {
-			*to = (char)byte;
+		int high = from[0] == '%' ? hex_digit(from[1]) : -1;
+		int low = high >= 0 ? hex_digit(from[2]) : -1;
+		if (low >= 0) {
+			*to = (char)(high << 4 | low);
 			from += 3;
 		} else {
 			*to = *from++;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 #include "golden.h"
+#include "data.h"
 
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -859,6 +860,56 @@ static void test_report_fits(void **state)
 	run_free(&r);
 }
 
+/* ------------------------------------------------------------------ */
+/* The data file read back: files census.so would never write         */
+/* ------------------------------------------------------------------ */
+
+/* The lines every data file opens with, before what a test adds. */
+#define DATA_HEAD "census-data 1\npid 5\nppid 1\nstart exec 100\n"
+
+/*
+ * census_data_read on a file holding exactly `text` (no newline added):
+ * its result, with `p` filled (the caller frees it with census_data_free).
+ */
+static int read_data(const char *text, struct census_process *p)
+{
+	char path[64], why[512];
+	snprintf(path, sizeof path, "/tmp/ms-test-census-%ld.census", (long)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	int result = census_data_read(path, p, why, sizeof why);
+	unlink(path);
+	if (result < 0)
+		assert_non_null(strstr(why, path));   /* the message names the file */
+	return result;
+}
+
+/*
+ * A name's %XX are decoded, and only where two hex digits follow: a '%'
+ * at the end, as a file cut short by a full disk leaves it, stays a '%'
+ * (decoding it read past the line's end).
+ */
+static void test_data_names(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ DATA_HEAD "arg aaaa%4", "aaaa%4" },
+		{ DATA_HEAD "arg aaaa%", "aaaa%" },
+		{ DATA_HEAD "arg a%4g\n", "a%4g" },
+		{ DATA_HEAD "arg a%g1\n", "a%g1" },
+		{ DATA_HEAD "arg x%20y%25z\n", "x y%z" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct census_process p;
+		assert_int_equal(read_data(cases[i][0], &p), 0);
+		assert_int_equal(p.arg_count, 1);
+		assert_string_equal(p.args[0], cases[i][1]);
+		census_data_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_other_allocators),
 		cmocka_unit_test(test_report_fits),
+		cmocka_unit_test(test_data_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
