@@ -910,6 +910,142 @@ static void test_data_names(void **state)
 	}
 }
 
+/* A data file with every kind of line, as census.so writes them. */
+static const char whole_data[] =
+	DATA_HEAD
+	"exe /bin/prog%20x\n"
+	"arg prog\n"
+	"arg -v\n"
+	"checkpoint-signal\n"
+	"checkpoint 1 2000\n"
+	"site 7f00 2 64 malloc\n"
+	"stack 2 7f00 7f10\n"
+	"change 2 64 2 64 2 64 malloc\n"
+	"end-checkpoint\n"
+	"allocs 12\n"
+	"frees 4\n"
+	"bytes 300\n"
+	"class 0 1 0\n"
+	"class 5 11 300\n"
+	"all 8 200 9 250 12 300 all\n"
+	"misuse 1\n"
+	"first-misuse free%28%29 of a pointer\n"
+	"row 8 200 9 250 12 300 malloc\n"
+	"site 7f00 8 200 malloc\n"
+	"map 7f00 8000 1000 /bin/prog%20x\n"
+	"sample 0 0 0\n"
+	"sample 5000 8 200\n"
+	"end\n"
+	"after                    3                    2\n";
+
+/* Every kind of line read into its place. */
+static void test_data_whole(void **state)
+{
+	(void)state;
+	struct census_process p;
+	assert_int_equal(read_data(whole_data, &p), 0);
+	assert_int_equal(p.pid, 5);
+	assert_int_equal(p.ppid, 1);
+	assert_false(p.forked);
+	assert_i64_equal(p.started_ns, 100);
+	assert_string_equal(p.exe, "/bin/prog x");
+	assert_int_equal(p.arg_count, 2);
+	assert_string_equal(p.args[1], "-v");
+	assert_true(p.checkpoint_signal);
+	assert_int_equal(p.checkpoint_count, 1);
+	assert_i64_equal(p.checkpoints[0].ns, 2000);
+	assert_int_equal(p.checkpoints[0].site_count, 1);
+	assert_int_equal(p.checkpoints[0].sites[0].depth, 2);
+	assert_i64_equal(p.checkpoints[0].sites[0].frames[1], 0x7f10);
+	assert_int_equal(p.checkpoints[0].change_count, 1);
+	assert_i64_equal(p.allocs, 12);
+	assert_i64_equal(p.frees, 4);
+	assert_i64_equal(p.bytes, 300);
+	assert_i64_equal(p.class_blocks[5], 11);
+	assert_i64_equal(p.all.blocks.peak, 9);
+	assert_i64_equal(p.misuse, 1);
+	assert_string_equal(p.first_misuse, "free() of a pointer");
+	assert_int_equal(p.row_count, 1);
+	assert_int_equal(p.site_count, 1);
+	assert_string_equal(p.sites[0].row, "malloc");
+	assert_int_equal(p.map_count, 1);
+	assert_i64_equal(p.maps[0].offset, 0x1000);
+	assert_int_equal(p.sample_count, 2);
+	assert_true(p.ended);
+	assert_i64_equal(p.after_allocs, 3);
+	assert_i64_equal(p.after_frees, 2);
+	census_data_free(&p);
+}
+
+/*
+ * Lines census.so never writes are refused, the file with them: a number
+ * with more after it, a sign on a count, a line after "end" but "after",
+ * a line that comes once come twice, a file without its pid or start.
+ */
+static void test_data_garbage(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",
+		"census-data 1\n",
+		"census-data 2\n" "pid 5\nstart exec 100\n",
+		"census-data 1\nstart exec 100\n",
+		"census-data 1\npid 5\n",
+		"census-data 1\npid 12abc\nstart exec 100\n",
+		"census-data 1\npid -5\nstart exec 100\n",
+		"census-data 1\npid 5\nstart exec 100x\n",
+		"census-data 1\npid 5\nstart later 100\n",
+		"census-data 1\npid 5\npid 5\nstart exec 100\n",
+		DATA_HEAD "start exec 100\n",
+		DATA_HEAD "allocs -5\n",
+		DATA_HEAD "allocs +5\n",
+		DATA_HEAD "allocs 18446744073709551616\n",
+		DATA_HEAD "allocs\n",
+		DATA_HEAD "frees 3 trailing garbage\n",
+		DATA_HEAD "frees 3\nfrees 3\n",
+		DATA_HEAD "bytes 0x10\n",
+		DATA_HEAD "misuse 1.5\n",
+		DATA_HEAD "class 49 1 1\n",
+		DATA_HEAD "class 3 1 1\nclass 3 1 1\n",
+		DATA_HEAD "class 3 1\n",
+		DATA_HEAD "all 1 2 3 4 5 x6 all\n",
+		DATA_HEAD "row 1 2 3 4 5\n",
+		DATA_HEAD "site 7g00 1 1 malloc\n",
+		DATA_HEAD "site 7f00 1 1 malloc\nstack 2 7f00\n",
+		DATA_HEAD "site 7f00 1 1 malloc\nstack 1 7f00 7f10\n",
+		DATA_HEAD "stack 1 7f00\n",
+		DATA_HEAD "map 1 2 3\n",
+		DATA_HEAD "sample 1 2\n",
+		DATA_HEAD "sample 1 2 3 4\n",
+		DATA_HEAD "sites-skipped 2\nsites-skipped 2\n",
+		DATA_HEAD "exe /a\nexe /b\n",
+		DATA_HEAD "checkpoint-signal\ncheckpoint-signal\n",
+		DATA_HEAD "checkpoint-signal 1\n",
+		DATA_HEAD "checkpoint 1 5\nsites-skipped 2\nsites-skipped 2\nend-checkpoint\n",
+		DATA_HEAD "checkpoint 1 5\nend\n",
+		DATA_HEAD "checkpoint 1 5 7\nend-checkpoint\n",
+		DATA_HEAD "end-checkpoint\n",
+		DATA_HEAD "after 1 2\n",
+		DATA_HEAD "end\nend\n",
+		DATA_HEAD "end\npid 99\n",
+		DATA_HEAD "end\nafter 1 2\nafter 1 2\n",
+		DATA_HEAD "end\nafter 1\n",
+		DATA_HEAD "bogus\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct census_process p;
+		int result = read_data(bad[i], &p);
+		census_data_free(&p);
+		if (result != -1)
+			fail_msg("read as census data:\n%s", bad[i]);
+	}
+	/* cut short, with no "end": a process that did not exit */
+	struct census_process p;
+	assert_int_equal(read_data(DATA_HEAD "allocs 3\n", &p), 0);
+	assert_false(p.ended);
+	census_data_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -932,6 +1068,8 @@ int main(void)
 		cmocka_unit_test(test_other_allocators),
 		cmocka_unit_test(test_report_fits),
 		cmocka_unit_test(test_data_names),
+		cmocka_unit_test(test_data_whole),
+		cmocka_unit_test(test_data_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
