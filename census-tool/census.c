@@ -435,7 +435,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "census: cannot make a directory for the data: %s\n", strerror(errno));
 		return 1;
 	}
-	FILE *out = o.output ? fopen(o.output, "w") : stderr;
+	/* close-on-exec: with census's standard output closed it would be the program's */
+	FILE *out = o.output ? fopen(o.output, "we") : stderr;
 	if (!out) {
 		fprintf(stderr, "census: cannot write %s: %s\n", o.output, strerror(errno));
 		rmdir(dir);

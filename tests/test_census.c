@@ -1046,6 +1046,28 @@ static void test_data_garbage(void **state)
 	census_data_free(&p);
 }
 
+/*
+ * With census's standard output closed, the report file must not become
+ * the program's: opened without close-on-exec, it took fd 1 and the
+ * program's output landed in the report.
+ */
+static void test_report_not_inherited(void **state)
+{
+	(void)state;
+	char report[64], command[256];
+	snprintf(report, sizeof report, "/tmp/ms-test-census-%ld.closed", (long)getpid());
+	snprintf(command, sizeof command, "./census -o %s -- /bin/echo to-stdout >&-", report);
+	struct golden_process p;
+	golden_exec((char *const[]){ "/bin/sh", "-c", command, NULL }, &p);
+	char *text = golden_read_file(report);
+	unlink(report);
+	/* what else it holds is census.so's affair: its data file may take fd 1 in the program */
+	assert_non_null(text);
+	assert_null(strstr(text, "to-stdout"));
+	free(text);
+	golden_process_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_data_names),
 		cmocka_unit_test(test_data_whole),
 		cmocka_unit_test(test_data_garbage),
+		cmocka_unit_test(test_report_not_inherited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
