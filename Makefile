@@ -529,19 +529,20 @@ build/asan/tests/test_preload: build/asan/census-tool/data.o
 # are the preloaded object; the other census-tool/*.c are the driver.
 CENSUS_SO_SRC := census-tool/preload.c census-tool/record.c census-tool/stacks.c
 CENSUS_SRC    := $(filter-out $(CENSUS_SO_SRC),$(sort $(wildcard census-tool/*.c)))
-CENSUS_LDLIBS := -ldw -lelf
 # census-tool/symbols.c names an address offline, from the ELF files and their
-# debug info, with elfutils' libdw (libdw-dev); its test links it and libdw.
+# debug info, with elfutils' libdw (libdw-dev for its headers), which it
+# dlopens only when its cache cannot answer, so ./census does not link it;
+# its test links symbols.o, and libdw for the build IDs it reads itself.
 build/plain/tests/test_symbols: build/plain/census-tool/symbols.o
 build/asan/tests/test_symbols: build/asan/census-tool/symbols.o
-build/plain/tests/test_symbols build/asan/tests/test_symbols: LDLIBS += $(CENSUS_LDLIBS)
+build/plain/tests/test_symbols build/asan/tests/test_symbols: LDLIBS += -ldw -lelf
 
 # libgcc_s: the unwinder behind --frames, mapped at start, never dlopened (stacks.c).
 census.so: $(patsubst %.c,build/preload/%.o,$(CENSUS_SO_SRC)) $(preload_LIB)
 	$(CC) $(CFLAGS) -shared -Wl,--exclude-libs,ALL $^ -o $@ $(LDLIBS) -Wl,--no-as-needed -lgcc_s
 
 census: $(patsubst %.c,build/plain/%.o,$(CENSUS_SRC)) $(plain_KITO) $(plain_LIB) | census.so
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(CENSUS_LDLIBS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 -include $(wildcard build/preload/census-tool/*.d)
 

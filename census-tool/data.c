@@ -256,7 +256,7 @@ static int read_line(char *line, struct census_process *p, struct reading *r)
 	if (!strcmp(keyword, "sites-skipped"))
 		return take_long(&at, &p->sites_skipped) && !*at ? 0 : -1;
 	if (!strcmp(keyword, "checkpoint-signal")) {
-		p->checkpoint_signal = true;
+		p->takes_checkpoints = true;
 		return *at ? -1 : 0;
 	}
 	if (!strcmp(keyword, "class")) {

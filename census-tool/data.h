@@ -61,7 +61,7 @@ struct census_process {
 	char *exe;
 	char **args;
 	size_t arg_count;
-	bool checkpoint_signal;      /* its handler for the checkpoint signal is in place */
+	bool takes_checkpoints;      /* census.so's signal handler was in place as it started */
 	bool ended;                  /* the report at exit is there: the process called exit */
 	uint64_t allocs, frees, bytes;
 	uint64_t class_blocks[CENSUS_DATA_CLASSES], class_bytes[CENSUS_DATA_CLASSES];

@@ -16,26 +16,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/*
- * One thread's counts, in its own thread-local storage so the hot path
- * touches no shared line: added up under `lock` when a sample, a
- * checkpoint or the report needs them, and folded into `retired` as the
- * thread ends.
- */
-struct thread_counts {
+/* Counts of calls: a thread's, or several added up. */
+struct counts {
 	uint64_t allocs;            /* as valgrind counts them: a resize is one of each */
 	uint64_t frees;
 	uint64_t bytes;             /* requested by every allocation and resize */
 	uint64_t class_blocks[CENSUS_CLASSES];
 	uint64_t class_bytes[CENSUS_CLASSES];
+};
+
+/*
+ * One thread's counts, in its own thread-local storage so the hot path
+ * touches no shared line: added up under `lock` when a sample, a
+ * checkpoint or the report needs them, and folded into `retired` as the
+ * thread ends. Other threads read them while this one adds, so each is
+ * atomic, written with a relaxed load and store (a plain add, no locked
+ * instruction: only this thread writes it).
+ */
+struct thread_counts {
+	_Atomic uint64_t allocs, frees, bytes;
+	_Atomic uint64_t class_blocks[CENSUS_CLASSES];
+	_Atomic uint64_t class_bytes[CENSUS_CLASSES];
 	unsigned until_look;        /* events until this thread looks at the clock */
 	bool listed;
+	bool ended;                 /* its key destructor has run: what it counts now goes to `retired` */
 	struct thread_counts *next;
 	struct thread_counts *prev;
 };
+
+/* Add `n` to this thread's counter `c`. */
+#define BUMP(c, n) \
+	atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + (n), \
+			      memory_order_relaxed)
 
 /* How many events a thread counts between looks at the clock and the checkpoint flag. */
 #define EVENTS_PER_LOOK 64
@@ -54,7 +70,7 @@ static _Thread_local struct thread_counts mine;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;  /* everything below */
 static struct thread_counts *listed;                      /* threads alive that counted */
-static struct thread_counts retired;                      /* the counts of threads that ended */
+static struct counts retired;                             /* the counts of threads that ended */
 static pthread_key_t thread_end;
 static bool have_thread_end;
 
@@ -65,6 +81,10 @@ static _Atomic uint64_t next_sample_ns;
 static uint64_t start_ns;
 
 static int data_fd = -1;              /* the data file, or -1: no census asked for */
+static char data_path[4096];          /* its name, to open it again if the program closes it */
+static dev_t data_dev;                /* and its identity, to know it is still the one at data_fd */
+static ino_t data_ino;
+static pid_t owner;                   /* the process the file is of: a vfork child is not */
 static ms_tracker *since_checkpoint;  /* checkpoints: what changed since the last */
 static unsigned checkpoints;
 static volatile sig_atomic_t checkpoint_wanted;
@@ -98,9 +118,39 @@ static uint64_t now_ns(void)
 static char out[8192];
 static size_t out_used;
 
+/*
+ * data_fd is still the data file, or is made so again: a program may
+ * close every descriptor it did not open, or close one and open a file of
+ * its own on the same number, and the census must not write into it.
+ */
+static bool file_is_ours(void)
+{
+	struct stat st;
+	if (data_fd >= 0 && fstat(data_fd, &st) == 0 && st.st_dev == data_dev && st.st_ino == data_ino)
+		return true;
+	int fd = open(data_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		data_fd = -1;
+		return false;
+	}
+	/* high, out of the way of the program's own descriptors, which take the lowest free */
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	data_fd = fd;
+	lseek(data_fd, 0, SEEK_END);
+	return true;
+}
+
 static void out_flush(void)
 {
 	size_t done = 0;
+	if (!out_used || !file_is_ours()) {
+		out_used = 0;
+		return;
+	}
 	while (done < out_used && data_fd >= 0) {
 		ssize_t n = write(data_fd, out + done, out_used - done);
 		if (n < 0 && errno == EINTR)
@@ -150,21 +200,35 @@ static void put_name(const char *prefix, const char *name)
 /* Counting                                                            */
 /* ------------------------------------------------------------------ */
 
-static void add_counts(struct thread_counts *sum, const struct thread_counts *t)
+#define READ(c) atomic_load_explicit(&(c), memory_order_relaxed)
+
+static void add_counts(struct counts *sum, struct thread_counts *t)
 {
-	sum->allocs += t->allocs;
-	sum->frees += t->frees;
-	sum->bytes += t->bytes;
+	sum->allocs += READ(t->allocs);
+	sum->frees += READ(t->frees);
+	sum->bytes += READ(t->bytes);
 	for (int c = 0; c < CENSUS_CLASSES; c++) {
-		sum->class_blocks[c] += t->class_blocks[c];
-		sum->class_bytes[c] += t->class_bytes[c];
+		sum->class_blocks[c] += READ(t->class_blocks[c]);
+		sum->class_bytes[c] += READ(t->class_bytes[c]);
+	}
+}
+
+/* This thread's own counts back to 0 (added elsewhere first). */
+static void zero_counts(struct thread_counts *t)
+{
+	atomic_store_explicit(&t->allocs, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->frees, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->bytes, 0, memory_order_relaxed);
+	for (int c = 0; c < CENSUS_CLASSES; c++) {
+		atomic_store_explicit(&t->class_blocks[c], 0, memory_order_relaxed);
+		atomic_store_explicit(&t->class_bytes[c], 0, memory_order_relaxed);
 	}
 }
 
 /* Every thread's counts, added up; `lock` held. */
-static struct thread_counts total_counts(void)
+static struct counts total_counts(void)
 {
-	struct thread_counts sum = retired;
+	struct counts sum = retired;
 	for (struct thread_counts *t = listed; t; t = t->next)
 		add_counts(&sum, t);
 	return sum;
@@ -181,7 +245,13 @@ static void unlist(struct thread_counts *t)
 	t->listed = false;
 }
 
-/* A thread ends: its counts go to `retired`, as its storage is about to. */
+/*
+ * A thread ends: its counts go to `retired`, as its storage is about to.
+ * glibc still frees after this (a thread's strerror buffer): the thread
+ * is marked ended, so those events go to `retired` too and it is never
+ * listed again; its stack, the counts in it, may already be a new
+ * thread's.
+ */
 static void thread_ended(void *counts)
 {
 	struct thread_counts *t = counts;
@@ -189,14 +259,25 @@ static void thread_ended(void *counts)
 	if (t->listed) {
 		add_counts(&retired, t);
 		unlist(t);
-		memset(t, 0, sizeof *t);
+		zero_counts(t);
 	}
+	t->ended = true;
 	pthread_mutex_unlock(&lock);
 }
 
-/* This thread's first event: list its counts, and have them folded in when it ends. */
+/*
+ * This thread's first event: list its counts, and have them folded in
+ * when it ends; or, once it has ended, fold them in now.
+ */
 static void list_this_thread(void)
 {
+	if (mine.ended) {
+		pthread_mutex_lock(&lock);
+		add_counts(&retired, &mine);
+		zero_counts(&mine);
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	mine.listed = true;   /* first, as pthread_setspecific may call malloc */
 	pthread_mutex_lock(&lock);
 	mine.prev = NULL;
@@ -211,7 +292,8 @@ static void list_this_thread(void)
 
 static int size_class(size_t size)
 {
-	return size ? 64 - __builtin_clzll((unsigned long long)size) : 0;
+	int c = size ? 64 - __builtin_clzll((unsigned long long)size) : 0;
+	return c < CENSUS_CLASSES ? c : CENSUS_CLASSES - 1;   /* no allocation of 2^48 bytes succeeds */
 }
 
 static void take_sample(uint64_t now);
@@ -255,10 +337,10 @@ void record_alloc(const void *p, size_t size)
 		return;
 	}
 	int c = size_class(size);
-	mine.allocs++;
-	mine.bytes += size;
-	mine.class_blocks[c]++;
-	mine.class_bytes[c] += size;
+	BUMP(mine.allocs, 1);
+	BUMP(mine.bytes, size);
+	BUMP(mine.class_blocks[c], 1);
+	BUMP(mine.class_bytes[c], size);
 	count_event();
 }
 
@@ -268,7 +350,7 @@ void record_free(void)
 		count_after(&after_frees);
 		return;
 	}
-	mine.frees++;
+	BUMP(mine.frees, 1);
 	count_event();
 }
 
@@ -437,6 +519,10 @@ static void put_identity(const char *how)
 	put("pid %ld\nppid %ld\nstart %s %" PRIu64 "\n", (long)getpid(), (long)getppid(), how,
 	    start_ns);
 	put_name("exe ", path);
+	/* the driver asks for checkpoints only of a process that says it can take them */
+	struct sigaction now;
+	if (sigaction(CENSUS_CHECKPOINT_SIGNAL, NULL, &now) == 0 && now.sa_handler == checkpoint_asked)
+		put("checkpoint-signal\n");
 	static char cmdline[8192];
 	ssize_t len = read_small_file("/proc/self/cmdline", cmdline, sizeof cmdline);
 	for (ssize_t at = 0; at < len; at += (ssize_t)strlen(cmdline + at) + 1)
@@ -444,18 +530,38 @@ static void put_identity(const char *how)
 	out_flush();
 }
 
-/* Open $CENSUS_DIR/<pid>.<image>.census, the first <image> not taken. */
+/*
+ * Open $CENSUS_DIR/<pid>.<image>.census, the first <image> not taken, on a
+ * high descriptor (a program whose stdout is closed would otherwise have
+ * its output land in it), and note its name and identity (file_is_ours).
+ */
 static int open_data_file(void)
 {
 	const char *dir = getenv(CENSUS_DIR_ENV);
 	if (!dir || !*dir)
 		return -1;
 	for (int image = 0; image < 1000; image++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%ld.%d%s", dir, (long)getpid(), image, CENSUS_FILE_SUFFIX);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
+		snprintf(data_path, sizeof data_path, "%s/%ld.%d%s", dir, (long)getpid(), image,
+			 CENSUS_FILE_SUFFIX);
+		int fd = open(data_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return -1;
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
+		struct stat st;
+		if (fstat(fd, &st) != 0) {
+			close(fd);
+			return -1;
+		}
+		data_dev = st.st_dev;
+		data_ino = st.st_ino;
+		owner = getpid();
+		return fd;
 	}
 	return -1;
 }
@@ -519,7 +625,7 @@ static void put_maps(void)
 /* Every thread's counts of calls and size classes; `lock` held. */
 static void put_counts(void)
 {
-	struct thread_counts sum = total_counts();
+	struct counts sum = total_counts();
 	put("allocs %" PRIu64 "\nfrees %" PRIu64 "\nbytes %" PRIu64 "\n", sum.allocs, sum.frees,
 	    sum.bytes);
 	for (int c = 0; c < CENSUS_CLASSES; c++)
@@ -585,6 +691,8 @@ static void after_fork_in_parent(void)
  * locks, so the child's file is begun at its first event (or its exit),
  * not here: a child that only execs leaves no file of its own.
  */
+static atomic_flag reporting = ATOMIC_FLAG_INIT;   /* census_end has begun, in some thread */
+
 static void after_fork_in_child(void)
 {
 	/*
@@ -606,6 +714,7 @@ static void after_fork_in_child(void)
 	close(data_fd);
 	data_fd = -1;
 	out_used = 0;
+	atomic_flag_clear(&reporting);
 	fork_pending = true;
 	mine.until_look = 0;
 }
@@ -620,43 +729,58 @@ __extension__ __attribute__((constructor)) static void census_begin(void)
 	if (frames)
 		stacks_set_depth(atoi(frames));
 	pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+	const char *dir = getenv(CENSUS_DIR_ENV);
+	if (!dir || !*dir)
+		return;
+	/* before the file says it can take them (put_identity) */
+	struct sigaction asked = { .sa_handler = checkpoint_asked, .sa_flags = SA_RESTART };
+	sigemptyset(&asked.sa_mask);
+	sigaction(CENSUS_CHECKPOINT_SIGNAL, &asked, NULL);
 	start_census("exec");
 	if (data_fd < 0)
 		return;
 	everything = ms_tracker_new();
 	since_checkpoint = ms_tracker_new();
-	struct sigaction asked = { .sa_handler = checkpoint_asked, .sa_flags = SA_RESTART };
-	sigemptyset(&asked.sa_mask);
-	sigaction(CENSUS_CHECKPOINT_SIGNAL, &asked, NULL);
 }
 
-/* `counter` NULL: write the line as it stands. */
+/*
+ * `counter` NULL: write the line as it stands. Only the process the file
+ * is of writes it: a vfork child runs in its parent's memory, this flag
+ * included, until it execs or exits.
+ */
 static void count_after(_Atomic uint64_t *counter)
 {
+	if (getpid() != owner)
+		return;
 	if (counter)
 		atomic_fetch_add(counter, 1);
 	char line[64];
 	/* fixed width, so each rewrite covers the last */
 	int n = snprintf(line, sizeof line, "after %20" PRIu64 " %20" PRIu64 "\n",
 			 atomic_load(&after_allocs), atomic_load(&after_frees));
-	if (data_fd >= 0 && n > 0 && pwrite(data_fd, line, (size_t)n, after_at) != n)
+	if (n > 0 && file_is_ours() && pwrite(data_fd, line, (size_t)n, after_at) != n)
 		return;   /* the report stands without it */
 }
 
 /*
- * The report, as census.so is unloaded at exit: after the program's
- * atexit handlers and the destructors of the objects loaded after it;
- * or from _exit, for a program that leaves by it (dash does).
+ * The report: written once, by the process the file is of (a vfork
+ * child's _exit runs in its parent's memory and must not write it), and
+ * never by a call that interrupted it (a signal handler's _exit). When
+ * `may_wait` is false (from _exit, which a signal handler may call while
+ * this thread holds `lock`), a busy lock means no report.
  */
-__extension__ __attribute__((destructor)) static void census_end(void)
+static void report(bool may_wait)
 {
-	if (fork_pending) {
+	if (fork_pending && owner != getpid()) {
 		fork_pending = false;
 		start_census("fork");
 	}
-	if (data_fd < 0)
+	if (data_fd < 0 || owner != getpid() || atomic_flag_test_and_set(&reporting))
 		return;
-	pthread_mutex_lock(&lock);
+	if (may_wait)
+		pthread_mutex_lock(&lock);
+	else if (pthread_mutex_trylock(&lock) != 0)
+		return;
 	if (atomic_load(&reported)) {
 		pthread_mutex_unlock(&lock);
 		return;
@@ -670,19 +794,29 @@ __extension__ __attribute__((destructor)) static void census_end(void)
 		    series[i].bytes);
 	put("end\n");
 	out_flush();
-	after_at = lseek(data_fd, 0, SEEK_CUR);
+	after_at = data_fd >= 0 ? lseek(data_fd, 0, SEEK_CUR) : 0;
 	atomic_store(&reported, true);
 	pthread_mutex_unlock(&lock);
 	count_after(NULL);   /* the line, with nothing counted yet */
 }
 
 /*
- * _exit and _Exit skip the destructors: the report is written first, then
- * the process ends as the C library's _exit ends it, all its threads at once.
+ * The report as census.so is unloaded at exit: after the program's
+ * atexit handlers and the destructors of the objects loaded after it.
+ */
+__extension__ __attribute__((destructor)) static void census_end(void)
+{
+	report(true);
+}
+
+/*
+ * _exit and _Exit skip the destructors: the report is written first (dash
+ * leaves by _exit), then the process ends as the C library's _exit ends
+ * it, all its threads at once.
  */
 void _exit(int status)
 {
-	census_end();
+	report(false);
 	syscall(SYS_exit_group, status);
 	__builtin_unreachable();
 }

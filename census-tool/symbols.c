@@ -1,11 +1,12 @@
-/* symbols.c: names code addresses offline, from the ELF files and their debug info, with elfutils' libdwfl. */
+/* symbols.c: names code addresses offline, from the ELF files and their debug info, with elfutils' libdwfl, loaded only when a file's cached answers do not say. */
 #define _POSIX_C_SOURCE 200809L
 #include "symbols.h"
 
-#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
+#include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -95,15 +96,69 @@ struct census_symbols {
  * network while a census is read. dwfl_build_id_find_debuginfo is the
  * part of it that stays on this machine.
  */
-static const Dwfl_Callbacks offline_callbacks = {
-	/*
-	 * find_elf is asked only for a module reported without its file;
-	 * every module here is reported by path, so it is never called.
-	 */
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_build_id_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
+static Dwfl_Callbacks offline_callbacks;
+
+/*
+ * libdw (and libelf behind it) is opened only when a look-up misses the
+ * cache: loading it and the four compression libraries it needs was most
+ * of the driver's own start (about 360,000 instructions in the dynamic
+ * linker, a third of a census of `true`), and a program censused before
+ * is named from the cache alone. Each call goes through `dw`, filled by
+ * dlsym from the declarations libdw's headers give.
+ */
+#define LIBDW_SONAME "libdw.so.1"
+#define LIBDW_CALLS(X)                                                                      \
+	X(dwfl_begin) X(dwfl_end) X(dwfl_report_offline) X(dwfl_report_end)                 \
+	X(dwfl_module_getelf) X(dwfl_module_getsymtab) X(dwfl_module_getsym_info)           \
+	X(dwfl_module_getsrc) X(dwfl_lineinfo) X(dwfl_build_id_find_elf)                    \
+	X(dwfl_build_id_find_debuginfo) X(dwfl_offline_section_address) X(elf_getphdrnum)   \
+	X(gelf_getphdr) X(elf_getscn) X(gelf_getshdr)
+
+static struct {
+#define LIBDW_FIELD(name) __typeof__(name) *name;
+	LIBDW_CALLS(LIBDW_FIELD)
+#undef LIBDW_FIELD
+} dw;
+
+/* `name` from `lib` into the function pointer at `call`, NULL meeting NULL: 0, or -1 when it is not there. */
+static int look_up_call(void *lib, const char *name, void *call, size_t size)
+{
+	/* POSIX's way from dlsym's void * to a function: the bytes copied, the sizes being one */
+	void *found = dlsym(lib, name);
+	if (size != sizeof found)
+		return -1;
+	memcpy(call, &found, sizeof found);
+	return found ? 0 : -1;
+}
+
+/* libdw's calls into `dw`, on the first call: 0, or -1 (errno ELIBACC) when it cannot be loaded. */
+static int load_libdw(void)
+{
+	static int state;   /* 0 not tried, 1 loaded, -1 failed: tried once */
+	if (state == 0) {
+		/* libelf's calls too: dlsym looks through libdw's dependencies after libdw */
+		void *lib = dlopen(LIBDW_SONAME, RTLD_LAZY | RTLD_LOCAL);
+		state = lib ? 1 : -1;
+#define LIBDW_LOAD(name) \
+		if (state > 0 && look_up_call(lib, #name, &dw.name, sizeof dw.name) != 0) \
+			state = -1;
+		LIBDW_CALLS(LIBDW_LOAD)
+#undef LIBDW_LOAD
+		offline_callbacks = (Dwfl_Callbacks){
+			/*
+			 * find_elf is asked only for a module reported without its
+			 * file; every module here is reported by path, so it is
+			 * never called.
+			 */
+			.find_elf = dw.dwfl_build_id_find_elf,
+			.find_debuginfo = dw.dwfl_build_id_find_debuginfo,
+			.section_address = dw.dwfl_offline_section_address,
+		};
+	}
+	if (state < 0)
+		errno = ELIBACC;
+	return state > 0 ? 0 : -1;
+}
 
 census_symbols *census_symbols_new(void)
 {
@@ -152,6 +207,51 @@ static int cache_dir(char *buf, size_t n)
 }
 
 /*
+ * The GNU build ID of the ELF file open as `fd`, its first `cap` bytes
+ * into `id`: its length, or 0 for none. Read from the program headers'
+ * notes by hand, so a cache hit needs no libelf: every file a census
+ * names was mapped to run, so it has program headers, and is of this
+ * machine's class and byte order (anything else is "none", which only
+ * leaves a debug file out of the key).
+ */
+static size_t build_id_of(int fd, unsigned char *id, size_t cap)
+{
+	Elf64_Ehdr eh;
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh.e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB))
+		return 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		unsigned char notes[4096];
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) != (ssize_t)sizeof ph)
+			return 0;
+		if (ph.p_type != PT_NOTE || ph.p_filesz > sizeof notes ||
+		    pread(fd, notes, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			continue;
+		/* a note's name and description are each padded to the segment's alignment, 4 or 8 */
+		size_t align = ph.p_align == 8 ? 8 : 4, at = 0;
+		while (at + sizeof(Elf64_Nhdr) <= ph.p_filesz) {
+			Elf64_Nhdr nh;
+			memcpy(&nh, notes + at, sizeof nh);
+			size_t name_at = at + sizeof nh;
+			size_t desc_at = name_at + (nh.n_namesz + align - 1) / align * align;
+			size_t next = desc_at + (nh.n_descsz + align - 1) / align * align;
+			if (nh.n_namesz > ph.p_filesz || nh.n_descsz > ph.p_filesz || desc_at + nh.n_descsz > ph.p_filesz)
+				break;
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == sizeof ELF_NOTE_GNU &&
+			    memcmp(notes + name_at, ELF_NOTE_GNU, sizeof ELF_NOTE_GNU) == 0) {
+				size_t len = nh.n_descsz < cap ? nh.n_descsz : cap;
+				memcpy(id, notes + desc_at, len);
+				return len;
+			}
+			at = next;
+		}
+	}
+	return 0;
+}
+
+/*
  * What the answers for `path` depend on, as one line: the file's identity
  * and time (a rebuilt file is a new key), and the same of the separate
  * debug file its build ID names, or "none" (installing libc6-dbg after a
@@ -168,24 +268,19 @@ static int cache_key(const char *path, char *key, size_t n)
 		return -1;
 	}
 	char debug[128] = "none";
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *id = NULL;
-	ssize_t id_len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
+	unsigned char id[64];
+	size_t id_len = build_id_of(fd, id, sizeof id);
 	if (id_len > 1) {
-		const unsigned char *b = id;
-		char where[sizeof "/usr/lib/debug/.build-id//.debug" + 2 * 64];
-		int at = snprintf(where, sizeof where, "/usr/lib/debug/.build-id/%02x/", b[0]);
-		for (ssize_t i = 1; i < id_len && i < 64; i++)
-			at += snprintf(where + at, sizeof where - (size_t)at, "%02x", b[i]);
+		char where[sizeof "/usr/lib/debug/.build-id//.debug" + 2 * sizeof id];
+		int at = snprintf(where, sizeof where, "/usr/lib/debug/.build-id/%02x/", id[0]);
+		for (size_t i = 1; i < id_len; i++)
+			at += snprintf(where + at, sizeof where - (size_t)at, "%02x", id[i]);
 		snprintf(where + at, sizeof where - (size_t)at, ".debug");
 		struct stat d;
 		if (stat(where, &d) == 0)
 			snprintf(debug, sizeof debug, "%ju %jd %jd.%09ld", (uintmax_t)d.st_ino,
 				 (intmax_t)d.st_size, (intmax_t)d.st_mtim.tv_sec, d.st_mtim.tv_nsec);
 	}
-	if (elf)
-		elf_end(elf);
 	close(fd);
 	int len = snprintf(key, n, "%s %ju %ju %jd %jd.%09ld debug %s", path, (uintmax_t)st.st_dev,
 			   (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
@@ -344,7 +439,7 @@ static void cache_save(const struct file *f)
 static int read_segments(struct file *f, Elf *elf)
 {
 	size_t count;
-	if (elf_getphdrnum(elf, &count) != 0) {
+	if (dw.elf_getphdrnum(elf, &count) != 0) {
 		errno = ENOEXEC;
 		return -1;
 	}
@@ -353,7 +448,7 @@ static int read_segments(struct file *f, Elf *elf)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
 		GElf_Phdr phdr;
-		if (gelf_getphdr(elf, (int)i, &phdr) == NULL || phdr.p_type != PT_LOAD)
+		if (dw.gelf_getphdr(elf, (int)i, &phdr) == NULL || phdr.p_type != PT_LOAD)
 			continue;
 		f->segments[f->segment_count++] = (struct segment){
 			.offset = phdr.p_offset,
@@ -377,22 +472,24 @@ static int open_file(struct file *f)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	f->dwfl = dwfl_begin(&offline_callbacks);
+	if (load_libdw() != 0)
+		return -1;
+	f->dwfl = dw.dwfl_begin(&offline_callbacks);
 	if (f->dwfl == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	f->module = dwfl_report_offline(f->dwfl, f->path, f->path, -1);
+	f->module = dw.dwfl_report_offline(f->dwfl, f->path, f->path, -1);
 	Elf *elf = NULL;
-	if (f->module == NULL || dwfl_report_end(f->dwfl, NULL, NULL) != 0 ||
-	    (elf = dwfl_module_getelf(f->module, &f->bias)) == NULL) {
-		dwfl_end(f->dwfl);
+	if (f->module == NULL || dw.dwfl_report_end(f->dwfl, NULL, NULL) != 0 ||
+	    (elf = dw.dwfl_module_getelf(f->module, &f->bias)) == NULL) {
+		dw.dwfl_end(f->dwfl);
 		f->dwfl = NULL;
 		errno = ENOEXEC;
 		return -1;
 	}
 	if (read_segments(f, elf) != 0) {
-		dwfl_end(f->dwfl);
+		dw.dwfl_end(f->dwfl);
 		f->dwfl = NULL;
 		return -1;
 	}
@@ -465,7 +562,7 @@ static int function_order(const void *a, const void *b)
 /* The file's function symbols into f->functions, sorted: 0, or -1 when memory ran out. */
 static int read_functions(struct file *f)
 {
-	int count = dwfl_module_getsymtab(f->module);
+	int count = dw.dwfl_module_getsymtab(f->module);
 	f->functions = calloc(count > 0 ? (size_t)count : 1, sizeof *f->functions);
 	if (f->functions == NULL)
 		return -1;
@@ -476,7 +573,7 @@ static int read_functions(struct file *f)
 		Elf *elf;
 		Dwarf_Addr bias;
 		const char *name =
-			dwfl_module_getsym_info(f->module, i, &sym, &address, &shndx, &elf, &bias);
+			dw.dwfl_module_getsym_info(f->module, i, &sym, &address, &shndx, &elf, &bias);
 		if (name == NULL)
 			continue;
 		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
@@ -492,8 +589,8 @@ static int read_functions(struct file *f)
 		if (sym.st_size == 0) {
 			/* _init and hand-written assembly: no further than their section (.init, not .plt) */
 			GElf_Shdr shdr;
-			Elf_Scn *scn = elf_getscn(elf, shndx);
-			if (scn == NULL || gelf_getshdr(scn, &shdr) == NULL)
+			Elf_Scn *scn = dw.elf_getscn(elf, shndx);
+			if (scn == NULL || dw.gelf_getshdr(scn, &shdr) == NULL)
 				continue;
 			fn.sizeless = 1;
 			fn.end = shdr.sh_addr + shdr.sh_size + bias;
@@ -566,9 +663,9 @@ static int look_up(struct file *f, uint64_t file_offset, struct census_place *pl
 		copy_cut(place->function, sizeof place->function, fn->name);
 		place->function_offset = address - fn->address + 1;
 	}
-	Dwfl_Line *line = dwfl_module_getsrc(f->module, address);
+	Dwfl_Line *line = dw.dwfl_module_getsrc(f->module, address);
 	int number = 0;
-	const char *source = line ? dwfl_lineinfo(line, NULL, &number, NULL, NULL, NULL) : NULL;
+	const char *source = line ? dw.dwfl_lineinfo(line, NULL, &number, NULL, NULL, NULL) : NULL;
 	if (source != NULL && number > 0) {
 		copy_cut(place->source, sizeof place->source, base_name(source));
 		place->line = number;
@@ -646,7 +743,7 @@ void census_symbols_free(census_symbols *s)
 		struct file *f = s->files[i];
 		cache_save(f);
 		if (f->dwfl)
-			dwfl_end(f->dwfl);
+			dw.dwfl_end(f->dwfl);
 		free(f->segments);
 		free(f->functions);
 		free(f->answers);
