@@ -4,6 +4,7 @@
 #include "golden.h"
 #include "data.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1070,6 +1071,57 @@ static void test_report_not_inherited(void **state)
 	golden_process_free(&p);
 }
 
+/*
+ * --interval asks for checkpoints only of processes that can take them: a
+ * program that ran exec into one without census.so (env -i clears
+ * LD_PRELOAD) has SIGUSR2 at its default, which would end it.
+ */
+static void test_interval_spares_others(void **state)
+{
+	(void)state;
+	const char *const options[] = { "--interval", "0.02", NULL };
+	const char *const argv[] = { "/usr/bin/env", "-i", "/bin/sleep", "0.3", NULL };
+	struct run r = census(options, argv);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+}
+
+/* The SigIgn mask a program run under census sees, with SIGINT and SIGQUIT ignored in census or not. */
+static unsigned long long ignored_in_program(bool ignore)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	if (ignore) {
+		sigaction(SIGINT, &ign, &old_int);
+		sigaction(SIGQUIT, &ign, &old_quit);
+	}
+	const char *const argv[] = { "/bin/cat", "/proc/self/status", NULL };
+	struct run r = census(NULL, argv);
+	if (ignore) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+	}
+	assert_int_equal(r.status, 0);
+	unsigned long long mask = 0;
+	const char *at = strstr(r.out, "\nSigIgn:");
+	assert_non_null(at);
+	assert_int_equal(sscanf(at, "\nSigIgn: %llx", &mask), 1);
+	run_free(&r);
+	return mask;
+}
+
+/*
+ * census ignores ^C and ^\ while the program runs, as system() does, and
+ * gives the program the dispositions census itself was started with: a
+ * program started under nohup, or in the background, keeps them ignored.
+ */
+static void test_signals_as_started(void **state)
+{
+	(void)state;
+	unsigned long long int_quit = 1ull << (SIGINT - 1) | 1ull << (SIGQUIT - 1);
+	assert_true((ignored_in_program(false) & int_quit) == 0);
+	assert_true((ignored_in_program(true) & int_quit) == int_quit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1095,6 +1147,8 @@ int main(void)
 		cmocka_unit_test(test_data_whole),
 		cmocka_unit_test(test_data_garbage),
 		cmocka_unit_test(test_report_not_inherited),
+		cmocka_unit_test(test_interval_spares_others),
+		cmocka_unit_test(test_signals_as_started),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
