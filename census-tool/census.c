@@ -447,12 +447,13 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	int count = list_data(dir, &names);
 	struct census_process *ps = calloc(count > 0 ? (size_t)count : 1, sizeof *ps);
 	int result = count < 0 || !ps ? -1 : 0;
-	int read = 0;
+	int read = 0, unreadable = 0;
 	for (int i = 0; i < count && ps; i++) {
 		char why[512];
 		if (census_data_read(names[i], &ps[read], why, sizeof why) < 0) {
 			fprintf(stderr, "census: %s\n", why);
 			census_data_free(&ps[read]);
+			unreadable++;
 			result = -1;
 		} else {
 			read++;
@@ -463,17 +464,25 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	if (ps)
 		qsort(ps, (size_t)read, sizeof *ps, by_start);
 	census_data_link(ps, (size_t)read);
+	/* the child's status is its last program's: exec keeps the pid, each program an image */
+	int last_image = 0;
+	for (int i = 0; i < read; i++)
+		if (ps[i].pid == child && ps[i].image > last_image)
+			last_image = ps[i].image;
 	census_symbols *symbols = census_symbols_new();
-	int replaced = 0, shown = 0;
+	int forked_replaced = 0, replaced = 0, shown = 0;
 	for (int i = 0; i < read; i++) {
-		/* a fork child that ran exec: its own image left nothing to report */
+		/* an image exec replaced left nothing to report; the program it became reports */
 		if (ps[i].replaced) {
-			replaced++;
+			if (ps[i].forked)
+				forked_replaced++;
+			else
+				replaced++;
 			continue;
 		}
 		struct census_report_opts ro = {
 			.top = o->top,
-			.exit_status = ps[i].pid == child && ps[i].image == 0 ? status : -1,
+			.exit_status = ps[i].pid == child && ps[i].image == last_image ? status : -1,
 		};
 		if (o->records) {
 			print_records(out, &ps[i], symbols);
@@ -495,13 +504,25 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 			break;
 		}
 	}
-	if (!read)
-		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
-	if (replaced && !o->totals && !o->records)
+	/* files that were there but could not be read are no sign of a static program */
+	if (!read && unreadable == 1)
+		fprintf(out, "census: the data file left could not be read\n");
+	else if (!read && unreadable)
+		fprintf(out, "census: the %d data files left could not be read\n", unreadable);
+	else if (!read)
+		fprintf(out, "census: no process left a census\n"
+			"(a static program, or one that clears LD_PRELOAD)\n");
+	if (forked_replaced && !o->totals && !o->records)
 		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
 			"between fork and exec is not counted; valgrind does not count it either).\n",
-			replaced, replaced == 1 ? "image ran" : "images ran", replaced == 1 ? "it" : "they",
-			replaced == 1 ? "it" : "they");
+			forked_replaced, forked_replaced == 1 ? "fork child ran" : "fork children ran",
+			forked_replaced == 1 ? "it" : "they", forked_replaced == 1 ? "it" : "they");
+	if (replaced && !o->totals && !o->records)
+		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
+			"before exec is not counted; the %s it became %s).\n",
+			replaced, replaced == 1 ? "program ran" : "programs ran", replaced == 1 ? "it" : "they",
+			replaced == 1 ? "it" : "they", replaced == 1 ? "program" : "programs",
+			replaced == 1 ? "reports" : "report");
 	if (o->data_dir && write_series(o->data_dir, ps, read) < 0) {
 		fprintf(stderr, "census: cannot write %s/census.dat: %s\n", o->data_dir, strerror(errno));
 		result = -1;

@@ -515,7 +515,7 @@ static void test_fork_and_exec(void **state)
 	(void)state;
 	struct run r = parent_and_child("exec", 3, 6, "fork and exec");
 	assert_non_null(strstr(r.report, "family exit ==\n"));
-	assert_non_null(strstr(r.report, "\n1 image ran exec before it could report"));
+	assert_non_null(strstr(r.report, "\n1 fork child ran exec before it could report"));
 	run_free(&r);
 }
 
@@ -1122,6 +1122,43 @@ static void test_signals_as_started(void **state)
 	assert_true((ignored_in_program(true) & int_quit) == int_quit);
 }
 
+/* Data files there but none readable: the report says so, not that none was left. */
+static void test_unreadable_files(void **state)
+{
+	(void)state;
+	const char *const argv[] = {
+		"/bin/sh", "-c", "for f in \"$CENSUS_DIR\"/*.census; do echo garbage > \"$f\"; done", NULL
+	};
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, ":1: not census data: garbage\n"));
+	assert_null(strstr(r.report, "no process left a census"));
+	assert_non_null(strstr(r.report, "census: the data file left could not be read\n"));
+	run_free(&r);
+}
+
+/*
+ * A program that runs exec with no fork before it: the program it became
+ * reports, with the exit status (the pid's newest image ended the
+ * process), and the line on the image exec replaced says nothing of fork.
+ */
+static void test_exec_without_fork(void **state)
+{
+	(void)state;
+	const char *const argv[] = { "/bin/sh", "-c", "exec /bin/sh -c 'exit 3'", NULL };
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 3);
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	assert_null(process_report(r.report, 1));
+	assert_non_null(strstr(p, "Started by exec of pid "));
+	assert_non_null(strstr(p, ", exited with 3.\n"));
+	assert_null(strstr(r.report, "fork"));
+	assert_non_null(strstr(r.report, "\n1 program ran exec before it could report"));
+	free(p);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1149,6 +1186,8 @@ int main(void)
 		cmocka_unit_test(test_report_not_inherited),
 		cmocka_unit_test(test_interval_spares_others),
 		cmocka_unit_test(test_signals_as_started),
+		cmocka_unit_test(test_unreadable_files),
+		cmocka_unit_test(test_exec_without_fork),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
