@@ -3,6 +3,7 @@
 #include "test_util.h"
 #include "golden.h"
 #include "data.h"
+#include "report.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -112,8 +113,8 @@ struct calls {
 static struct calls calls_of(const char *process)
 {
 	struct calls c;
-	char *line = line_with(process, " allocations and ");
-	assert_int_equal(sscanf(line, "%lld allocations and %lld frees", &c.allocs, &c.frees), 2);
+	char *line = line_with(process, " requested in all.");
+	assert_int_equal(sscanf(line, "%lld %*s and %lld", &c.allocs, &c.frees), 2);
 	free(line);
 	line = line_with(process, "Live at exit: ");
 	const char *peak = strstr(line, "Peak: ");
@@ -1159,6 +1160,52 @@ static void test_exec_without_fork(void **state)
 	run_free(&r);
 }
 
+/* The report census prints of `text`, read as a data file (the caller frees it). */
+static char *report_of(const char *text)
+{
+	struct census_process p;
+	assert_int_equal(read_data(text, &p), 0);
+	char *report = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&report, &size);
+	assert_non_null(out);
+	census_symbols *symbols = census_symbols_new();
+	struct census_report_opts opts = { .top = 10, .exit_status = -1 };
+	assert_int_equal(census_report_print(out, &p, symbols, &opts), 0);
+	census_symbols_free(symbols);
+	assert_int_equal(fclose(out), 0);
+	census_data_free(&p);
+	golden_assert_max_width(report, 80);
+	return report;
+}
+
+/*
+ * A count is printed with its noun in the singular for one; the line on
+ * what came after the report says what was counted, and claims no cause.
+ */
+static void test_report_words(void **state)
+{
+	(void)state;
+	const char *const argv[] = { family, "freed", NULL };
+	struct run r = census(NULL, argv);
+	char *p = process_report(r.report, 0);
+	assert_non_null(strstr(p, "\nLive at exit: 1 block, 30 B. Peak: 1 block, "));
+	free(p);
+	run_free(&r);
+
+	char *report = report_of(whole_data);
+	assert_null(strstr(report, "cleanup"));
+	assert_non_null(strstr(report, "\n\nAfter this report was written, the process made 3 allocations "
+				       "and 2 frees more\nbefore it ended.\n"));
+	free(report);
+	report = report_of(DATA_HEAD "allocs 1\nfrees 1\nbytes 5\nall 0 0 1 5 1 5 all\n"
+			   "row 0 0 1 5 1 5 malloc\nend\nafter 1 1\n");
+	assert_non_null(strstr(report, "\n1 allocation and 1 free, 5 B requested in all.\n"));
+	assert_non_null(strstr(report, "\nLive at exit: 0 blocks, 0 B. Peak: 1 block, 5 B.\n"));
+	assert_non_null(strstr(report, "the process made 1 allocation and 1 free more"));
+	free(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1188,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_signals_as_started),
 		cmocka_unit_test(test_unreadable_files),
 		cmocka_unit_test(test_exec_without_fork),
+		cmocka_unit_test(test_report_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
