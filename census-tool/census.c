@@ -41,7 +41,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N]\n"
-		"              [--frames N] [--totals] -- PROGRAM [ARGS...]\n"
+		"              [--frames N] [--totals] [--records] -- PROGRAM [ARGS...]\n"
 		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
 		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
 		"  -o FILE              the report to FILE (default: standard error)\n"
@@ -547,7 +547,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "census: census.so is not beside ./census (make census builds both)\n");
 		return 1;
 	}
-	char dir[] = "/tmp/census.XXXXXX";
+	/* where the user keeps temporary files, as mktemp(1) looks for it */
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	if (snprintf(dir, sizeof dir, "%s/census.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)sizeof dir) {
+		fprintf(stderr, "census: TMPDIR is too long\n");
+		return 1;
+	}
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "census: cannot make a directory for the data: %s\n", strerror(errno));
 		return 1;

@@ -1206,6 +1206,42 @@ static void test_report_words(void **state)
 	free(report);
 }
 
+/* The usage's synopsis names every option, and the data goes where $TMPDIR says (else /tmp). */
+static void test_usage_and_tmpdir(void **state)
+{
+	(void)state;
+	struct golden_process help;
+	golden_exec((char *const[]){ "./census", "--help", NULL }, &help);
+	const char *runs = strstr(help.out, "\nRuns PROGRAM");
+	assert_non_null(runs);
+	char *synopsis = strndup(help.out, (size_t)(runs - help.out));
+	static const char *const options[] = { "-o", "--data", "--interval", "--top", "--frames",
+					       "--totals", "--records" };
+	for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+		char option[32];
+		snprintf(option, sizeof option, "[%s", options[i]);
+		if (!strstr(synopsis, option))
+			fail_msg("%s is not in the synopsis:\n%s", options[i], synopsis);
+	}
+	free(synopsis);
+	golden_process_free(&help);
+
+	char dir[] = "/tmp/ms-test-census-tmpdir-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *const argv[] = { "/bin/sh", "-c", "echo \"$CENSUS_DIR\"", NULL };
+	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
+	struct run r = census(NULL, argv);
+	unsetenv("TMPDIR");
+	assert_int_equal(rmdir(dir), 0);   /* census removed its own directory in it */
+	char want[64];
+	snprintf(want, sizeof want, "%s/census.", dir);
+	assert_true(!strncmp(r.out, want, strlen(want)));
+	run_free(&r);
+	r = census(NULL, argv);
+	assert_true(!strncmp(r.out, "/tmp/census.", 12));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1236,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable_files),
 		cmocka_unit_test(test_exec_without_fork),
 		cmocka_unit_test(test_report_words),
+		cmocka_unit_test(test_usage_and_tmpdir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
