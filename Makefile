@@ -555,8 +555,12 @@ build/plain/tests/census/%: tests/census/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) -O0 -g -fno-builtin $< -o $@ -pthread
 
-# Order-only: the tests run census and its workloads, and link nothing of them.
+# Order-only: the tests run census and its workloads. They also link the
+# driver's reader and printer (data.o, report.o and the symbols.o it names
+# sites with), to hold them to files census.so never writes.
 build/plain/tests/test_census build/asan/tests/test_census: | census $(CENSUS_WORKLOADS)
+build/plain/tests/test_census: $(patsubst %,build/plain/census-tool/%.o,data report symbols)
+build/asan/tests/test_census: $(patsubst %,build/asan/census-tool/%.o,data report symbols)
 
 # The oracle: tests/test_oracle.c runs programs under ./census and under
 # valgrind (tests/oracle/valgrind-totals.sh), heaptrack for a few, and

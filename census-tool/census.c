@@ -41,7 +41,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: census [-o FILE] [--data DIR] [--interval SECONDS] [--top N]\n"
-		"              [--frames N] [--totals] -- PROGRAM [ARGS...]\n"
+		"              [--frames N] [--totals] [--records] -- PROGRAM [ARGS...]\n"
 		"Runs PROGRAM with census.so preloaded and prints, for it and every process it\n"
 		"starts, its heap: calls, live blocks by function, call site and size, peak.\n"
 		"  -o FILE              the report to FILE (default: standard error)\n"
@@ -167,11 +167,12 @@ static int find_program(const char *name, char *path, size_t cap)
  * first: the variables census.so reads in this process's own environment
  * (which the driver reads no more; setenv leaves them where the child's
  * setenv did, so the program's environment is as long and in the same
- * order as before), and the signals the driver ignores back to their
+ * order as before), and the signals in `defaults` (those the driver
+ * ignores that census was not started with ignored) back to their
  * default in the child.
  */
 static pid_t start_program(char **command, const char *object, const char *dir, int frames,
-			   int *exit_status)
+			   const sigset_t *defaults, int *exit_status)
 {
 	extern char **environ;
 	const char *before = getenv("LD_PRELOAD");
@@ -197,12 +198,7 @@ static pid_t start_program(char **command, const char *object, const char *dir, 
 		perror("census");
 		return -1;
 	}
-	sigset_t defaults;
-	sigemptyset(&defaults);
-	sigaddset(&defaults, CHECKPOINT_SIGNAL);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGQUIT);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setsigdefault(&attr, defaults);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
 	pid_t child = -1;
 	int why = posix_spawnp(&child, command[0], NULL, &attr, command, environ);
@@ -265,17 +261,51 @@ static void free_names(char **names, int count)
 	free(names);
 }
 
-/* A checkpoint asked of every process still running: those whose file has no report yet. */
+/* The pid and image of a data file's name (<pid>.<image>.census): false if it has none. */
+static bool name_ids(const char *path, long *pid, int *image)
+{
+	const char *base = strrchr(path, '/');
+	return sscanf(base ? base + 1 : path, "%ld.%d", pid, image) == 2;
+}
+
+/* True if /proc says `pid` runs `exe` now. */
+static bool runs(long pid, const char *exe)
+{
+	char link[64], now[4096];
+	snprintf(link, sizeof link, "/proc/%ld/exe", pid);
+	ssize_t n = readlink(link, now, sizeof now - 1);
+	if (n <= 0 || !exe)
+		return false;
+	now[n] = '\0';
+	return !strcmp(now, exe);
+}
+
+/*
+ * A checkpoint asked of every process still running that can take one:
+ * only the newest image of a pid (an older one's program was replaced
+ * by exec), only if its file says census.so's handler is in place and
+ * has no report yet, and only while /proc still names its program: it
+ * may have run exec into one without census.so since (env -i clears
+ * LD_PRELOAD), which the signal's default action would end.
+ */
 static void ask_for_checkpoints(const char *dir)
 {
 	char **names;
 	int count = list_data(dir, &names);
 	for (int i = 0; i < count; i++) {
+		long pid, other_pid;
+		int image, other_image;
+		bool newest = name_ids(names[i], &pid, &image);
+		for (int j = 0; newest && j < count; j++)
+			if (name_ids(names[j], &other_pid, &other_image) && other_pid == pid && other_image > image)
+				newest = false;
 		struct census_process p;
 		char why[256];
-		if (census_data_read(names[i], &p, why, sizeof why) == 0 && !p.ended && p.pid > 0)
-			kill((pid_t)p.pid, CHECKPOINT_SIGNAL);
-		census_data_free(&p);
+		if (newest && census_data_read(names[i], &p, why, sizeof why) == 0) {
+			if (p.pid == pid && p.takes_checkpoints && !p.ended && runs(pid, p.exe))
+				kill((pid_t)pid, CHECKPOINT_SIGNAL);
+			census_data_free(&p);
+		}
 	}
 	free_names(names, count);
 }
@@ -417,12 +447,13 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	int count = list_data(dir, &names);
 	struct census_process *ps = calloc(count > 0 ? (size_t)count : 1, sizeof *ps);
 	int result = count < 0 || !ps ? -1 : 0;
-	int read = 0;
+	int read = 0, unreadable = 0;
 	for (int i = 0; i < count && ps; i++) {
 		char why[512];
 		if (census_data_read(names[i], &ps[read], why, sizeof why) < 0) {
 			fprintf(stderr, "census: %s\n", why);
 			census_data_free(&ps[read]);
+			unreadable++;
 			result = -1;
 		} else {
 			read++;
@@ -433,17 +464,25 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	if (ps)
 		qsort(ps, (size_t)read, sizeof *ps, by_start);
 	census_data_link(ps, (size_t)read);
+	/* the child's status is its last program's: exec keeps the pid, each program an image */
+	int last_image = 0;
+	for (int i = 0; i < read; i++)
+		if (ps[i].pid == child && ps[i].image > last_image)
+			last_image = ps[i].image;
 	census_symbols *symbols = census_symbols_new();
-	int replaced = 0, shown = 0;
+	int forked_replaced = 0, replaced = 0, shown = 0;
 	for (int i = 0; i < read; i++) {
-		/* a fork child that ran exec: its own image left nothing to report */
+		/* an image exec replaced left nothing to report; the program it became reports */
 		if (ps[i].replaced) {
-			replaced++;
+			if (ps[i].forked)
+				forked_replaced++;
+			else
+				replaced++;
 			continue;
 		}
 		struct census_report_opts ro = {
 			.top = o->top,
-			.exit_status = ps[i].pid == child && ps[i].image == 0 ? status : -1,
+			.exit_status = ps[i].pid == child && ps[i].image == last_image ? status : -1,
 		};
 		if (o->records) {
 			print_records(out, &ps[i], symbols);
@@ -465,13 +504,25 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 			break;
 		}
 	}
-	if (!read)
-		fprintf(out, "census: no process left a census (a static program, or one that clears LD_PRELOAD)\n");
-	if (replaced && !o->totals && !o->records)
+	/* files that were there but could not be read are no sign of a static program */
+	if (!read && unreadable == 1)
+		fprintf(out, "census: the data file left could not be read\n");
+	else if (!read && unreadable)
+		fprintf(out, "census: the %d data files left could not be read\n", unreadable);
+	else if (!read)
+		fprintf(out, "census: no process left a census\n"
+			"(a static program, or one that clears LD_PRELOAD)\n");
+	if (forked_replaced && !o->totals && !o->records)
 		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
 			"between fork and exec is not counted; valgrind does not count it either).\n",
-			replaced, replaced == 1 ? "image ran" : "images ran", replaced == 1 ? "it" : "they",
-			replaced == 1 ? "it" : "they");
+			forked_replaced, forked_replaced == 1 ? "fork child ran" : "fork children ran",
+			forked_replaced == 1 ? "it" : "they", forked_replaced == 1 ? "it" : "they");
+	if (replaced && !o->totals && !o->records)
+		fprintf(out, "\n%d %s exec before %s could report (what %s allocated\n"
+			"before exec is not counted; the %s it became %s).\n",
+			replaced, replaced == 1 ? "program ran" : "programs ran", replaced == 1 ? "it" : "they",
+			replaced == 1 ? "it" : "they", replaced == 1 ? "program" : "programs",
+			replaced == 1 ? "reports" : "report");
 	if (o->data_dir && write_series(o->data_dir, ps, read) < 0) {
 		fprintf(stderr, "census: cannot write %s/census.dat: %s\n", o->data_dir, strerror(errno));
 		result = -1;
@@ -496,24 +547,42 @@ int main(int argc, char **argv)
 		fprintf(stderr, "census: census.so is not beside ./census (make census builds both)\n");
 		return 1;
 	}
-	char dir[] = "/tmp/census.XXXXXX";
+	/* where the user keeps temporary files, as mktemp(1) looks for it */
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	if (snprintf(dir, sizeof dir, "%s/census.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)sizeof dir) {
+		fprintf(stderr, "census: TMPDIR is too long\n");
+		return 1;
+	}
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "census: cannot make a directory for the data: %s\n", strerror(errno));
 		return 1;
 	}
-	FILE *out = o.output ? fopen(o.output, "w") : stderr;
+	/* close-on-exec: with census's standard output closed it would be the program's */
+	FILE *out = o.output ? fopen(o.output, "we") : stderr;
 	if (!out) {
 		fprintf(stderr, "census: cannot write %s: %s\n", o.output, strerror(errno));
 		rmdir(dir);
 		return 1;
 	}
-	/* a checkpoint asked of the program's whole family must not end the driver */
-	signal(CHECKPOINT_SIGNAL, SIG_IGN);
-	/* as system() does: a ^C the terminal sends the program ends it, and the census reports */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	/*
+	 * A checkpoint asked of the program's whole family must not end the
+	 * driver; and as system() does, a ^C the terminal sends the program
+	 * ends it, and the census reports. The program gets each back as
+	 * census found it: one ignored from the start (nohup, a shell's &)
+	 * stays ignored, the rest go back to their default.
+	 */
+	static const int held[] = { CHECKPOINT_SIGNAL, SIGINT, SIGQUIT };
+	sigset_t defaults;
+	sigemptyset(&defaults);
+	for (size_t i = 0; i < sizeof held / sizeof *held; i++) {
+		struct sigaction ignore = { .sa_handler = SIG_IGN }, found;
+		sigemptyset(&ignore.sa_mask);
+		if (sigaction(held[i], &ignore, &found) < 0 || found.sa_handler != SIG_IGN)
+			sigaddset(&defaults, held[i]);
+	}
 	int status;
-	pid_t child = start_program(o.command, object, dir, o.frames, &status);
+	pid_t child = start_program(o.command, object, dir, o.frames, &defaults, &status);
 	if (child > 0)
 		status = wait_for(child, o.interval, dir);
 	/* a program that never ran has no census: start_program said why */

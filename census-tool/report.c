@@ -152,11 +152,14 @@ static void print_heading(FILE *out, const struct census_process *p, const struc
 static void print_totals(FILE *out, const struct census_process *p)
 {
 	char live[32], peak[32], all[32];
-	fprintf(out, "\n%" PRIu64 " allocations and %" PRIu64 " frees, %s requested in all.\n",
-		p->allocs, p->frees, size_text((int64_t)p->bytes, all, sizeof all));
-	fprintf(out, "Live at exit: %" PRId64 " blocks, %s. Peak: %" PRId64 " blocks, %s.\n",
-		p->all.blocks.current, size_text(p->all.bytes.current, live, sizeof live),
-		p->all.blocks.peak, size_text(p->all.bytes.peak, peak, sizeof peak));
+	fprintf(out, "\n%" PRIu64 " %s and %" PRIu64 " %s, %s requested in all.\n",
+		p->allocs, plural(p->allocs, "allocation", "allocations"), p->frees,
+		plural(p->frees, "free", "frees"), size_text((int64_t)p->bytes, all, sizeof all));
+	fprintf(out, "Live at exit: %" PRId64 " %s, %s. Peak: %" PRId64 " %s, %s.\n",
+		p->all.blocks.current, plural((uint64_t)p->all.blocks.current, "block", "blocks"),
+		size_text(p->all.bytes.current, live, sizeof live), p->all.blocks.peak,
+		plural((uint64_t)p->all.blocks.peak, "block", "blocks"),
+		size_text(p->all.bytes.peak, peak, sizeof peak));
 }
 
 /*
@@ -278,7 +281,7 @@ static int print_sites(FILE *out, const struct census_process *p, census_symbols
 	}
 	if (shown < count) {
 		char size[32];
-		cell(&g, 0, "%zu more sites", count - shown);
+		cell(&g, 0, "%zu more %s", count - shown, plural(count - shown, "site", "sites"));
 		cell(&g, 2, "%" PRId64, rest_blocks);
 		cell(&g, 3, "%s", ms_format_size(rest_bytes, size, sizeof size));
 		next_row(&g);
@@ -385,8 +388,8 @@ static int print_checkpoints(FILE *out, const struct census_process *p, census_s
 		if (grid_print(out, &g, NULL) < 0)
 			return -1;
 		if (cp->sites_skipped)
-			fprintf(out, "(%ld threads were running: no walk of live blocks by site)\n",
-				cp->sites_skipped);
+			fprintf(out, "(%ld %s running: no walk of live blocks by site)\n",
+				cp->sites_skipped, plural((uint64_t)cp->sites_skipped, "thread was", "threads were"));
 		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top, 0, 0) < 0)
 			return -1;
 	}
@@ -411,8 +414,9 @@ int census_report_print(FILE *out, const struct census_process *p, census_symbol
 	if (print_rows(out, p) < 0)
 		return -1;
 	if (p->sites_skipped)
-		fprintf(out, "\nLive at exit by call site: not walked, as %ld threads were running\n"
-			"(one could free a block, and glibc unmap it, while it was read).\n", p->sites_skipped);
+		fprintf(out, "\nLive at exit by call site: not walked, as %ld %s running\n"
+			"(one could free a block, and glibc unmap it, while it was read).\n", p->sites_skipped,
+			plural((uint64_t)p->sites_skipped, "thread was", "threads were"));
 	int64_t unseen_blocks = p->all.blocks.current, unseen_bytes = p->all.bytes.current;
 	for (size_t i = 0; i < p->site_count; i++) {
 		unseen_blocks -= p->sites[i].blocks;
@@ -430,10 +434,12 @@ int census_report_print(FILE *out, const struct census_process *p, census_symbol
 	print_series(out, p);
 	if (p->after_allocs || p->after_frees) {
 		char text[256];
-		snprintf(text, sizeof text, "After this report, as the process ended: %" PRIu64 " %s, %" PRIu64
-			 " %s (exit's cleanup).", p->after_allocs,
+		/* counted, not explained: exit's cleanup, or a thread still running, may have made them */
+		snprintf(text, sizeof text, "After this report was written, the process made %" PRIu64
+			 " %s and %" PRIu64 " %s more before it ended.", p->after_allocs,
 			 plural(p->after_allocs, "allocation", "allocations"), p->after_frees,
 			 plural(p->after_frees, "free", "frees"));
+		fputc('\n', out);
 		print_wrapped(out, text);
 	}
 	return fflush(out) || ferror(out) ? -1 : 0;

@@ -2,7 +2,10 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 #include "golden.h"
+#include "data.h"
+#include "report.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -133,8 +136,8 @@ struct calls {
 static struct calls calls_of(const char *process)
 {
 	struct calls c;
-	char *line = line_with(process, " allocations and ");
-	assert_int_equal(sscanf(line, "%lld allocations and %lld frees", &c.allocs, &c.frees), 2);
+	char *line = line_with(process, " requested in all.");
+	assert_int_equal(sscanf(line, "%lld %*s and %lld", &c.allocs, &c.frees), 2);
 	free(line);
 	line = line_with(process, "Live at exit: ");
 	const char *peak = strstr(line, "Peak: ");
@@ -536,7 +539,7 @@ static void test_fork_and_exec(void **state)
 	(void)state;
 	struct run r = parent_and_child("exec", 3, 6, "fork and exec");
 	assert_non_null(strstr(r.report, "family exit ==\n"));
-	assert_non_null(strstr(r.report, "\n1 image ran exec before it could report"));
+	assert_non_null(strstr(r.report, "\n1 fork child ran exec before it could report"));
 	run_free(&r);
 }
 
@@ -962,6 +965,386 @@ static void test_report_fits(void **state)
 	run_free(&r);
 }
 
+/* ------------------------------------------------------------------ */
+/* The data file read back: files census.so would never write         */
+/* ------------------------------------------------------------------ */
+
+/* The lines every data file opens with, before what a test adds. */
+#define DATA_HEAD "census-data 1\npid 5\nppid 1\nstart exec 100\n"
+
+/*
+ * census_data_read on a file holding exactly `text` (no newline added):
+ * its result, with `p` filled (the caller frees it with census_data_free).
+ */
+static int read_data(const char *text, struct census_process *p)
+{
+	char path[64], why[512];
+	snprintf(path, sizeof path, "/tmp/ms-test-census-%ld.census", (long)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	int result = census_data_read(path, p, why, sizeof why);
+	unlink(path);
+	if (result < 0)
+		assert_non_null(strstr(why, path));   /* the message names the file */
+	return result;
+}
+
+/*
+ * A name's %XX are decoded, and only where two hex digits follow: a '%'
+ * at the end, as a file cut short by a full disk leaves it, stays a '%'
+ * (decoding it read past the line's end).
+ */
+static void test_data_names(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ DATA_HEAD "arg aaaa%4", "aaaa%4" },
+		{ DATA_HEAD "arg aaaa%", "aaaa%" },
+		{ DATA_HEAD "arg a%4g\n", "a%4g" },
+		{ DATA_HEAD "arg a%g1\n", "a%g1" },
+		{ DATA_HEAD "arg x%20y%25z\n", "x y%z" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct census_process p;
+		assert_int_equal(read_data(cases[i][0], &p), 0);
+		assert_int_equal(p.arg_count, 1);
+		assert_string_equal(p.args[0], cases[i][1]);
+		census_data_free(&p);
+	}
+}
+
+/* A data file with every kind of line, as census.so writes them. */
+static const char whole_data[] =
+	DATA_HEAD
+	"exe /bin/prog%20x\n"
+	"arg prog\n"
+	"arg -v\n"
+	"checkpoint-signal\n"
+	"checkpoint 1 2000\n"
+	"site 7f00 2 64 malloc\n"
+	"stack 2 7f00 7f10\n"
+	"change 2 64 2 64 2 64 malloc\n"
+	"end-checkpoint\n"
+	"allocs 12\n"
+	"frees 4\n"
+	"bytes 300\n"
+	"class 0 1 0\n"
+	"class 5 11 300\n"
+	"all 8 200 9 250 12 300 all\n"
+	"misuse 1\n"
+	"first-misuse free%28%29 of a pointer\n"
+	"row 8 200 9 250 12 300 malloc\n"
+	"site 7f00 8 200 malloc\n"
+	"map 7f00 8000 1000 /bin/prog%20x\n"
+	"sample 0 0 0\n"
+	"sample 5000 8 200\n"
+	"end\n"
+	"after                    3                    2\n";
+
+/* Every kind of line read into its place. */
+static void test_data_whole(void **state)
+{
+	(void)state;
+	struct census_process p;
+	assert_int_equal(read_data(whole_data, &p), 0);
+	assert_int_equal(p.pid, 5);
+	assert_int_equal(p.ppid, 1);
+	assert_false(p.forked);
+	assert_i64_equal(p.started_ns, 100);
+	assert_string_equal(p.exe, "/bin/prog x");
+	assert_int_equal(p.arg_count, 2);
+	assert_string_equal(p.args[1], "-v");
+	assert_true(p.takes_checkpoints);
+	assert_int_equal(p.checkpoint_count, 1);
+	assert_i64_equal(p.checkpoints[0].ns, 2000);
+	assert_int_equal(p.checkpoints[0].site_count, 1);
+	assert_int_equal(p.checkpoints[0].sites[0].depth, 2);
+	assert_i64_equal(p.checkpoints[0].sites[0].frames[1], 0x7f10);
+	assert_int_equal(p.checkpoints[0].change_count, 1);
+	assert_i64_equal(p.allocs, 12);
+	assert_i64_equal(p.frees, 4);
+	assert_i64_equal(p.bytes, 300);
+	assert_i64_equal(p.class_blocks[5], 11);
+	assert_i64_equal(p.all.blocks.peak, 9);
+	assert_i64_equal(p.misuse, 1);
+	assert_string_equal(p.first_misuse, "free() of a pointer");
+	assert_int_equal(p.row_count, 1);
+	assert_int_equal(p.site_count, 1);
+	assert_string_equal(p.sites[0].row, "malloc");
+	assert_int_equal(p.map_count, 1);
+	assert_i64_equal(p.maps[0].offset, 0x1000);
+	assert_int_equal(p.sample_count, 2);
+	assert_true(p.ended);
+	assert_i64_equal(p.after_allocs, 3);
+	assert_i64_equal(p.after_frees, 2);
+	census_data_free(&p);
+}
+
+/*
+ * Lines census.so never writes are refused, the file with them: a number
+ * with more after it, a sign on a count, a line after "end" but "after",
+ * a line that comes once come twice, a file without its pid or start.
+ */
+static void test_data_garbage(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",
+		"census-data 1\n",
+		"census-data 2\n" "pid 5\nstart exec 100\n",
+		"census-data 1\nstart exec 100\n",
+		"census-data 1\npid 5\n",
+		"census-data 1\npid 12abc\nstart exec 100\n",
+		"census-data 1\npid -5\nstart exec 100\n",
+		"census-data 1\npid 5\nstart exec 100x\n",
+		"census-data 1\npid 5\nstart later 100\n",
+		"census-data 1\npid 5\npid 5\nstart exec 100\n",
+		DATA_HEAD "start exec 100\n",
+		DATA_HEAD "allocs -5\n",
+		DATA_HEAD "allocs +5\n",
+		DATA_HEAD "allocs 18446744073709551616\n",
+		DATA_HEAD "allocs\n",
+		DATA_HEAD "frees 3 trailing garbage\n",
+		DATA_HEAD "frees 3\nfrees 3\n",
+		DATA_HEAD "bytes 0x10\n",
+		DATA_HEAD "misuse 1.5\n",
+		DATA_HEAD "class 49 1 1\n",
+		DATA_HEAD "class 3 1 1\nclass 3 1 1\n",
+		DATA_HEAD "class 3 1\n",
+		DATA_HEAD "all 1 2 3 4 5 x6 all\n",
+		DATA_HEAD "row 1 2 3 4 5\n",
+		DATA_HEAD "site 7g00 1 1 malloc\n",
+		DATA_HEAD "site 7f00 1 1 malloc\nstack 2 7f00\n",
+		DATA_HEAD "site 7f00 1 1 malloc\nstack 1 7f00 7f10\n",
+		DATA_HEAD "stack 1 7f00\n",
+		DATA_HEAD "map 1 2 3\n",
+		DATA_HEAD "sample 1 2\n",
+		DATA_HEAD "sample 1 2 3 4\n",
+		DATA_HEAD "sites-skipped 2\nsites-skipped 2\n",
+		DATA_HEAD "exe /a\nexe /b\n",
+		DATA_HEAD "checkpoint-signal\ncheckpoint-signal\n",
+		DATA_HEAD "checkpoint-signal 1\n",
+		DATA_HEAD "checkpoint 1 5\nsites-skipped 2\nsites-skipped 2\nend-checkpoint\n",
+		DATA_HEAD "checkpoint 1 5\nend\n",
+		DATA_HEAD "checkpoint 1 5 7\nend-checkpoint\n",
+		DATA_HEAD "end-checkpoint\n",
+		DATA_HEAD "after 1 2\n",
+		DATA_HEAD "end\nend\n",
+		DATA_HEAD "end\npid 99\n",
+		DATA_HEAD "end\nafter 1 2\nafter 1 2\n",
+		DATA_HEAD "end\nafter 1\n",
+		DATA_HEAD "bogus\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct census_process p;
+		int result = read_data(bad[i], &p);
+		census_data_free(&p);
+		if (result != -1)
+			fail_msg("read as census data:\n%s", bad[i]);
+	}
+	/* cut short, with no "end": a process that did not exit */
+	struct census_process p;
+	assert_int_equal(read_data(DATA_HEAD "allocs 3\n", &p), 0);
+	assert_false(p.ended);
+	census_data_free(&p);
+}
+
+/*
+ * With census's standard output closed, the report file must not become
+ * the program's: opened without close-on-exec, it took fd 1 and the
+ * program's output landed in the report.
+ */
+static void test_report_not_inherited(void **state)
+{
+	(void)state;
+	char report[64], command[256];
+	snprintf(report, sizeof report, "/tmp/ms-test-census-%ld.closed", (long)getpid());
+	/* printf, so the words it prints are not the report's command line */
+	snprintf(command, sizeof command, "./census -o %s -- /usr/bin/printf %%s%%s to- stdout >&-",
+		 report);
+	struct golden_process p;
+	golden_exec((char *const[]){ "/bin/sh", "-c", command, NULL }, &p);
+	char *text = golden_read_file(report);
+	unlink(report);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "== pid "));
+	assert_null(strstr(text, "to-stdout"));
+	free(text);
+	golden_process_free(&p);
+}
+
+/*
+ * --interval asks for checkpoints only of processes that can take them: a
+ * program that ran exec into one without census.so (env -i clears
+ * LD_PRELOAD) has SIGUSR2 at its default, which would end it.
+ */
+static void test_interval_spares_others(void **state)
+{
+	(void)state;
+	const char *const options[] = { "--interval", "0.02", NULL };
+	const char *const argv[] = { "/usr/bin/env", "-i", "/bin/sleep", "0.3", NULL };
+	struct run r = census(options, argv);
+	assert_int_equal(r.status, 0);
+	run_free(&r);
+}
+
+/* The SigIgn mask a program run under census sees, with SIGINT and SIGQUIT ignored in census or not. */
+static unsigned long long ignored_in_program(bool ignore)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	if (ignore) {
+		sigaction(SIGINT, &ign, &old_int);
+		sigaction(SIGQUIT, &ign, &old_quit);
+	}
+	const char *const argv[] = { "/bin/cat", "/proc/self/status", NULL };
+	struct run r = census(NULL, argv);
+	if (ignore) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+	}
+	assert_int_equal(r.status, 0);
+	unsigned long long mask = 0;
+	const char *at = strstr(r.out, "\nSigIgn:");
+	assert_non_null(at);
+	assert_int_equal(sscanf(at, "\nSigIgn: %llx", &mask), 1);
+	run_free(&r);
+	return mask;
+}
+
+/*
+ * census ignores ^C and ^\ while the program runs, as system() does, and
+ * gives the program the dispositions census itself was started with: a
+ * program started under nohup, or in the background, keeps them ignored.
+ */
+static void test_signals_as_started(void **state)
+{
+	(void)state;
+	unsigned long long int_quit = 1ull << (SIGINT - 1) | 1ull << (SIGQUIT - 1);
+	assert_true((ignored_in_program(false) & int_quit) == 0);
+	assert_true((ignored_in_program(true) & int_quit) == int_quit);
+}
+
+/* Data files there but none readable: the report says so, not that none was left. */
+static void test_unreadable_files(void **state)
+{
+	(void)state;
+	const char *const argv[] = {
+		"/bin/sh", "-c", "for f in \"$CENSUS_DIR\"/*.census; do echo garbage > \"$f\"; done", NULL
+	};
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, ":1: not census data: garbage\n"));
+	assert_null(strstr(r.report, "no process left a census"));
+	assert_non_null(strstr(r.report, "census: the data file left could not be read\n"));
+	run_free(&r);
+}
+
+/*
+ * A program that runs exec with no fork before it: the program it became
+ * reports, with the exit status (the pid's newest image ended the
+ * process), and the line on the image exec replaced says nothing of fork.
+ */
+static void test_exec_without_fork(void **state)
+{
+	(void)state;
+	const char *const argv[] = { "/bin/sh", "-c", "exec /bin/sh -c 'exit 3'", NULL };
+	struct run r = census(NULL, argv);
+	assert_int_equal(r.status, 3);
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	assert_null(process_report(r.report, 1));
+	assert_non_null(strstr(p, "Started by exec of pid "));
+	assert_non_null(strstr(p, ", exited with 3.\n"));
+	assert_null(strstr(r.report, "fork"));
+	assert_non_null(strstr(r.report, "\n1 program ran exec before it could report"));
+	free(p);
+	run_free(&r);
+}
+
+/* The report census prints of `text`, read as a data file (the caller frees it). */
+static char *report_of(const char *text)
+{
+	struct census_process p;
+	assert_int_equal(read_data(text, &p), 0);
+	char *report = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&report, &size);
+	assert_non_null(out);
+	census_symbols *symbols = census_symbols_new();
+	struct census_report_opts opts = { .top = 10, .exit_status = -1 };
+	assert_int_equal(census_report_print(out, &p, symbols, &opts), 0);
+	census_symbols_free(symbols);
+	assert_int_equal(fclose(out), 0);
+	census_data_free(&p);
+	golden_assert_max_width(report, 80);
+	return report;
+}
+
+/*
+ * A count is printed with its noun in the singular for one; the line on
+ * what came after the report says what was counted, and claims no cause.
+ */
+static void test_report_words(void **state)
+{
+	(void)state;
+	const char *const argv[] = { family, "freed", NULL };
+	struct run r = census(NULL, argv);
+	char *p = process_report(r.report, 0);
+	assert_non_null(strstr(p, "\nLive at exit: 1 block, 30 B. Peak: 1 block, "));
+	free(p);
+	run_free(&r);
+
+	char *report = report_of(whole_data);
+	assert_null(strstr(report, "cleanup"));
+	assert_non_null(strstr(report, "\n\nAfter this report was written, the process made 3 allocations "
+				       "and 2 frees more\nbefore it ended.\n"));
+	free(report);
+	report = report_of(DATA_HEAD "allocs 1\nfrees 1\nbytes 5\nall 0 0 1 5 1 5 all\n"
+			   "row 0 0 1 5 1 5 malloc\nend\nafter 1 1\n");
+	assert_non_null(strstr(report, "\n1 allocation and 1 free, 5 B requested in all.\n"));
+	assert_non_null(strstr(report, "\nLive at exit: 0 blocks, 0 B. Peak: 1 block, 5 B.\n"));
+	assert_non_null(strstr(report, "the process made 1 allocation and 1 free more"));
+	free(report);
+}
+
+/* The usage's synopsis names every option, and the data goes where $TMPDIR says (else /tmp). */
+static void test_usage_and_tmpdir(void **state)
+{
+	(void)state;
+	struct golden_process help;
+	golden_exec((char *const[]){ "./census", "--help", NULL }, &help);
+	const char *runs = strstr(help.out, "\nRuns PROGRAM");
+	assert_non_null(runs);
+	char *synopsis = strndup(help.out, (size_t)(runs - help.out));
+	static const char *const options[] = { "-o", "--data", "--interval", "--top", "--frames",
+					       "--totals", "--records" };
+	for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+		char option[32];
+		snprintf(option, sizeof option, "[%s", options[i]);
+		if (!strstr(synopsis, option))
+			fail_msg("%s is not in the synopsis:\n%s", options[i], synopsis);
+	}
+	free(synopsis);
+	golden_process_free(&help);
+
+	char dir[] = "/tmp/ms-test-census-tmpdir-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *const argv[] = { "/bin/sh", "-c", "echo \"$CENSUS_DIR\"", NULL };
+	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
+	struct run r = census(NULL, argv);
+	unsetenv("TMPDIR");
+	assert_int_equal(rmdir(dir), 0);   /* census removed its own directory in it */
+	char want[64];
+	snprintf(want, sizeof want, "%s/census.", dir);
+	assert_true(!strncmp(r.out, want, strlen(want)));
+	run_free(&r);
+	r = census(NULL, argv);
+	assert_true(!strncmp(r.out, "/tmp/census.", 12));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -986,6 +1369,16 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_other_allocators),
 		cmocka_unit_test(test_report_fits),
+		cmocka_unit_test(test_data_names),
+		cmocka_unit_test(test_data_whole),
+		cmocka_unit_test(test_data_garbage),
+		cmocka_unit_test(test_report_not_inherited),
+		cmocka_unit_test(test_interval_spares_others),
+		cmocka_unit_test(test_signals_as_started),
+		cmocka_unit_test(test_unreadable_files),
+		cmocka_unit_test(test_exec_without_fork),
+		cmocka_unit_test(test_report_words),
+		cmocka_unit_test(test_usage_and_tmpdir),
 	};
 	/* the symboliser's cache in a directory of the run's own, not ~/.cache/census */
 	return cmocka_run_group_tests(tests, ms_test_symbol_cache_setup, ms_test_symbol_cache_teardown);
