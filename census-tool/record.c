@@ -425,7 +425,7 @@ static void put_sites(ms_tracker *t)
 {
 	long threads = threads_now();
 	if (threads != 1) {
-		put("sites-skipped %ld\n", threads);
+		put("sites-skipped %ld\n", threads > 0 ? threads : -1);   /* -1: not known */
 		return;
 	}
 	ms_sites *sites = ms_tracker_sites(t);

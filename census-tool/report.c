@@ -133,6 +133,17 @@ static const char *plural(uint64_t n, const char *one, const char *more)
 	return n == 1 ? one : more;
 }
 
+/* Why the live blocks were not walked: "3 threads were running", or, -1, that none could tell. */
+static const char *threads_running(long threads, char *buf, size_t cap)
+{
+	if (threads < 0)
+		snprintf(buf, cap, "the threads running could not be counted");
+	else
+		snprintf(buf, cap, "%ld %s running", threads,
+			 plural((uint64_t)threads, "thread was", "threads were"));
+	return buf;
+}
+
 static void print_heading(FILE *out, const struct census_process *p, const struct census_report_opts *opts)
 {
 	char command[60];
@@ -387,9 +398,11 @@ static int print_checkpoints(FILE *out, const struct census_process *p, census_s
 		}
 		if (grid_print(out, &g, NULL) < 0)
 			return -1;
-		if (cp->sites_skipped)
-			fprintf(out, "(%ld %s running: no walk of live blocks by site)\n",
-				cp->sites_skipped, plural((uint64_t)cp->sites_skipped, "thread was", "threads were"));
+		if (cp->sites_skipped) {
+			char why[64];
+			fprintf(out, "(%s: no walk of live blocks by site)\n",
+				threads_running(cp->sites_skipped, why, sizeof why));
+		}
 		if (cp->site_count && print_sites(out, p, symbols, cp->sites, cp->site_count, top, 0, 0) < 0)
 			return -1;
 	}
@@ -413,10 +426,12 @@ int census_report_print(FILE *out, const struct census_process *p, census_symbol
 	}
 	if (print_rows(out, p) < 0)
 		return -1;
-	if (p->sites_skipped)
-		fprintf(out, "\nLive at exit by call site: not walked, as %ld %s running\n"
-			"(one could free a block, and glibc unmap it, while it was read).\n", p->sites_skipped,
-			plural((uint64_t)p->sites_skipped, "thread was", "threads were"));
+	if (p->sites_skipped) {
+		char why[64];
+		fprintf(out, "\nLive at exit by call site: not walked, as %s\n"
+			"(one could free a block, and glibc unmap it, while it was read).\n",
+			threads_running(p->sites_skipped, why, sizeof why));
+	}
 	int64_t unseen_blocks = p->all.blocks.current, unseen_bytes = p->all.bytes.current;
 	for (size_t i = 0; i < p->site_count; i++) {
 		unseen_blocks -= p->sites[i].blocks;

@@ -19,6 +19,7 @@ static const char interval[] = WORKLOADS "interval";
 static const char strerror_threads[] = WORKLOADS "strerror_threads";
 static const char closefds[] = WORKLOADS "closefds";
 static const char vfork_workload[] = WORKLOADS "vfork";
+static const char stdout_closed[] = WORKLOADS "stdout_closed";
 
 /* A run that has not ended by then hangs: it is killed and the test fails (a bound, not a timing). */
 #define HANG_SECONDS 60
@@ -1345,6 +1346,27 @@ static void test_usage_and_tmpdir(void **state)
 	run_free(&r);
 }
 
+/*
+ * Started with standard output closed, a program still gets its report,
+ * and what it writes to its standard output lands in none of census's
+ * files: census.so's data file takes a high descriptor, not the free 1.
+ */
+static void test_stdout_closed(void **state)
+{
+	(void)state;
+	const char *const argv[] = { stdout_closed, NULL };
+	struct run r = census_run(true, NULL, argv);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.report, "written to standard output"));
+	char *p = process_report(r.report, 0);
+	assert_non_null(p);
+	struct calls c = assert_invariants(p);
+	assert_i64_equal(c.allocs, 4);
+	assert_i64_equal(c.frees, 1);
+	free(p);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1362,6 +1384,7 @@ int main(void)
 		cmocka_unit_test(test_program_closes_descriptors),
 		cmocka_unit_test(test_vfork_exec_fails),
 		cmocka_unit_test(test_interval_checkpoints),
+		cmocka_unit_test(test_stdout_closed),
 		cmocka_unit_test(test_data_dir),
 		cmocka_unit_test(test_output_file),
 		cmocka_unit_test(test_bad_arguments),
