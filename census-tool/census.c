@@ -281,12 +281,35 @@ static bool runs(long pid, const char *exe)
 }
 
 /*
+ * Whether process `pid` catches the checkpoint signal now (SigCgt in
+ * /proc/PID/status): a program may have set it back to its default since
+ * it started (a shell's `trap - USR2`), and then the signal would end it.
+ */
+static bool catches_checkpoints(long pid)
+{
+	char path[64], status[8192];
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(status, 1, sizeof status - 1, f);
+	fclose(f);
+	status[n] = '\0';
+	const char *at = strstr(status, "\nSigCgt:");
+	if (!at)
+		return false;
+	unsigned long long caught = strtoull(at + strlen("\nSigCgt:"), NULL, 16);
+	return caught >> (CHECKPOINT_SIGNAL - 1) & 1;
+}
+
+/*
  * A checkpoint asked of every process still running that can take one:
  * only the newest image of a pid (an older one's program was replaced
  * by exec), only if its file says census.so's handler is in place and
- * has no report yet, and only while /proc still names its program: it
- * may have run exec into one without census.so since (env -i clears
- * LD_PRELOAD), which the signal's default action would end.
+ * has no report yet, only while /proc still names its program (it may
+ * have run exec into one without census.so since: env -i clears
+ * LD_PRELOAD) and only while it still catches the signal: its default
+ * action would end the process.
  */
 static void ask_for_checkpoints(const char *dir)
 {
@@ -302,7 +325,8 @@ static void ask_for_checkpoints(const char *dir)
 		struct census_process p;
 		char why[256];
 		if (newest && census_data_read(names[i], &p, why, sizeof why) == 0) {
-			if (p.pid == pid && p.takes_checkpoints && !p.ended && runs(pid, p.exe))
+			if (p.pid == pid && p.takes_checkpoints && !p.ended && runs(pid, p.exe) &&
+			    catches_checkpoints(pid))
 				kill((pid_t)pid, CHECKPOINT_SIGNAL);
 			census_data_free(&p);
 		}

@@ -340,8 +340,14 @@ int census_data_read(const char *path, struct census_process *p, char *why, size
 	int result = 0;
 	while ((len = getline(&line, &line_cap, in)) > 0) {
 		number++;
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
+		/*
+		 * census.so ends every line it writes: a last line without its end
+		 * was cut short (SIGKILL, a full disk), and is left out, so a figure
+		 * cut in half is never read as a smaller one.
+		 */
+		if (line[len - 1] != '\n')
+			break;
+		line[--len] = '\0';
 		/* a NUL inside a line (a hole a full disk left) would hide the rest of it */
 		if (strlen(line) != (size_t)len ||
 		    (number == 1 ? strcmp(line, "census-data 1") != 0 : read_line(line, p, &r) < 0)) {

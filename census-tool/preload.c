@@ -29,6 +29,8 @@
 
 void *malloc(size_t size)
 {
+	if (__builtin_expect(record_busy, 0))
+		return ms_beneath_malloc(size);
 	void *p = ms_alloc_bytes_ret(size, ROW_MALLOC, CALLER());
 	record_alloc(p, size);
 	return p;
@@ -40,7 +42,9 @@ void free(void *p)
 	if (!p)
 		return;
 	ms_free_ret(p, CALLER());
-	record_free();
+	/* census.so's own block goes back beneath (foreign to memstats), uncounted */
+	if (__builtin_expect(!record_busy, 1))
+		record_free();
 }
 
 void *calloc(size_t count, size_t size)
@@ -48,6 +52,10 @@ void *calloc(size_t count, size_t size)
 	if (size && count > SIZE_MAX / size) {
 		errno = ENOMEM;
 		return NULL;
+	}
+	if (__builtin_expect(record_busy, 0)) {
+		void *own = ms_beneath_malloc(count * size);
+		return own ? memset(own, 0, count * size) : NULL;
 	}
 	void *p = ms_calloc_bytes_ret(count * size, ROW_CALLOC, CALLER());
 	record_alloc(p, count * size);

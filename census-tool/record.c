@@ -69,6 +69,7 @@ struct sample {
 static _Thread_local struct thread_counts mine;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;  /* everything below */
+_Thread_local bool record_busy;
 static struct thread_counts *listed;                      /* threads alive that counted */
 static struct counts retired;                             /* the counts of threads that ended */
 static pthread_key_t thread_end;
@@ -102,6 +103,19 @@ static off_t after_at;
 
 /* The first misuse memstats reported, kept for the report (the program's stderr stays its own). */
 static char first_misuse[256];
+
+/* Take `lock`, and mark this thread's mallocs census.so's own until release (record.h). */
+static void hold(void)
+{
+	pthread_mutex_lock(&lock);
+	record_busy = true;
+}
+
+static void release(void)
+{
+	record_busy = false;
+	pthread_mutex_unlock(&lock);
+}
 
 static uint64_t now_ns(void)
 {
@@ -255,14 +269,14 @@ static void unlist(struct thread_counts *t)
 static void thread_ended(void *counts)
 {
 	struct thread_counts *t = counts;
-	pthread_mutex_lock(&lock);
+	hold();
 	if (t->listed) {
 		add_counts(&retired, t);
 		unlist(t);
 		zero_counts(t);
 	}
 	t->ended = true;
-	pthread_mutex_unlock(&lock);
+	release();
 }
 
 /*
@@ -272,20 +286,20 @@ static void thread_ended(void *counts)
 static void list_this_thread(void)
 {
 	if (mine.ended) {
-		pthread_mutex_lock(&lock);
+		hold();
 		add_counts(&retired, &mine);
 		zero_counts(&mine);
-		pthread_mutex_unlock(&lock);
+		release();
 		return;
 	}
 	mine.listed = true;   /* first, as pthread_setspecific may call malloc */
-	pthread_mutex_lock(&lock);
+	hold();
 	mine.prev = NULL;
 	mine.next = listed;
 	if (listed)
 		listed->prev = &mine;
 	listed = &mine;
-	pthread_mutex_unlock(&lock);
+	release();
 	if (have_thread_end)
 		pthread_setspecific(thread_end, &mine);
 }
@@ -390,11 +404,11 @@ static void append_sample(uint64_t now)
 
 static void take_sample(uint64_t now)
 {
-	pthread_mutex_lock(&lock);
+	hold();
 	/* another thread may have taken it while this one waited */
 	if (now >= atomic_load_explicit(&next_sample_ns, memory_order_relaxed))
 		append_sample(now);
-	pthread_mutex_unlock(&lock);
+	release();
 }
 
 static void checkpoint_asked(int signal)
@@ -455,7 +469,7 @@ static void put_sites(ms_tracker *t)
  */
 static void take_checkpoint(void)
 {
-	pthread_mutex_lock(&lock);
+	hold();
 	if (checkpoint_wanted && since_checkpoint) {
 		checkpoint_wanted = 0;
 		uint64_t now = now_ns();
@@ -471,7 +485,7 @@ static void take_checkpoint(void)
 		put("end-checkpoint\n");
 		out_flush();
 	}
-	pthread_mutex_unlock(&lock);
+	release();
 }
 
 /* ------------------------------------------------------------------ */
@@ -778,11 +792,13 @@ static void report(bool may_wait)
 	if (data_fd < 0 || owner != getpid() || atomic_flag_test_and_set(&reporting))
 		return;
 	if (may_wait)
-		pthread_mutex_lock(&lock);
-	else if (pthread_mutex_trylock(&lock) != 0)
+		hold();
+	else if (pthread_mutex_trylock(&lock) == 0)
+		record_busy = true;
+	else
 		return;
 	if (atomic_load(&reported)) {
-		pthread_mutex_unlock(&lock);
+		release();
 		return;
 	}
 	append_sample(now_ns());
@@ -796,7 +812,7 @@ static void report(bool may_wait)
 	out_flush();
 	after_at = data_fd >= 0 ? lseek(data_fd, 0, SEEK_CUR) : 0;
 	atomic_store(&reported, true);
-	pthread_mutex_unlock(&lock);
+	release();
 	count_after(NULL);   /* the line, with nothing counted yet */
 }
 

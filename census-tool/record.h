@@ -2,6 +2,7 @@
 #ifndef CENSUS_RECORD_H
 #define CENSUS_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -20,6 +21,14 @@
 
 /* Size classes of requests: 0 bytes, then one per bit length (1, 2-3, 4-7, ...). */
 #define CENSUS_CLASSES 49
+
+/*
+ * True while this thread does census.so's own work under its lock (a
+ * report, a checkpoint, a sample): a malloc then (glibc's qsort takes one
+ * to sort a large site table) is census.so's, taken from the allocator
+ * beneath, uncounted, and never comes back for the lock it would wait on.
+ */
+extern _Thread_local bool record_busy;
 
 /* An allocation of `size` bytes that returned `p` (NULL: it failed, nothing counted). */
 void record_alloc(const void *p, size_t size);

@@ -482,6 +482,11 @@ MS_HOT void free_block(void *p, const char *function, const char *file, int line
 	release(p, MS_HEADER_SIZE, &h, &sizes, f, function, file, line);
 }
 
+void *ms_beneath_malloc(size_t size)
+{
+	return ms_raw_malloc(size);
+}
+
 void ms_free_at(void *p, const char *file, int line)
 {
 	free_block(p, "ms_free", file, line);

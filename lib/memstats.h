@@ -326,6 +326,16 @@ void *ms_alloc_aligned_ret(size_t alignment, size_t size, const char *tag,
 void *ms_realloc_bytes_ret(void *ptr, size_t size, const char *tag, const void *return_address);
 void ms_free_ret(void *ptr, const void *return_address);
 
+/*
+ * For an LD_PRELOAD object built on memstats: `size` bytes from the
+ * allocator beneath memstats (the C library's, or in a preload build the
+ * next object's), uncounted, for the object's own work done through the
+ * program's malloc (qsort's buffer while it sorts a site table, say),
+ * which must not be counted as the program's. Under MS_FOREIGN_PASS,
+ * ms_free and ms_realloc hand such a block back to that allocator.
+ */
+void *ms_beneath_malloc(size_t size);
+
 /* What ms_free and ms_realloc do with a pointer memstats knows nothing of. */
 enum ms_foreign_policy {
 	MS_FOREIGN_REPORT,   /* report it as not a live block, and leave it alone (the default) */
