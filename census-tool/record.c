@@ -133,6 +133,20 @@ static char out[8192];
 static size_t out_used;
 
 /*
+ * `fd` moved to a high number, out of the way of the program's own
+ * descriptors, which take the lowest free: a program whose stdout is
+ * closed would otherwise write its output into the data file.
+ */
+static int out_of_the_way(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
+/*
  * data_fd is still the data file, or is made so again: a program may
  * close every descriptor it did not open, or close one and open a file of
  * its own on the same number, and the census must not write into it.
@@ -147,13 +161,7 @@ static bool file_is_ours(void)
 		data_fd = -1;
 		return false;
 	}
-	/* high, out of the way of the program's own descriptors, which take the lowest free */
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
-	if (high >= 0) {
-		close(fd);
-		fd = high;
-	}
-	data_fd = fd;
+	data_fd = out_of_the_way(fd);
 	lseek(data_fd, 0, SEEK_END);
 	return true;
 }
@@ -562,11 +570,7 @@ static int open_data_file(void)
 			continue;
 		if (fd < 0)
 			return -1;
-		int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
-		if (high >= 0) {
-			close(fd);
-			fd = high;
-		}
+		fd = out_of_the_way(fd);
 		struct stat st;
 		if (fstat(fd, &st) != 0) {
 			close(fd);
