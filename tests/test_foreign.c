@@ -62,6 +62,33 @@ static void test_pass_frees(void **state)
 	assert_heap_gave_back(held, 4000);
 }
 
+/*
+ * ms_beneath_malloc's block is the allocator beneath's, uncounted: no
+ * gauge moves as it is made, it is no live block of memstats', and under
+ * MS_FOREIGN_PASS ms_free hands it back there, unreported.
+ */
+static void test_beneath_is_uncounted(void **state)
+{
+	(void)state;
+	assert_int_equal(ms_set_foreign_policy(MS_FOREIGN_PASS), MS_FOREIGN_REPORT);
+	struct ms_stats was = ms_stats();
+	char *p = ms_beneath_malloc(4000);
+	assert_non_null(p);
+	memset(p, 1, 4000);
+	struct ms_stats made = ms_stats();
+	assert_gauges_equal(&made.all, &was.all);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), -1);
+	size_t held = heap_in_use();
+	struct ms_capture cap;
+	ms_capture_start(&cap);
+	ms_free(p);
+	assert_int_equal(cap.count, 0);
+	struct ms_stats now = ms_stats();
+	assert_gauges_equal(&now.all, &was.all);
+	assert_heap_gave_back(held, 4000);
+}
+
 /* Under MS_FOREIGN_PASS, ms_realloc is realloc, its count bytes, and its block as foreign as before. */
 static void test_pass_reallocs(void **state)
 {
@@ -125,6 +152,7 @@ int main(void)
 		ms_test(test_reported_by_default),
 		ms_test(test_pass_frees),
 		ms_test(test_pass_reallocs),
+		ms_test(test_beneath_is_uncounted),
 		ms_test(test_pass_still_reports_what_it_knows),
 		ms_test(test_unknown_policy),
 	};
