@@ -88,8 +88,10 @@ static ino_t data_ino;
 static pid_t owner;                   /* the process the file is of: a vfork child is not */
 static ms_tracker *since_checkpoint;  /* checkpoints: what changed since the last */
 static unsigned checkpoints;
-static volatile sig_atomic_t checkpoint_wanted;
-static bool fork_pending;             /* a forked child that has not begun its file */
+/* Atomic: set by the signal handler (a lock-free store is safe there), read by every thread. */
+static _Atomic int checkpoint_wanted;
+/* A forked child that has not begun its file: the first thread to see it begins it. */
+static _Atomic bool fork_pending;
 
 /*
  * After the report is written the process may still allocate and free:
@@ -326,16 +328,14 @@ static void start_census(const char *how);
 static void look_around(void)
 {
 	mine.until_look = EVENTS_PER_LOOK;
-	if (fork_pending) {
-		fork_pending = false;
+	if (atomic_exchange(&fork_pending, false))
 		start_census("fork");
-	}
 	if (data_fd < 0 || atomic_load_explicit(&reported, memory_order_relaxed))
 		return;
 	uint64_t now = now_ns();
 	if (now >= atomic_load_explicit(&next_sample_ns, memory_order_relaxed))
 		take_sample(now);
-	if (checkpoint_wanted)
+	if (atomic_load_explicit(&checkpoint_wanted, memory_order_relaxed))
 		take_checkpoint();
 }
 
@@ -422,7 +422,7 @@ static void take_sample(uint64_t now)
 static void checkpoint_asked(int signal)
 {
 	(void)signal;
-	checkpoint_wanted = 1;
+	atomic_store_explicit(&checkpoint_wanted, 1, memory_order_relaxed);
 }
 
 static void put_gauges(const char *kind, const char *name, const struct ms_gauges *g)
@@ -478,8 +478,7 @@ static void put_sites(ms_tracker *t)
 static void take_checkpoint(void)
 {
 	hold();
-	if (checkpoint_wanted && since_checkpoint) {
-		checkpoint_wanted = 0;
+	if (since_checkpoint && atomic_exchange(&checkpoint_wanted, 0)) {
 		uint64_t now = now_ns();
 		append_sample(now);
 		put("checkpoint %u %" PRIu64 "\n", ++checkpoints, now - start_ns);
@@ -733,7 +732,7 @@ static void after_fork_in_child(void)
 	data_fd = -1;
 	out_used = 0;
 	atomic_flag_clear(&reporting);
-	fork_pending = true;
+	atomic_store(&fork_pending, true);
 	mine.until_look = 0;
 }
 
@@ -789,10 +788,8 @@ static void count_after(_Atomic uint64_t *counter)
  */
 static void report(bool may_wait)
 {
-	if (fork_pending && owner != getpid()) {
-		fork_pending = false;
+	if (owner != getpid() && atomic_exchange(&fork_pending, false))
 		start_census("fork");
-	}
 	if (data_fd < 0 || owner != getpid() || atomic_flag_test_and_set(&reporting))
 		return;
 	if (may_wait)
