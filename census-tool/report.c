@@ -53,26 +53,6 @@ static int grid_print(FILE *out, struct grid *g, const struct ms_table_style *st
 	return result;
 }
 
-/* A size as Pympler prints it, without the padding to 10 columns. */
-static const char *size_text(int64_t bytes, char *buf, size_t cap)
-{
-	char padded[32];
-	ms_format_size(bytes, padded, sizeof padded);
-	const char *start = padded;
-	while (*start == ' ')
-		start++;
-	snprintf(buf, cap, "%s", start);
-	/* "1024     B" reads as "1024 B" in prose */
-	char *gap = strstr(buf, "  ");
-	if (gap) {
-		char *unit = gap;
-		while (*unit == ' ')
-			unit++;
-		memmove(gap + 1, unit, strlen(unit) + 1);
-	}
-	return buf;
-}
-
 void census_report_site(const struct census_process *p, census_symbols *symbols, uint64_t address,
 			char *buf, size_t cap)
 {
@@ -165,12 +145,12 @@ static void print_totals(FILE *out, const struct census_process *p)
 	char live[32], peak[32], all[32];
 	fprintf(out, "\n%" PRIu64 " %s and %" PRIu64 " %s, %s requested in all.\n",
 		p->allocs, plural(p->allocs, "allocation", "allocations"), p->frees,
-		plural(p->frees, "free", "frees"), size_text((int64_t)p->bytes, all, sizeof all));
+		plural(p->frees, "free", "frees"), ms_format_size_text((int64_t)p->bytes, all, sizeof all));
 	fprintf(out, "Live at exit: %" PRId64 " %s, %s. Peak: %" PRId64 " %s, %s.\n",
 		p->all.blocks.current, plural((uint64_t)p->all.blocks.current, "block", "blocks"),
-		size_text(p->all.bytes.current, live, sizeof live), p->all.blocks.peak,
+		ms_format_size_text(p->all.bytes.current, live, sizeof live), p->all.blocks.peak,
 		plural((uint64_t)p->all.blocks.peak, "block", "blocks"),
-		size_text(p->all.bytes.peak, peak, sizeof peak));
+		ms_format_size_text(p->all.bytes.peak, peak, sizeof peak));
 }
 
 /*
@@ -361,7 +341,7 @@ static void print_series(FILE *out, const struct census_process *p)
 	snprintf(text, sizeof text, "Live bytes over %.1f ms, %zu %s: the most seen %s at %.1f ms "
 		 "(--data DIR plots them).", (double)last->ns / 1e6, p->sample_count,
 		 plural(p->sample_count, "sample", "samples"),
-		 size_text(p->samples[most].bytes, size, sizeof size), (double)p->samples[most].ns / 1e6);
+		 ms_format_size_text(p->samples[most].bytes, size, sizeof size), (double)p->samples[most].ns / 1e6);
 	fputc('\n', out);
 	print_wrapped(out, text);
 }

@@ -616,6 +616,13 @@ int ms_summary_print(const ms_summary *s, FILE *out, const struct ms_print_opts 
  */
 char *ms_format_size(int64_t bytes, char *buf, size_t cap);
 
+/*
+ * ms_format_size fit for a sentence: no padding, one space before the
+ * unit ("4.97 KB", "100 B"). Writes at most `cap` bytes including the
+ * NUL; returns `buf`.
+ */
+char *ms_format_size_text(int64_t bytes, char *buf, size_t cap);
+
 /* ------------------------------------------------------------------ */
 /* Checkpoint trackers (tracker.c, sites.c)                            */
 /* ------------------------------------------------------------------ */

@@ -30,6 +30,20 @@ char *ms_format_size(int64_t bytes, char *buf, size_t cap)
 	return buf;
 }
 
+char *ms_format_size_text(int64_t bytes, char *buf, size_t cap)
+{
+	char cell[32];
+	ms_format_size(bytes, cell, sizeof cell);
+	/* "   4.97 KB" -> "4.97 KB", " 100     B" -> "100 B": each run of spaces one, none in front */
+	char *to = cell;
+	for (const char *from = cell; *from; from++)
+		if (*from != ' ' || (to > cell && to[-1] != ' '))
+			*to++ = *from;
+	*to = '\0';
+	snprintf(buf, cap, "%s", cell);
+	return buf;
+}
+
 /* Each notion's short name and column header, from the one X-macro. */
 static const struct {
 	const char *name, *header;

@@ -137,17 +137,6 @@ ms_sites *ms_tracker_sites(ms_tracker *t)
 	return ms_sites_since(t->marks, t->mark_count);
 }
 
-/* A table cell made fit for a sentence: "   4.97 KB" -> "4.97 KB", " 100     B" -> "100 B". */
-static char *squeeze_spaces(char *text)
-{
-	char *to = text;
-	for (const char *from = text; *from; from++)
-		if (*from != ' ' || (to > text && to[-1] != ' '))
-			*to++ = *from;
-	*to = '\0';
-	return text;
-}
-
 int ms_tracker_print_diff(ms_tracker *t, FILE *out)
 {
 	if (!t || !out) {
@@ -174,12 +163,11 @@ int ms_tracker_print_diff(ms_tracker *t, FILE *out)
 			 ms_sites_print(sites, out, NULL) != 0;
 	if (!failed && (peak.blocks > started_blocks || peak.bytes[MS_REQUESTED] > started_bytes)) {
 		char high[32], then[32];
-		ms_format_size(peak.bytes[MS_REQUESTED], high, sizeof high);
-		ms_format_size(started_bytes, then, sizeof then);
+		ms_format_size_text(peak.bytes[MS_REQUESTED], high, sizeof high);
+		ms_format_size_text(started_bytes, then, sizeof then);
 		failed = fprintf(out, "Peak since the checkpoint: %lld blocks, %s requested\n"
 				      "(at the checkpoint: %lld blocks, %s requested)\n",
-				 (long long)peak.blocks, squeeze_spaces(high), (long long)started_blocks,
-				 squeeze_spaces(then)) < 0;
+				 (long long)peak.blocks, high, (long long)started_blocks, then) < 0;
 	}
 	/* The peak lines may still be buffered: the checkpoint moves only once they are out. */
 	failed = ms_print_end(out, failed) != 0;

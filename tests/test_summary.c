@@ -647,6 +647,26 @@ static void test_table_print(void **state)
 	assert_write_fails(print_table_to, &t);
 }
 
+/* ms_format_size_text: the same figure without padding, one space before the unit. */
+static void test_format_size_text(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t bytes;
+		const char *text;
+	} cases[] = {
+		{ 0, "0 B" }, { 100, "100 B" }, { 1024, "1024 B" }, { 5089, "4.97 KB" },
+		{ -2048, "-2.00 KB" }, { INT64_MIN, "-8388608.00 TB" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char buf[32];
+		assert_ptr_equal(ms_format_size_text(cases[i].bytes, buf, sizeof buf), buf);
+		assert_string_equal(buf, cases[i].text);
+	}
+	char small[4];
+	assert_string_equal(ms_format_size_text(5089, small, sizeof small), "4.9");
+}
+
 /* ms_format_size: Pympler's pp(), 10 wide, units to TB, negatives scaled too. */
 static void test_format_size(void **state)
 {
@@ -798,6 +818,7 @@ int main(void)
 		ms_test(test_print_write_error),
 		ms_test(test_table_print),
 		ms_test(test_format_size),
+		ms_test(test_format_size_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
