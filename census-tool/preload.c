@@ -41,7 +41,11 @@ void free(void *p)
 	/* free(NULL) does nothing, and neither valgrind nor heaptrack counts it */
 	if (!p)
 		return;
-	ms_free_ret(p, CALLER());
+	/*
+	 * The return address alone, never a stack: a free's site only names
+	 * a bad free, and unwinding for it would double what --frames costs.
+	 */
+	ms_free_ret(p, __builtin_return_address(0));
 	/* census.so's own block goes back beneath (foreign to memstats), uncounted */
 	if (__builtin_expect(!record_busy, 1))
 		record_free();

@@ -328,7 +328,9 @@ static void start_census(const char *how);
 static void look_around(void)
 {
 	mine.until_look = EVENTS_PER_LOOK;
-	if (atomic_exchange(&fork_pending, false))
+	/* a load first: the exchange is a locked instruction, and a fork child's file is rare */
+	if (atomic_load_explicit(&fork_pending, memory_order_relaxed) &&
+	    atomic_exchange(&fork_pending, false))
 		start_census("fork");
 	if (data_fd < 0 || atomic_load_explicit(&reported, memory_order_relaxed))
 		return;
