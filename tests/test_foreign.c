@@ -24,6 +24,25 @@ static void assert_heap_gave_back(size_t held, size_t bytes)
 		assert_true(mallinfo2().uordblks + bytes <= held);
 }
 
+/*
+ * ms_free(p) of a foreign block `bytes` long, under MS_FOREIGN_PASS:
+ * nothing reported, no gauge or misuse count moved, the block given back
+ * to the allocator beneath.
+ */
+static void assert_freed_beneath(void *p, size_t bytes)
+{
+	size_t held = heap_in_use();
+	struct ms_stats was = ms_stats();
+	struct ms_capture cap;
+	ms_capture_start(&cap);
+	ms_free(p);
+	assert_int_equal(cap.count, 0);
+	struct ms_stats now = ms_stats();
+	assert_gauges_equal(&now.all, &was.all);
+	assert_i64_equal(now.misuse_count, was.misuse_count);
+	assert_heap_gave_back(held, bytes);
+}
+
 /* By default a malloc block given to ms_free or ms_realloc is reported and left alone. */
 static void test_reported_by_default(void **state)
 {
@@ -50,16 +69,7 @@ static void test_pass_frees(void **state)
 	char *p = malloc(4000);
 	assert_non_null(p);
 	memset(p, 1, 4000);
-	size_t held = heap_in_use();
-	struct ms_stats was = ms_stats();
-	struct ms_capture cap;
-	ms_capture_start(&cap);
-	ms_free(p);
-	assert_int_equal(cap.count, 0);
-	struct ms_stats now = ms_stats();
-	assert_gauges_equal(&now.all, &was.all);
-	assert_i64_equal(now.misuse_count, was.misuse_count);
-	assert_heap_gave_back(held, 4000);
+	assert_freed_beneath(p, 4000);
 }
 
 /*
@@ -79,14 +89,7 @@ static void test_beneath_is_uncounted(void **state)
 	assert_gauges_equal(&made.all, &was.all);
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(p, &info), -1);
-	size_t held = heap_in_use();
-	struct ms_capture cap;
-	ms_capture_start(&cap);
-	ms_free(p);
-	assert_int_equal(cap.count, 0);
-	struct ms_stats now = ms_stats();
-	assert_gauges_equal(&now.all, &was.all);
-	assert_heap_gave_back(held, 4000);
+	assert_freed_beneath(p, 4000);
 }
 
 /* Under MS_FOREIGN_PASS, ms_realloc is realloc, its count bytes, and its block as foreign as before. */
