@@ -5,6 +5,7 @@
 #include "pagemap.h"
 #include "block.h"
 #include "gauges.h"
+#include "origins.h"
 
 #include "checkers.h"
 #include "fault.h"
@@ -18,25 +19,23 @@
 #include <string.h>
 
 /* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
-#define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_HEADER_SIZE)
+#define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_FULL_HEADER_SIZE)
 
-/* What memstats asks malloc for to hold `requested` bytes and the header. */
-MS_HOT size_t malloc_request(size_t requested, uint64_t f)
+/*
+ * What memstats asks malloc (or posix_memalign) for to hold `requested`
+ * bytes `front` bytes into the block: the request padded to malloc's
+ * minimum, so the usable size is malloc(requested)'s, and the front.
+ */
+MS_HOT size_t malloc_request(size_t requested, size_t front, uint64_t f)
 {
 	size_t min = MS_FACTS_MIN_USABLE(f);
-	return (requested > min ? requested : min) + MS_HEADER_SIZE;
+	return (requested > min ? requested : min) + front;
 }
 
-/* What memstats asks posix_memalign for to hold `requested` bytes `front` bytes into the block. */
-MS_HOT size_t aligned_request(size_t requested, size_t front, uint64_t f)
+/* What a block glibc mapped must hold: the usable size it reports (block.h) and the front. */
+static size_t mapped_request(uint64_t requested, size_t front, uint64_t f)
 {
-	return malloc_request(requested, f) - MS_HEADER_SIZE + front;
-}
-
-/* What a block glibc mapped must hold: the usable size it reports (block.h) and the header. */
-static size_t mapped_request(uint64_t requested, uint64_t f)
-{
-	return ms_mapped_footprint(requested, f) - MS_MAPPED_CHUNK_HEADER + MS_HEADER_SIZE;
+	return ms_mapped_footprint(requested, f) - MS_MAPPED_CHUNK_HEADER + front;
 }
 
 /*
@@ -46,9 +45,10 @@ static size_t mapped_request(uint64_t requested, uint64_t f)
  * glibc returns the block as it is, so this always asks, and the block's
  * malloc_bytes is that request. On failure the block stays as it was.
  */
-MS_COLD unsigned char *fit_mapping(unsigned char *block, size_t requested, uint64_t f)
+MS_COLD unsigned char *fit_mapping(unsigned char *block, size_t requested, size_t front,
+				  uint64_t f)
 {
-	unsigned char *grown = ms_raw_realloc(block, mapped_request(requested, f));
+	unsigned char *grown = ms_raw_realloc(block, mapped_request(requested, front, f));
 	return grown ? grown : block;
 }
 
@@ -58,24 +58,44 @@ MS_HOT bool chunk_mapped(const void *block, uint64_t f)
 	return (f & MS_FACTS_GLIBC_CHUNKS) && (ms_chunk_size_field(block) & MS_CHUNK_MAPPED);
 }
 
-/* `block`, just made by malloc or realloc for `requested` bytes, fitted if glibc mapped it. */
-MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, uint64_t f)
+/*
+ * `block`, just made by malloc or realloc for `requested` bytes `front`
+ * bytes in, fitted if glibc mapped it.
+ */
+MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, size_t front, uint64_t f)
 {
-	return chunk_mapped(block, f) ? fit_mapping(block, requested, f) : block;
+	return chunk_mapped(block, f) ? fit_mapping(block, requested, front, f) : block;
 }
 
-/* The header of block `p`, `front` bytes into its malloc block (past 32: aligned, block.h). */
-MS_HOT void write_header(void *p, size_t front, struct ms_thread *self, uint32_t row,
-			 uint64_t requested, const char *file, int line, uint64_t f)
+/*
+ * The header of block `p`, `front` bytes into its malloc block: a compact
+ * header naming `origin` (front 16), a full one (32), or an aligned
+ * block's full one (past 32, block.h).
+ */
+MS_HOT void write_header(void *p, size_t front, uint32_t origin, struct ms_thread *self,
+			 uint32_t row, uint64_t requested, const char *file, int line, uint64_t f)
 {
 	uint64_t seq = atomic_load_explicit(&self->next_seq, memory_order_relaxed) + 1;
 	atomic_store_explicit(&self->next_seq, seq, memory_order_relaxed);
-	struct ms_header h = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
-	h.check = front > MS_HEADER_SIZE ? ms_aligned_check(p, &h, front) : ms_header_check(p, &h);
-	struct ms_header *at = ms_header_of(p);
-	ms_checkers_open(at, sizeof h, f & MS_FACTS_VALGRIND);
+	bool valgrind = f & MS_FACTS_VALGRIND;
+	if (front == MS_COMPACT_HEADER_SIZE) {
+		struct ms_compact_header h = { seq, origin,
+					       (uint16_t)(MS_COMPACT_MARK | requested), 0 };
+		h.check = ms_compact_check(p, &h);
+		void *at = (unsigned char *)p - sizeof h;
+		ms_checkers_open(at, sizeof h, valgrind);
+		memcpy(at, &h, sizeof h);
+		ms_checkers_close(at, sizeof h, valgrind);
+		return;
+	}
+	struct ms_header fields = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
+	struct ms_full_header h = { seq, file, requested, (uint32_t)line, (uint16_t)row,
+				    front > MS_FULL_HEADER_SIZE ? ms_aligned_check(p, &fields, front)
+								: ms_full_check(p, &fields) };
+	void *at = (unsigned char *)p - sizeof h;
+	ms_checkers_open(at, sizeof h, valgrind);
 	memcpy(at, &h, sizeof h);
-	ms_checkers_close(at, sizeof h, f & MS_FACTS_VALGRIND);
+	ms_checkers_close(at, sizeof h, valgrind);
 }
 
 /* Why the calling thread, `self`, has no gauges for a row. */
@@ -94,17 +114,10 @@ MS_COLD void *no_memory(const char *why, size_t requested, const char *function,
 	return NULL;
 }
 
-/*
- * The page map could not mark the new block `p`: give its malloc block
- * back, as far in front of it as its header, written already, says.
- */
-MS_COLD void *unmarkable(void *p, size_t requested, uint64_t f, const char *function,
-			 const char *file, int line)
+/* The page map could not mark the new block `p`: give its malloc block, `front` bytes in front, back. */
+MS_COLD void *unmarkable(void *p, size_t front, size_t requested, uint64_t f,
+			 const char *function, const char *file, int line)
 {
-	struct ms_header h = ms_read_header(p, f);
-	size_t front = ms_aligned_front(p, &h);
-	if (!front)
-		front = MS_HEADER_SIZE;
 	unsigned char *block = (unsigned char *)p - front;
 	ms_checkers_open(block, front, f & MS_FACTS_VALGRIND);
 	ms_raw_free(block);
@@ -120,6 +133,21 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 
 /* malloc's alignment, which a block with its header in front keeps. */
 #define MALLOC_ALIGNMENT 16
+
+/*
+ * How far into its malloc block a new block of `requested` bytes in `row`
+ * goes, the header and any padding in front of it, and its origin if its
+ * header is compact (block.h).
+ */
+MS_HOT size_t front_of(size_t requested, size_t alignment, uint32_t row, const char *file,
+		       int line, uint32_t *origin)
+{
+	if (alignment > MALLOC_ALIGNMENT)
+		return alignment > MS_FULL_HEADER_SIZE ? alignment : MS_FULL_HEADER_SIZE;
+	if (requested < MS_COMPACT_LIMIT && (*origin = ms_origin_of(file, (uint32_t)line, row)))
+		return MS_COMPACT_HEADER_SIZE;
+	return MS_FULL_HEADER_SIZE;
+}
 
 /* A malloc block of `size` bytes aligned to `alignment`; NULL with errno set. */
 static void *aligned_malloc(size_t alignment, size_t size)
@@ -141,7 +169,7 @@ static void *aligned_malloc(size_t alignment, size_t size)
  * failures are reported out of line, so the path that succeeds keeps its
  * values in registers. Past malloc's alignment, the malloc block has the
  * alignment asked for and the program's bytes are that far into it (32:
- * the header alone in front), so they have it too (block.h); such a block
+ * a full header alone in front), so they have it too (block.h); such a block
  * is not fitted, since realloc may move a mapping to malloc's alignment.
  */
 MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t requested, bool zero,
@@ -155,8 +183,9 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 		errno = EINVAL;
 		return NULL;
 	}
-	size_t front = aligned && alignment > MS_HEADER_SIZE ? alignment : MS_HEADER_SIZE;
-	if (requested > MAX_REQUEST - (front - MS_HEADER_SIZE)) {
+	uint32_t origin = 0;
+	size_t front = front_of(requested, alignment, row, file, line, &origin);
+	if (requested > MAX_REQUEST - front) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "more than any allocation can hold (%zu bytes)", requested);
 		errno = ENOMEM;
@@ -167,26 +196,27 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
 	uint64_t f = ms_facts();
-	size_t size = aligned_request(requested, front, f);
+	size_t size = malloc_request(requested, front, f);
 	unsigned char *block = aligned ? aligned_malloc(alignment, size)
 			       : zero  ? ms_raw_calloc(1, size)
 				       : ms_raw_malloc(size);
 	if (!block)
 		return no_memory("malloc failed", requested, function, file, line);
 	if (!aligned)
-		block = fitted(block, requested, f);
+		block = fitted(block, requested, front, f);
 	void *p = block + front;
 	/* Read while fitted's load of glibc's size word is at hand. */
 	struct ms_block_sizes sizes = ms_sizes_at(block, front, requested, f);
 	/* The header first: once the bit is set, a misuse diagnosis may read it. */
-	write_header(p, front, self, row, requested, file, line, f);
-	if (front > MS_HEADER_SIZE)      /* the padding in front is off limits, as the header is */
-		ms_checkers_close(block, front - MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	write_header(p, front, origin, self, row, requested, file, line, f);
+	if (front > MS_FULL_HEADER_SIZE)      /* the padding in front is off limits, as the header is */
+		ms_checkers_close(block, front - MS_FULL_HEADER_SIZE, f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(p))
-		return unmarkable(p, requested, f, function, file, line);
+		return unmarkable(p, front, requested, f, function, file, line);
 	ms_count_in(gauges, &self->all, sizes.bytes);
-	if (front > MS_HEADER_SIZE)
-		atomic_fetch_add_explicit(&ms_aligned_padding, (int64_t)(front - MS_HEADER_SIZE),
+	if (front > MS_COMPACT_HEADER_SIZE)
+		atomic_fetch_add_explicit(&ms_front_beyond_compact,
+					  (int64_t)(front - MS_COMPACT_HEADER_SIZE),
 					  memory_order_relaxed);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
@@ -355,8 +385,7 @@ MS_COLD void header_overwritten(void *p, const char *function, const char *file,
 
 /* What ms_free and ms_realloc found at a pointer. */
 enum taken {
-	TAKEN,          /* a live block at its malloc block's start, out of the page map now */
-	TAKEN_ALIGNED,  /* a live aligned block (block.h), out of the page map now */
+	TAKEN,          /* a live block, out of the page map now */
 	PASSED_ON,      /* not memstats' to count: the allocator beneath is given it as it is */
 	REFUSED         /* reported; the page map is as it was */
 };
@@ -389,32 +418,36 @@ MS_COLD bool pass_on(void *p, const char *function, const char *file, int line)
 	return !ms_report_known_not_live(p, function, file, line);
 }
 
-/* True if the taken `p`'s header, unsound as a plain one, is an aligned block's; else reported. */
-MS_COLD bool aligned_or_overwritten(void *p, uint64_t f, const char *function, const char *file,
-				    int line)
+/*
+ * The taken `p`'s header, unsound as a plain one: an aligned block's
+ * front, its header and sizes read; else 0, and reported.
+ */
+MS_COLD size_t aligned_or_overwritten(void *p, struct ms_header *h, struct ms_block_sizes *sizes,
+				      uint64_t f, const char *function, const char *file, int line)
 {
-	struct ms_header h = ms_read_header(p, f);
-	struct ms_block_sizes sizes;
-	if (ms_aligned_read(p, &h, &sizes, f))
-		return true;
-	header_overwritten(p, function, file, line);
-	return false;
+	size_t front = ms_aligned_read(p, h, sizes, f);
+	if (!front)
+		header_overwritten(p, function, file, line);
+	return front;
 }
 
 /*
- * Take `p` out of the page map and read its header, and for TAKEN its
- * sizes. On any problem the map is left as it was and the call is
- * reported (REFUSED). An aligned block's header is read, its sizes not.
+ * Take `p` out of the page map and read its header and sizes, and how far
+ * into its malloc block it is (`front`). On any problem the map is left
+ * as it was and the call is reported (REFUSED).
  */
 MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes *sizes,
-			     uint64_t f, const char *function, const char *file, int line)
+			     size_t *front, uint64_t f, const char *function, const char *file,
+			     int line)
 {
 	if (!ms_pagemap_take(p))
 		return pass_on(p, function, file, line) ? PASSED_ON : REFUSED;
-	*h = ms_read_header(p, f);
-	if (!ms_header_sound(p, h))
-		return aligned_or_overwritten(p, f, function, file, line) ? TAKEN_ALIGNED : REFUSED;
-	*sizes = ms_sizes_of(p, h->requested, f);
+	*front = ms_header_read(p, h, f);
+	if (!*front) {
+		*front = aligned_or_overwritten(p, h, sizes, f, function, file, line);
+		return *front ? TAKEN : REFUSED;
+	}
+	*sizes = ms_sizes_of(p, *front, h->requested, f);
 	if (!ms_header_fits(h, sizes)) {
 		header_overwritten(p, function, file, line);
 		return REFUSED;
@@ -443,24 +476,15 @@ MS_HOT void release(void *p, size_t front, const struct ms_header *h,
 		return;
 	}
 	ms_count_out(gauges, &self->all, sizes->bytes);
-	if (front > MS_HEADER_SIZE)
-		atomic_fetch_sub_explicit(&ms_aligned_padding, (int64_t)(front - MS_HEADER_SIZE),
+	if (front > MS_COMPACT_HEADER_SIZE)
+		atomic_fetch_sub_explicit(&ms_front_beyond_compact,
+					  (int64_t)(front - MS_COMPACT_HEADER_SIZE),
 					  memory_order_relaxed);
 	remember_freed(self, (uintptr_t)p, file, line, h->row);
 	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
 	unsigned char *block = (unsigned char *)p - front;
 	ms_checkers_open(block, front, f & MS_FACTS_VALGRIND);
 	ms_raw_free(block);
-}
-
-/* Release the taken aligned block `p`, its header and sizes read again. */
-MS_COLD void release_aligned(void *p, uint64_t f, const char *function, const char *file,
-			     int line)
-{
-	struct ms_header h = ms_read_header(p, f);
-	struct ms_block_sizes sizes;
-	size_t front = ms_aligned_read(p, &h, &sizes, f);
-	release(p, front, &h, &sizes, f, function, file, line);
 }
 
 /* ms_free, and ms_realloc_bytes to 0 bytes, as `function`. */
@@ -471,15 +495,12 @@ MS_HOT void free_block(void *p, const char *function, const char *file, int line
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes sizes;
-	enum taken taken = take_block(p, &h, &sizes, f, function, file, line);
-	if (taken != TAKEN) {
-		if (taken == PASSED_ON)
-			ms_raw_free(p);
-		else if (taken == TAKEN_ALIGNED)
-			release_aligned(p, f, function, file, line);
-		return;
-	}
-	release(p, MS_HEADER_SIZE, &h, &sizes, f, function, file, line);
+	size_t front;
+	enum taken taken = take_block(p, &h, &sizes, &front, f, function, file, line);
+	if (taken == TAKEN)
+		release(p, front, &h, &sizes, f, function, file, line);
+	else if (taken == PASSED_ON)
+		ms_raw_free(p);
 }
 
 void *ms_beneath_malloc(size_t size)
@@ -498,21 +519,24 @@ void ms_free_ret(void *p, const void *return_address)
 }
 
 /*
- * The taken aligned block `p` (of `row`, `requested` bytes) resized to
- * `bytes`: C's realloc keeps no alignment beyond malloc's, so it moves to
- * a new block of malloc's alignment in its row, with what it held. On
- * failure it stays as it was.
+ * The taken block `p` (`front` bytes into its malloc block) resized to
+ * `bytes` in a new block, with what it held, where realloc cannot keep it
+ * as it is: C's realloc keeps no alignment beyond malloc's, so an aligned
+ * block moves to one of malloc's alignment; a compact header cannot hold
+ * a size of 32 KiB or more, or a site that could not be numbered, so such
+ * a block moves to one with a full header. On failure it stays as it was.
  */
-MS_COLD void *realloc_aligned(void *p, uint32_t row, uint64_t requested, size_t bytes, uint64_t f,
-			      const char *function, const char *file, int line)
+MS_COLD void *move_block(void *p, size_t front, const struct ms_header *h,
+			 const struct ms_block_sizes *sizes, size_t bytes, uint64_t f,
+			 const char *function, const char *file, int line)
 {
-	void *q = alloc_block(row, NULL, bytes, false, MALLOC_ALIGNMENT, function, file, line);
+	void *q = alloc_block(h->row, NULL, bytes, false, MALLOC_ALIGNMENT, function, file, line);
 	if (!q) {
 		ms_pagemap_set(p);
 		return NULL;
 	}
-	memcpy(q, p, bytes < requested ? bytes : requested);
-	release_aligned(p, f, function, file, line);
+	memcpy(q, p, bytes < h->requested ? bytes : h->requested);
+	release(p, front, h, sizes, f, function, file, line);
 	return q;
 }
 
@@ -526,7 +550,8 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 	uint64_t f = ms_facts();
 	struct ms_header h;
 	struct ms_block_sizes old_sizes;
-	enum taken taken = take_block(p, &h, &old_sizes, f, function, file, line);
+	size_t front;
+	enum taken taken = take_block(p, &h, &old_sizes, &front, f, function, file, line);
 	if (taken == PASSED_ON)      /* a foreign block has no type: `count` is bytes */
 		return ms_raw_realloc(p, count);
 	if (taken == REFUSED) {
@@ -544,8 +569,12 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		report_overflow(count, element_size, function, file, line);
 		return NULL;
 	}
-	if (taken == TAKEN_ALIGNED)
-		return realloc_aligned(p, h.row, h.requested, bytes, f, function, file, line);
+	/* A block keeps its header's layout through realloc, where it can (block.h). */
+	uint32_t origin = 0;
+	if (front > MS_FULL_HEADER_SIZE ||
+	    (front == MS_COMPACT_HEADER_SIZE &&
+	     (bytes >= MS_COMPACT_LIMIT || !(origin = ms_origin_of(file, (uint32_t)line, h.row)))))
+		return move_block(p, front, &h, &old_sizes, bytes, f, function, file, line);
 	struct ms_thread *self = NULL;
 	struct ms_gauge_row *gauges = NULL;
 	const char *why = NULL;
@@ -559,11 +588,12 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 	uintptr_t old_address = 0;   /* p's value is not to be used once realloc moved it */
 	if (!why) {
 		/* realloc copies the header along with the program's bytes */
-		ms_checkers_open(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+		unsigned char *block = (unsigned char *)p - front;
+		ms_checkers_open(block, front, f & MS_FACTS_VALGRIND);
 		old_address = (uintptr_t)p;
-		moved = ms_raw_realloc(ms_block_start(p), malloc_request(bytes, f));
+		moved = ms_raw_realloc(block, malloc_request(bytes, front, f));
 		if (!moved) {
-			ms_checkers_close(ms_block_start(p), MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+			ms_checkers_close(block, front, f & MS_FACTS_VALGRIND);
 			why = "realloc failed";
 		}
 	}
@@ -575,11 +605,11 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		return NULL;
 	}
 	ms_count_out(gauges, &self->all, old_sizes.bytes);
-	moved = fitted(moved, bytes, f);
-	void *q = moved + MS_HEADER_SIZE;
+	moved = fitted(moved, bytes, front, f);
+	void *q = moved + front;
 	if ((uintptr_t)q != old_address)
 		remember_freed(self, old_address, file, line, h.row);
-	write_header(q, MS_HEADER_SIZE, self, h.row, bytes, file, line, f);
+	write_header(q, front, origin, self, h.row, bytes, file, line, f);
 	ms_checkers_block_moved((void *)old_address, q, bytes,
 				bytes < h.requested ? bytes : h.requested, f & MS_FACTS_VALGRIND);
 	if (!ms_pagemap_set(q)) {
@@ -591,7 +621,7 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 			  "no memory for the page map: the block is no longer tracked");
 		return q;
 	}
-	struct ms_block_sizes sizes = ms_sizes_of(q, bytes, f);
+	struct ms_block_sizes sizes = ms_sizes_of(q, front, bytes, f);
 	ms_count_in(gauges, &self->all, sizes.bytes);
 	return q;
 }
@@ -640,8 +670,8 @@ size_t ms_size(const void *p)
 		return 0;
 	if (!ms_pagemap_test(p))
 		return size_not_live((void *)p);
-	struct ms_header h = ms_read_header((void *)p, ms_facts());
-	if (!ms_header_sound(p, &h) && !ms_aligned_front(p, &h)) {      /* overwritten */
+	struct ms_header h;
+	if (!ms_header_read((void *)p, &h, ms_facts()) && !ms_aligned_front(p, &h)) {  /* overwritten */
 		errno = EINVAL;
 		return 0;
 	}
@@ -663,10 +693,11 @@ int ms_block_info(const void *p, struct ms_block_info *info)
 		.type_name = row->name,
 		.type = row->type,
 		.count = (size_t)h.requested / row->element_size,
-		.malloc_bytes = front > MS_HEADER_SIZE ? aligned_request(h.requested, front, f)
-				: chunk_mapped(ms_block_start((void *)p), f)
-					? mapped_request(h.requested, f)
-					: malloc_request(h.requested, f),
+		.malloc_bytes = front <= MS_FULL_HEADER_SIZE &&
+						chunk_mapped((const unsigned char *)p - front, f)
+					? mapped_request(h.requested, front, f)
+					: malloc_request(h.requested, front, f),
+		.header_bytes = front,
 		.seq = h.seq & MS_SEQ_MASK,
 		.thread = (unsigned)(h.seq >> MS_SEQ_BITS),
 	};

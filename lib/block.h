@@ -6,35 +6,80 @@
 #include "fault.h"
 #include "hot.h"
 #include "memstats.h"
+#include "origins.h"
 #include "types.h"
 
 #include <malloc.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
- * Every tracked block is one malloc block: this header in its first 32
- * bytes, the program's bytes after it. A free reads the header from the
- * cache line where malloc keeps its own chunk header, which free reads
- * anyway; a trailer at the block's far end cost a second, cold line on
- * every alloc and every free (docs/design.md). The header is read
- * only after the page map has said the pointer starts a live block, so
- * memstats never reads foreign memory. 32 bytes is two of glibc's 16-byte
- * chunk steps, which keeps a tracked block's usable size equal to what
- * malloc(n) alone would grant, and the program's pointer 16-byte aligned.
- * checkers.h tells valgrind and ASan where the program's bytes are.
+ * Every tracked block is one malloc block: a header in front, the
+ * program's bytes after it. A free reads the header from the cache line
+ * where malloc keeps its own chunk header, which free reads anyway; a
+ * trailer at the block's far end cost a second, cold line on every alloc
+ * and every free (docs/design.md). The header is read only after the page
+ * map has said the pointer starts a live block, so memstats never reads
+ * foreign memory. checkers.h tells valgrind and ASan where the program's
+ * bytes are.
+ *
+ * Two layouts, each a whole number of glibc's 16-byte chunk steps, which
+ * keeps a tracked block's usable size equal to what malloc(n) alone would
+ * grant, and the program's pointer 16-byte aligned:
+ * - compact, 16 bytes, for a block of under 32 KiB at malloc's alignment
+ *   (nearly every block a program makes): its number, its origin (the
+ *   site and row, numbered in origins.h), its size and a check word.
+ *   Measured on a parser's blocks, most of them under 24 bytes, a 32-byte
+ *   header made the heap 1.59 times as large and cost half again the time
+ *   of plain malloc; 16 bytes is one chunk step instead of two
+ *   (docs/performance.md);
+ * - full, 32 bytes, for larger and aligned blocks and any whose origin
+ *   could not be numbered: the site itself rather than its number.
+ * Both end in the same 8 bytes: a 32-bit field, a 16-bit one and the check
+ * word. The 16-bit field's top bit is set in a compact header (its size,
+ * below 2^15) and clear in a full one (its row, below MS_MAX_ROWS), so one
+ * load of the last 8 bytes says which header a block has.
  */
-struct ms_header {
+struct ms_compact_header {
 	uint64_t seq;          /* the block's number (MS_SEQ_BITS, gauges.h) */
-	const char *file;      /* allocation site, or its return address (text.h) */
-	uint64_t requested;    /* bytes the program asked for */
-	uint16_t row;          /* the block's row */
+	uint32_t origin;       /* its site and row (origins.h) */
+	uint16_t marked_size;  /* MS_COMPACT_MARK | bytes the program asked for */
 	uint16_t check;        /* a hash of the rest and the block's address */
-	uint32_t line;
 };
 
-#define MS_HEADER_SIZE ((size_t)sizeof(struct ms_header))
-_Static_assert(sizeof(struct ms_header) == 32,
-	       "two of glibc's 16-byte steps: usable sizes match plain malloc, pointers stay aligned");
+struct ms_full_header {
+	uint64_t seq;
+	const char *file;      /* allocation site, or its return address (text.h) */
+	uint64_t requested;    /* bytes the program asked for */
+	uint32_t line;
+	uint16_t row;          /* the block's row, below MS_MAX_ROWS */
+	uint16_t check;
+};
+
+#define MS_COMPACT_HEADER_SIZE ((size_t)sizeof(struct ms_compact_header))
+#define MS_FULL_HEADER_SIZE ((size_t)sizeof(struct ms_full_header))
+#define MS_COMPACT_MARK UINT16_C(0x8000)
+/* Requests below this get a compact header; its size field holds them under the mark. */
+#define MS_COMPACT_LIMIT ((size_t)MS_COMPACT_MARK)
+_Static_assert(sizeof(struct ms_compact_header) == 16, "one of glibc's 16-byte steps");
+_Static_assert(sizeof(struct ms_full_header) == 32, "two of glibc's 16-byte steps");
+_Static_assert(MS_MAX_ROWS <= MS_COMPACT_MARK, "a full header's row leaves the mark clear");
+_Static_assert(offsetof(struct ms_compact_header, marked_size) + 16 ==
+		       offsetof(struct ms_full_header, row),
+	       "the mark is where a full header keeps its row");
+
+/*
+ * A block's header as read, whichever its layout: a compact header's
+ * origin is looked up into file, line and row.
+ */
+struct ms_header {
+	uint64_t seq;
+	const char *file;
+	uint64_t requested;
+	uint16_t row;
+	uint16_t check;        /* a full header's check word, for the aligned test below */
+	uint32_t line;
+};
 
 /* A block's place in the three notions. */
 struct ms_block_sizes {
@@ -109,11 +154,11 @@ MS_HOT size_t ms_mapped_footprint(uint64_t requested, uint64_t f)
 /*
  * The sizes of a tracked block glibc mapped on its own, whose chunk size
  * word is `size`, the program's bytes `front` bytes into it (the header's
- * 32, or an aligned block's front). A mapped chunk's usable size is its
- * size less its 16-byte header. The header makes memstats' request 32
- * bytes larger than malloc(n)'s, which the rounding to pages mostly
- * swallows: reported as the rest of the mapping, a tracked block would be
- * 32 bytes short of what malloc(n) alone is granted, and its footprint no
+ * 16 or 32, or an aligned block's front). A mapped chunk's usable size is
+ * its size less its 16-byte header. The header makes memstats' request
+ * larger than malloc(n)'s, which the rounding to pages mostly swallows:
+ * reported as the rest of the mapping, a tracked block would be the
+ * header's bytes short of what malloc(n) alone is granted, and its footprint no
  * whole number of pages. So it reports malloc(n)'s mapping, and alloc.c
  * makes the mapping a page longer (fit_mapping) so the program can use
  * all of it. Only where that failed, or for an aligned block, which is
@@ -135,22 +180,12 @@ MS_HOT uint64_t ms_facts(void)
 	return f ? f : ms_measure_malloc_facts();
 }
 
-MS_HOT void *ms_block_start(void *p)
-{
-	return (unsigned char *)p - MS_HEADER_SIZE;
-}
-
-MS_HOT struct ms_header *ms_header_of(void *p)
-{
-	return ms_block_start(p);
-}
-
 /*
  * The program's sizes of a block whose malloc block is `block`, its bytes
- * `front` bytes in: the header's 32, or an aligned block's front. In a
- * glibc heap chunk: the chunk's usable size less the front, which for
- * the header's 32 is what malloc(requested) alone would be granted, since
- * the header is two of the chunk's 16-byte steps; and that plus the
+ * `front` bytes in: a header's 16 or 32, or an aligned block's front. In a
+ * glibc heap chunk: the chunk's usable size less the front, which for a
+ * header is what malloc(requested) alone would be granted, since a header
+ * is a whole number of the chunk's 16-byte steps; and that plus the
  * chunk's 8-byte header. A mapped chunk is rounded to pages instead, so
  * its figures are worked out (ms_mapped_sizes). Under any other malloc
  * (ASan, valgrind, jemalloc...) there is no chunk header memstats knows
@@ -173,49 +208,80 @@ MS_HOT struct ms_block_sizes ms_sizes_at(void *block, size_t front, uint64_t req
 	return (struct ms_block_sizes){ { (int64_t)requested, usable, usable + header } };
 }
 
-/* The program's sizes of block `p`, its header right in front of it at its malloc block's start. */
-MS_HOT struct ms_block_sizes ms_sizes_of(void *p, uint64_t requested, uint64_t f)
+/* The program's sizes of block `p`, `front` bytes into its malloc block. */
+MS_HOT struct ms_block_sizes ms_sizes_of(void *p, size_t front, uint64_t requested, uint64_t f)
 {
-	return ms_sizes_at(ms_block_start(p), MS_HEADER_SIZE, requested, f);
-}
-
-MS_HOT struct ms_header ms_read_header(void *p, uint64_t f)
-{
-	struct ms_header *at = ms_header_of(p);
-	ms_checkers_open(at, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	/*
-	 * Field by field, the widths write_header stored: a block freed right
-	 * after it was made would otherwise be read with 16-byte loads across
-	 * narrower stores still in flight, which the processor cannot forward
-	 * (1-2 ns a pair in a tight alloc+free loop).
-	 */
-	struct ms_header h = { at->seq, at->file, at->requested, at->row, at->check, at->line };
-	ms_checkers_close(at, MS_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	return h;
+	return ms_sizes_at((unsigned char *)p - front, front, requested, f);
 }
 
 /*
- * A hash of the header's fields and the block's address, so a header the
- * program overwrote (an underflow, the block before running over its
- * end) is caught with odds of 65535 in 65536 rather than trusted. One
- * multiply mixes them: enough against stray writes, which do not aim.
+ * Check words: a hash of the header's fields and the block's address, so
+ * a header the program overwrote (an underflow, the block before running
+ * over its end) is caught with odds of 65535 in 65536 rather than
+ * trusted. One multiply mixes them: enough against stray writes, which do
+ * not aim.
  */
-MS_HOT uint16_t ms_header_check(const void *p, const struct ms_header *h)
+MS_HOT uint16_t ms_check_mix(uint64_t x)
 {
-	uint64_t x = (uintptr_t)p ^ h->seq ^ (uintptr_t)h->file ^ h->requested << 16 ^
-		     (uint64_t)h->line << 32 ^ h->row;
 	return (uint16_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 48);
 }
 
-/*
- * False if the header cannot be one memstats wrote in front of a block at
- * its malloc block's start: the program wrote over it, or it is an
- * aligned block's (below). Tested before any size is read, since an
- * aligned block's sizes are not where a plain block's are.
- */
-MS_HOT bool ms_header_sound(const void *p, const struct ms_header *h)
+MS_HOT uint16_t ms_compact_check(const void *p, const struct ms_compact_header *h)
 {
-	return h->check == ms_header_check(p, h) && h->file && h->row < ms_row_count();
+	return ms_check_mix((uintptr_t)p ^ h->seq ^ (uint64_t)h->origin << 32 ^
+			    (uint64_t)h->marked_size << 16);
+}
+
+/* A full header's, from the fields as read (the check word itself left out). */
+MS_HOT uint16_t ms_full_check(const void *p, const struct ms_header *h)
+{
+	return ms_check_mix((uintptr_t)p ^ h->seq ^ (uintptr_t)h->file ^ h->requested << 16 ^
+			    (uint64_t)h->line << 32 ^ h->row);
+}
+
+/* The header of a block made with a compact one, read into `h`: its size, or 0 if it is overwritten. */
+MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
+			      struct ms_header *h)
+{
+	const struct ms_origin *o = c->check == ms_compact_check(p, c) ? ms_origin_get(c->origin)
+								       : NULL;
+	if (!o) {
+		h->file = NULL;      /* no aligned block's either (ms_aligned_front) */
+		return 0;
+	}
+	*h = (struct ms_header){ c->seq, o->file, c->marked_size & ~MS_COMPACT_MARK,
+				 (uint16_t)o->row, c->check, o->line };
+	return MS_COMPACT_HEADER_SIZE;
+}
+
+/*
+ * Read the header in front of `p` into `h`, and return its size
+ * (MS_COMPACT_HEADER_SIZE or MS_FULL_HEADER_SIZE); 0 if it cannot be one
+ * memstats wrote at its malloc block's start: the program wrote over it,
+ * or it is an aligned block's (below), whose full header is then in `h`.
+ * Tested before any size is read, since an aligned block's sizes are not
+ * where a plain block's are.
+ *
+ * Field by field, the widths write_header stored: a block freed right
+ * after it was made would otherwise be read with 16-byte loads across
+ * narrower stores still in flight, which the processor cannot forward
+ * (1-2 ns a pair in a tight alloc+free loop).
+ */
+MS_HOT size_t ms_header_read(void *p, struct ms_header *h, uint64_t f)
+{
+	bool valgrind = f & MS_FACTS_VALGRIND;
+	struct ms_compact_header *c = (void *)((unsigned char *)p - MS_COMPACT_HEADER_SIZE);
+	ms_checkers_open(c, sizeof *c, valgrind);
+	struct ms_compact_header compact = { c->seq, c->origin, c->marked_size, c->check };
+	ms_checkers_close(c, sizeof *c, valgrind);
+	if (compact.marked_size & MS_COMPACT_MARK)
+		return ms_compact_read(p, &compact, h);
+	struct ms_full_header *at = (void *)((unsigned char *)p - MS_FULL_HEADER_SIZE);
+	ms_checkers_open(at, sizeof *at, valgrind);
+	*h = (struct ms_header){ at->seq, at->file, at->requested, at->row, at->check, at->line };
+	ms_checkers_close(at, sizeof *at, valgrind);
+	bool sound = h->check == ms_full_check(p, h) && h->file && h->row < ms_row_count();
+	return sound ? MS_FULL_HEADER_SIZE : 0;
 }
 
 /* False if the block cannot hold what its header says was asked for: the program wrote over it. */
@@ -227,13 +293,13 @@ MS_HOT bool ms_header_fits(const struct ms_header *h, const struct ms_block_size
 /*
  * An aligned block (ms_alloc_aligned, alignment 64 or more) is `front`
  * bytes into its malloc block, `front` its alignment, which the malloc
- * block has too; the header sits right in front of the program's bytes
+ * block has too; a full header sits right in front of the program's bytes
  * as ever, and the rest of the front is padding. Its check word is a
- * plain header's plus log2(front), so it is not sound as a plain one:
- * every path that reads headers tests that first, inline, and only on
- * that cold path looks for an aligned block. An alignment of 32 needs no
- * padding (the header is the malloc block's first 32 bytes), so its
- * block is a plain one.
+ * plain full header's plus log2(front), so it is not sound as a plain
+ * one: every path that reads headers tests that first, inline, and only
+ * on that cold path looks for an aligned block. An alignment of 32 needs
+ * no padding (the header is the malloc block's first 32 bytes), so its
+ * block is a plain one with a full header.
  */
 #define MS_ALIGNED_SHIFT_MIN 6
 #define MS_ALIGNED_SHIFT_MAX 40
@@ -241,13 +307,13 @@ MS_HOT bool ms_header_fits(const struct ms_header *h, const struct ms_block_size
 /* The check word of an aligned block's header, `front` bytes into its malloc block. */
 MS_HOT uint16_t ms_aligned_check(const void *p, const struct ms_header *h, size_t front)
 {
-	return (uint16_t)(ms_header_check(p, h) + (unsigned)__builtin_ctzll(front));
+	return (uint16_t)(ms_full_check(p, h) + (unsigned)__builtin_ctzll(front));
 }
 
 /* If `h`, read in front of `p`, is an aligned block's header: its front; else 0. */
 MS_HOT size_t ms_aligned_front(const void *p, const struct ms_header *h)
 {
-	unsigned shift = (uint16_t)(h->check - ms_header_check(p, h));
+	unsigned shift = (uint16_t)(h->check - ms_full_check(p, h));
 	if (shift < MS_ALIGNED_SHIFT_MIN || shift > MS_ALIGNED_SHIFT_MAX || !h->file ||
 	    h->row >= ms_row_count())
 		return 0;
@@ -262,8 +328,12 @@ MS_HOT size_t ms_aligned_front(const void *p, const struct ms_header *h)
 size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
 		       uint64_t f);
 
-/* Bytes of padding in front of aligned blocks' headers, counted with the headers in ms_stats. */
-extern _Atomic int64_t ms_aligned_padding;
+/*
+ * Bytes in front of live blocks beyond a compact header's 16: a full
+ * header's other 16, an aligned block's padding. Counted with the headers
+ * in ms_stats; only blocks of 32 KiB and more and aligned ones move it.
+ */
+extern _Atomic int64_t ms_front_beyond_compact;
 
 /*
  * ms_block_lookup for a `p` the caller has just found marked in the page
@@ -273,16 +343,16 @@ extern _Atomic int64_t ms_aligned_padding;
 MS_HOT size_t ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	uint64_t f = ms_facts();
-	*h = ms_read_header((void *)p, f);
-	if (!ms_header_sound(p, h))
+	size_t front = ms_header_read((void *)p, h, f);
+	if (!front)
 		return ms_aligned_read(p, h, sizes, f);
-	*sizes = ms_sizes_of((void *)p, h->requested, f);
-	return ms_header_fits(h, sizes) ? MS_HEADER_SIZE : 0;
+	*sizes = ms_sizes_of((void *)p, front, h->requested, f);
+	return ms_header_fits(h, sizes) ? front : 0;
 }
 
 /*
  * Read the live block `p`'s header and sizes, and return how far into its
- * malloc block `p` is: MS_HEADER_SIZE, or an aligned block's front. 0 if
+ * malloc block `p` is: its header's size, or an aligned block's front. 0 if
  * `p` does not start a live block (or its header is overwritten). Reads
  * only memory the page map says memstats owns.
  */

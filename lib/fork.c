@@ -2,6 +2,7 @@
 #include "fork.h"
 #include "bookkeeping.h"
 #include "gauges.h"
+#include "origins.h"
 #include "peaks.h"
 #include "types.h"
 
@@ -14,15 +15,17 @@
  * library nests them in, so that the forking thread cannot deadlock with
  * a thread that holds one and waits for another: a row is registered
  * under ms_rows_lock and its name copied into a table under
- * ms_arena_lock; ms_peak_lock nests with neither; ms_arena_lock, taken
- * inside the others, comes last. A lock added to the library belongs here.
+ * ms_arena_lock, as an origin is numbered under ms_origins_lock and its
+ * chunk taken under ms_arena_lock; ms_peak_lock nests with none;
+ * ms_arena_lock, taken inside the others, comes last. A lock added to the library belongs here.
  *
  * The library's pthread_once calls (the exit key, the program's segments)
  * need nothing: glibc's pthread_once notices in a child that a fork
  * interrupted an initialisation another thread had under way, and runs
  * it again.
  */
-static pthread_mutex_t *const locks[] = { &ms_rows_lock, &ms_peak_lock, &ms_arena_lock };
+static pthread_mutex_t *const locks[] = { &ms_rows_lock, &ms_peak_lock, &ms_origins_lock,
+					   &ms_arena_lock };
 #define LOCK_COUNT (sizeof locks / sizeof locks[0])
 
 static void before_fork(void)

@@ -6,7 +6,8 @@
 
 /*
  * Each lock is declared beside what it guards: ms_rows_lock in types.h,
- * ms_peak_lock in peaks.h, ms_arena_lock in bookkeeping.h. fork.c names
+ * ms_peak_lock in peaks.h, ms_origins_lock in origins.h, ms_arena_lock in
+ * bookkeeping.h. fork.c names
  * them all; a lock added to the library belongs in its list.
  */
 

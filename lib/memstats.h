@@ -367,9 +367,12 @@ struct ms_block_info {
 	size_t count;              /* elements (bytes, for a tagged block) */
 	int64_t bytes[MS_NOTION_COUNT];
 	size_t malloc_bytes;       /* what memstats asked malloc for: the request, padded
-				      to malloc's minimum, and the 32-byte header; for a
+				      to malloc's minimum, and header_bytes; for a
 				      block glibc mapped on its own, its usable size and
-				      the header */
+				      header_bytes */
+	size_t header_bytes;       /* memstats' bytes in front of the program's: a 16-byte
+				      header for a block under 32 KiB at malloc's
+				      alignment, else 32, and an aligned block's padding */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site; NULL for an */

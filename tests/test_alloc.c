@@ -415,8 +415,10 @@ static void assert_matches_malloc_beside(size_t n)
 	if (tracked.mapped)
 		assert_i64_equal(tracked.footprint % sysconf(_SC_PAGESIZE), 0);
 	/* memstats got what it asked for, and the header and every usable byte fit in it */
-	assert_i64_ge(malloc_usable_size(p - 32), info.malloc_bytes);
-	assert_i64_ge(malloc_usable_size(p - 32), tracked.usable + 32);
+	size_t front = info.header_bytes;
+	assert_int_equal(front, n < 32768 ? 16 : 32);
+	assert_i64_ge(malloc_usable_size(p - front), info.malloc_bytes);
+	assert_i64_ge(malloc_usable_size(p - front), tracked.usable + (int64_t)front);
 	p[0] = p[tracked.usable - 1] = 1;
 	ms_free(p);
 	free(raw);

@@ -356,20 +356,22 @@ static void test_allocation_failure(void **state)
 	ms_free(b);
 }
 
-/* A program that wrote before its bytes, over the block's header: free is refused as corrupt. */
-static void test_corrupt_header(void **state)
+/*
+ * A program that wrote before the `size` bytes of a block, over its
+ * header (`header` bytes, compact or full): free is refused as corrupt.
+ */
+static void assert_corrupt_header_refused(size_t size, size_t header)
 {
-	(void)state;
-	/* under ASan the header is poisoned: the underflow is ASan's to catch */
-	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
 	struct ms_probe pr;
-	unsigned char *p = ms_alloc_bytes(40, "tm corrupt");
+	unsigned char *p = ms_alloc_bytes(size, "tm corrupt");
 	assert_non_null(p);
-	/* the 32 bytes in front of the block, memstats' header: an underflow writes there */
-	enum { HEADER = 32 };
-	unsigned char saved[HEADER];
-	memcpy(saved, p - HEADER, HEADER);
-	memset(p - HEADER, 0xA5, HEADER);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	assert_int_equal(info.header_bytes, header);
+	/* the bytes in front of the block, memstats' header: an underflow writes there */
+	unsigned char saved[32];
+	memcpy(saved, p - header, header);
+	memset(p - header, 0xA5, header);
 
 	ms_probe(&pr, ms_free(p));
 	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free");
@@ -380,13 +382,21 @@ static void test_corrupt_header(void **state)
 	assert_null(q);
 
 	/* put the header back: the block is whole again and frees cleanly */
-	memcpy(p - HEADER, saved, HEADER);
-	struct ms_block_info info;
+	memcpy(p - header, saved, header);
 	assert_int_equal(ms_block_info(p, &info), 0);
-	assert_int_equal(info.count, 40);
+	assert_int_equal(info.count, size);
 	int64_t misuse = ms_stats().misuse_count;
 	ms_free(p);
 	assert_i64_equal(ms_stats().misuse_count, misuse);
+}
+
+static void test_corrupt_header(void **state)
+{
+	(void)state;
+	/* under ASan the header is poisoned: the underflow is ASan's to catch */
+	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
+	assert_corrupt_header_refused(40, 16);          /* under 32 KiB: compact */
+	assert_corrupt_header_refused(40000, 32);       /* full */
 }
 
 /* The child of test_row_limit: writes what it saw to `fd`, exits 0 if all was as expected. */

@@ -685,11 +685,14 @@ static void test_sites_leave_out_overwritten_header(void **state)
 	unsigned char *hit = ms_alloc_bytes_at(40, "tt overwritten", "over.c", 2);
 	assert_non_null(kept);
 	assert_non_null(hit);
-	/* the 32 bytes in front of the block, memstats' header: an underflow writes there */
-	enum { HEADER = 32 };
-	unsigned char saved[HEADER];
-	memcpy(saved, hit - HEADER, HEADER);
-	memset(hit - HEADER, 0xA5, HEADER);
+	/* the bytes in front of the block, memstats' header: an underflow writes there */
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(hit, &info), 0);
+	size_t header = info.header_bytes;
+	unsigned char saved[32];
+	assert_true(header <= sizeof saved);
+	memcpy(saved, hit - header, header);
+	memset(hit - header, 0xA5, header);
 
 	ms_sites *s = ms_tracker_sites(t);
 	assert_non_null(s);
@@ -698,7 +701,7 @@ static void test_sites_leave_out_overwritten_header(void **state)
 	ms_sites_free(s);
 
 	/* put the header back: the block is listed again */
-	memcpy(hit - HEADER, saved, HEADER);
+	memcpy(hit - header, saved, header);
 	s = ms_tracker_sites(t);
 	assert_non_null(s);
 	assert_int_equal(ms_sites_count(s), 2);

@@ -1,0 +1,94 @@
+/* origins.c: numbering origins, the site and row a block came from, under a lock, for lock-free lookups on the allocation path. */
+#include "origins.h"
+#include "bookkeeping.h"
+#include "fork.h"
+
+#include <stddef.h>
+
+_Atomic(struct ms_origin *) ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
+_Atomic uint32_t ms_origins_end = 1;            /* 0 is no origin: an empty index slot */
+_Atomic(struct ms_origin_index *) ms_origin_index;
+pthread_mutex_t ms_origins_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The first index: 1024 slots, 4 KiB, room for 512 origins before it grows. */
+#define FIRST_INDEX_BITS 10
+
+/* Slot `number` (an origin's) into `index` at its first empty slot. */
+static void index_put(struct ms_origin_index *index, uint32_t number)
+{
+	const struct ms_origin *o = ms_origin_get(number);
+	size_t mask = ((size_t)1 << index->bits) - 1;
+	size_t i = ms_origin_slot(o->file, o->line, o->row, index->bits);
+	while (atomic_load_explicit(&index->slots[i], memory_order_relaxed))
+		i = (i + 1) & mask;
+	atomic_store_explicit(&index->slots[i], number, memory_order_release);
+}
+
+/*
+ * An index of 2^bits slots holding every origin so far, published. The
+ * old index is bookkeeping, never freed: a thread may still be probing it.
+ */
+static bool index_rebuild(unsigned bits)
+{
+	struct ms_origin_index *index =
+		ms_bookkeeping_alloc(sizeof *index + ((size_t)1 << bits) * sizeof index->slots[0]);
+	if (!index)
+		return false;
+	index->bits = bits;
+	uint32_t end = atomic_load_explicit(&ms_origins_end, memory_order_relaxed);
+	for (uint32_t number = 1; number < end; number++)
+		index_put(index, number);
+	atomic_store_explicit(&ms_origin_index, index, memory_order_release);
+	return true;
+}
+
+/* The number of (file, line, row) if the index holds it, else 0. With the lock held. */
+static uint32_t find_locked(const char *file, uint32_t line, uint32_t row)
+{
+	struct ms_origin_index *index = atomic_load_explicit(&ms_origin_index, memory_order_relaxed);
+	size_t mask = ((size_t)1 << index->bits) - 1;
+	for (size_t i = ms_origin_slot(file, line, row, index->bits);; i = (i + 1) & mask) {
+		uint32_t number = atomic_load_explicit(&index->slots[i], memory_order_relaxed);
+		if (!number || ms_origin_is(ms_origin_get(number), file, line, row))
+			return number;
+	}
+}
+
+/* Number a new origin with the lock held: its chunk made if need be, the index grown first if full. */
+static uint32_t add_locked(const char *file, uint32_t line, uint32_t row)
+{
+	uint32_t number = atomic_load_explicit(&ms_origins_end, memory_order_relaxed);
+	if (number == MS_MAX_ORIGINS)
+		return 0;
+	struct ms_origin_index *index = atomic_load_explicit(&ms_origin_index, memory_order_relaxed);
+	if ((size_t)number * 2 > (size_t)1 << index->bits && !index_rebuild(index->bits + 1))
+		return 0;
+	_Atomic(struct ms_origin *) *chunk = &ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK];
+	if (!atomic_load_explicit(chunk, memory_order_relaxed)) {
+		struct ms_origin *made =
+			ms_bookkeeping_alloc(MS_ORIGINS_PER_CHUNK * sizeof(struct ms_origin));
+		if (!made)
+			return 0;
+		atomic_store_explicit(chunk, made, memory_order_relaxed);
+	}
+	atomic_load_explicit(chunk, memory_order_relaxed)[number % MS_ORIGINS_PER_CHUNK] =
+		(struct ms_origin){ file, line, row };
+	atomic_store_explicit(&ms_origins_end, number + 1, memory_order_release);
+	index_put(atomic_load_explicit(&ms_origin_index, memory_order_relaxed), number);
+	return number;
+}
+
+uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row)
+{
+	ms_lock(&ms_origins_lock);
+	uint32_t number = 0;
+	if (atomic_load_explicit(&ms_origin_index, memory_order_relaxed) ||
+	    index_rebuild(FIRST_INDEX_BITS)) {
+		/* another thread may have numbered it since this one's look */
+		number = find_locked(file, line, row);
+		if (!number)
+			number = add_locked(file, line, row);
+	}
+	pthread_mutex_unlock(&ms_origins_lock);
+	return number;
+}

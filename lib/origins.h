@@ -1,0 +1,99 @@
+/* origins.h: where blocks come from, a call site and a row together, numbered once so that a compact header (block.h) holds one in 32 bits; origins.c numbers them. */
+#ifndef MS_ORIGINS_H
+#define MS_ORIGINS_H
+
+#include "hot.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * An origin: the site (a file pointer and its line, or a return address
+ * and MS_LINE_ADDRESS, text.h) and the row a block was allocated in.
+ * Numbered from 1 in the order first met, never removed, so a number
+ * read from a sound header always names the same three values.
+ */
+struct ms_origin {
+	const char *file;
+	uint32_t line;
+	uint32_t row;
+};
+
+/*
+ * Origins are kept in chunks that never move, so a number is looked up
+ * without a lock. 2^22 of them is more sites than a program has (gcc's
+ * cc1 makes a few thousand); past that, blocks get a full header, which
+ * holds the site itself.
+ */
+#define MS_ORIGINS_PER_CHUNK 1024u
+#define MS_MAX_ORIGINS (UINT32_C(1) << 22)
+
+extern _Atomic(struct ms_origin *) ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
+/* Origins numbered so far, plus one (acquire: every origin below it is complete). */
+extern _Atomic uint32_t ms_origins_end;
+
+/* Origin `number`, or NULL if no origin has it (an overwritten header's). */
+MS_HOT const struct ms_origin *ms_origin_get(uint32_t number)
+{
+	if (number - 1 >= atomic_load_explicit(&ms_origins_end, memory_order_acquire) - 1)
+		return NULL;
+	struct ms_origin *chunk = atomic_load_explicit(
+		&ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK], memory_order_relaxed);
+	return &chunk[number % MS_ORIGINS_PER_CHUNK];
+}
+
+/*
+ * The index from (file, line, row) to number: open addressing over
+ * numbers (0: empty), published whole, so a reader probes it without a
+ * lock. When it fills, origins.c builds a larger one from the origins
+ * and publishes that; the old one stays readable, and a miss in it is
+ * looked up again under the lock.
+ */
+struct ms_origin_index {
+	unsigned bits;                     /* 2^bits slots, at most half used */
+	_Atomic uint32_t slots[];
+};
+
+extern _Atomic(struct ms_origin_index *) ms_origin_index;
+
+/* Fibonacci hashing, as the site walk's table (sites.c): near keys land far apart. */
+MS_HOT size_t ms_origin_slot(const char *file, uint32_t line, uint32_t row, unsigned bits)
+{
+	uint64_t h = (uintptr_t)file ^ (uint64_t)line << 32 ^ row;
+	return (size_t)((h * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
+}
+
+MS_HOT bool ms_origin_is(const struct ms_origin *o, const char *file, uint32_t line,
+			 uint32_t row)
+{
+	return (((uintptr_t)o->file ^ (uintptr_t)file) | (o->line ^ line) | (o->row ^ row)) == 0;
+}
+
+/* The number of a new origin, under the lock; 0 if there is no room or memory for it. */
+uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row);
+
+/* The number of origin (file, line, row), numbered on first use; 0 if it cannot be. */
+MS_HOT uint32_t ms_origin_of(const char *file, uint32_t line, uint32_t row)
+{
+	struct ms_origin_index *index = atomic_load_explicit(&ms_origin_index, memory_order_acquire);
+	if (index) {
+		size_t mask = ((size_t)1 << index->bits) - 1;
+		for (size_t i = ms_origin_slot(file, line, row, index->bits);; i = (i + 1) & mask) {
+			uint32_t number = atomic_load_explicit(&index->slots[i], memory_order_acquire);
+			if (!number)
+				break;
+			struct ms_origin *chunk = atomic_load_explicit(
+				&ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK], memory_order_relaxed);
+			if (ms_origin_is(&chunk[number % MS_ORIGINS_PER_CHUNK], file, line, row))
+				return number;
+		}
+	}
+	return ms_origin_add(file, line, row);
+}
+
+/* Held while an origin is numbered (fork.c holds it across a fork). */
+extern pthread_mutex_t ms_origins_lock;
+
+#endif
