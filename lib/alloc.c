@@ -137,14 +137,16 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 /*
  * How far into its malloc block a new block of `requested` bytes in `row`
  * goes, the header and any padding in front of it, and its origin if its
- * header is compact (block.h).
+ * header is compact (block.h), looked up through the calling thread's
+ * state `self`.
  */
-MS_HOT size_t front_of(size_t requested, size_t alignment, uint32_t row, const char *file,
-		       int line, uint32_t *origin)
+MS_HOT size_t front_of(struct ms_thread *self, size_t requested, size_t alignment, uint32_t row,
+		       const char *file, int line, uint32_t *origin)
 {
 	if (alignment > MALLOC_ALIGNMENT)
 		return alignment > MS_FULL_HEADER_SIZE ? alignment : MS_FULL_HEADER_SIZE;
-	if (requested < MS_COMPACT_LIMIT && (*origin = ms_origin_of(file, (uint32_t)line, row)))
+	if (requested < MS_COMPACT_LIMIT &&
+	    (*origin = ms_origin_seen_of(self->origins_seen, file, (uint32_t)line, row)))
 		return MS_COMPACT_HEADER_SIZE;
 	return MS_FULL_HEADER_SIZE;
 }
@@ -183,9 +185,8 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 		errno = EINVAL;
 		return NULL;
 	}
-	uint32_t origin = 0;
-	size_t front = front_of(requested, alignment, row, file, line, &origin);
-	if (requested > MAX_REQUEST - front) {
+	size_t padding = alignment > MS_FULL_HEADER_SIZE ? alignment - MS_FULL_HEADER_SIZE : 0;
+	if (requested > MAX_REQUEST - padding) {
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "more than any allocation can hold (%zu bytes)", requested);
 		errno = ENOMEM;
@@ -195,6 +196,8 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	struct ms_gauge_row *gauges = known ? known : gauges_of(self, row);
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
+	uint32_t origin = 0;
+	size_t front = front_of(self, requested, alignment, row, file, line, &origin);
 	uint64_t f = ms_facts();
 	size_t size = malloc_request(requested, front, f);
 	unsigned char *block = aligned ? aligned_malloc(alignment, size)

@@ -4,6 +4,7 @@
 
 #include "hot.h"
 #include "memstats.h"
+#include "origins.h"
 #include "types.h"
 
 #include <stdbool.h>
@@ -73,6 +74,7 @@ struct ms_thread {
 	uintptr_t last_tag;
 	uint32_t last_tag_row;
 	struct ms_gauge_row *last_tag_gauges;             /* this thread's gauges of that row */
+	struct ms_origin_seen origins_seen[MS_ORIGINS_SEEN];  /* read by this thread only */
 	_Atomic bool in_use;                              /* a live thread owns it */
 	struct ms_thread *next;                           /* all states, never freed */
 };
