@@ -912,7 +912,11 @@ static void heap_summary(struct lesson *lesson, struct chapter4_blocks left,
 	struct ms_stats now = ms_stats();
 	int64_t made = now.all.blocks.total - start->all.blocks.total;
 	int64_t requested = now.all.bytes[MS_REQUESTED].total - start->all.bytes[MS_REQUESTED].total;
-	/* Each live block has one header: their bytes over the live blocks are one header's. */
+	/*
+	 * Each live block has one header, and every block of the chapter is
+	 * under 32 KiB, so all are compact (lib/block.h): their bytes over the
+	 * live blocks are one header's.
+	 */
 	int64_t header = now.all.blocks.current ? now.header_bytes / now.all.blocks.current : 0;
 	int64_t at_least = 2 * requested + made * header;
 	lesson_para(lesson,

@@ -20,6 +20,7 @@
 
 /* Larger requests fail as out of memory before malloc is asked: x86-64 has 47-bit user space. */
 #define MAX_REQUEST (((size_t)1 << 47) - 2 * MS_FULL_HEADER_SIZE)
+_Static_assert(MAX_REQUEST <= MS_REQUESTED_MASK, "a full header's size leaves its tail check room");
 
 /*
  * What memstats asks malloc (or posix_memalign) for to hold `requested`
@@ -89,7 +90,9 @@ MS_HOT void write_header(void *p, size_t front, uint32_t origin, struct ms_threa
 		return;
 	}
 	struct ms_header fields = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
-	struct ms_full_header h = { seq, file, requested, (uint32_t)line, (uint16_t)row,
+	uint64_t tail_check = ms_full_tail_check(p, requested, (uint32_t)line, (uint16_t)row);
+	struct ms_full_header h = { seq, file, requested | tail_check << MS_REQUESTED_BITS,
+				    (uint32_t)line, (uint16_t)row,
 				    front > MS_FULL_HEADER_SIZE ? ms_aligned_check(p, &fields, front)
 								: ms_full_check(p, &fields) };
 	void *at = (unsigned char *)p - sizeof h;
@@ -125,6 +128,17 @@ MS_COLD void *unmarkable(void *p, size_t front, size_t requested, uint64_t f,
 			 function, file, line);
 }
 
+/*
+ * Count a block's front in (`sign` 1) or out (-1) of the calling thread's
+ * bytes beyond compact headers: nothing for a compact header's 16.
+ */
+MS_HOT void count_front(struct ms_thread *self, size_t front, int64_t sign)
+{
+	if (front > MS_COMPACT_HEADER_SIZE)
+		ms_gauge_add(&self->front_beyond_compact,
+			     sign * (int64_t)(front - MS_COMPACT_HEADER_SIZE));
+}
+
 /* The calling thread's gauges of `row` (NULL if there is no memory for them). */
 MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 {
@@ -137,8 +151,7 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 /*
  * How far into its malloc block a new block of `requested` bytes in `row`
  * goes, the header and any padding in front of it, and its origin if its
- * header is compact (block.h), looked up through the calling thread's
- * state `self`.
+ * header is compact (block.h).
  */
 MS_HOT size_t front_of(struct ms_thread *self, size_t requested, size_t alignment, uint32_t row,
 		       const char *file, int line, uint32_t *origin)
@@ -217,10 +230,7 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	if (!ms_pagemap_set(p))
 		return unmarkable(p, front, requested, f, function, file, line);
 	ms_count_in(gauges, &self->all, sizes.bytes);
-	if (front > MS_COMPACT_HEADER_SIZE)
-		atomic_fetch_add_explicit(&ms_front_beyond_compact,
-					  (int64_t)(front - MS_COMPACT_HEADER_SIZE),
-					  memory_order_relaxed);
+	count_front(self, front, 1);
 	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
 	return p;
 }
@@ -479,10 +489,7 @@ MS_HOT void release(void *p, size_t front, const struct ms_header *h,
 		return;
 	}
 	ms_count_out(gauges, &self->all, sizes->bytes);
-	if (front > MS_COMPACT_HEADER_SIZE)
-		atomic_fetch_sub_explicit(&ms_front_beyond_compact,
-					  (int64_t)(front - MS_COMPACT_HEADER_SIZE),
-					  memory_order_relaxed);
+	count_front(self, front, -1);
 	remember_freed(self, (uintptr_t)p, file, line, h->row);
 	ms_checkers_block_gone(p, f & MS_FACTS_VALGRIND);
 	unsigned char *block = (unsigned char *)p - front;
@@ -573,10 +580,8 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		return NULL;
 	}
 	/* A block keeps its header's layout through realloc, where it can (block.h). */
-	uint32_t origin = 0;
-	if (front > MS_FULL_HEADER_SIZE ||
-	    (front == MS_COMPACT_HEADER_SIZE &&
-	     (bytes >= MS_COMPACT_LIMIT || !(origin = ms_origin_of(file, (uint32_t)line, h.row)))))
+	bool compact = front == MS_COMPACT_HEADER_SIZE;
+	if (front > MS_FULL_HEADER_SIZE || (compact && bytes >= MS_COMPACT_LIMIT))
 		return move_block(p, front, &h, &old_sizes, bytes, f, function, file, line);
 	struct ms_thread *self = NULL;
 	struct ms_gauge_row *gauges = NULL;
@@ -585,6 +590,11 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		why = "more than any allocation can hold";
 	else if (!(gauges = gauges_of(self = ms_thread_self(), h.row)))
 		why = why_no_gauges(self);
+	/* the realloc's site, which the block's header names from now on */
+	uint32_t origin = 0;
+	if (!why && compact &&
+	    !(origin = ms_origin_seen_of(self->origins_seen, file, (uint32_t)line, h.row)))
+		return move_block(p, front, &h, &old_sizes, bytes, f, function, file, line);
 	if (!why && !ms_pagemap_reserve())      /* the moved block must be markable */
 		why = "no memory for the page map";
 	unsigned char *moved = NULL;
@@ -620,6 +630,7 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		 * Only if other threads used up the reserve meanwhile, or the map
 		 * cannot hold the address. The block lives on, uncounted.
 		 */
+		count_front(self, front, -1);
 		ms_misuse(MS_MISUSE_NO_MEMORY, function, file, line,
 			  "no memory for the page map: the block is no longer tracked");
 		return q;

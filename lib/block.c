@@ -59,8 +59,6 @@ uint64_t ms_measure_malloc_facts(void)
 	return facts;
 }
 
-_Atomic int64_t ms_front_beyond_compact;
-
 size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
 		       uint64_t f)
 {

@@ -26,19 +26,26 @@
  * Two layouts, each a whole number of glibc's 16-byte chunk steps, which
  * keeps a tracked block's usable size equal to what malloc(n) alone would
  * grant, and the program's pointer 16-byte aligned:
- * - compact, 16 bytes, for a block of under 32 KiB at malloc's alignment
- *   (nearly every block a program makes): its number, its origin (the
+ * - compact, 16 bytes, for a block made under 32 KiB at malloc's
+ *   alignment (nearly every block a program makes), which realloc keeps
+ *   while it stays under 32 KiB: its number, its origin (the
  *   site and row, numbered in origins.h), its size and a check word.
  *   Measured on a parser's blocks, most of them under 24 bytes, a 32-byte
  *   header made the heap 1.59 times as large and cost half again the time
  *   of plain malloc; 16 bytes is one chunk step instead of two
  *   (docs/performance.md);
  * - full, 32 bytes, for larger and aligned blocks and any whose origin
- *   could not be numbered: the site itself rather than its number.
+ *   could not be numbered: the site itself rather than its number. realloc
+ *   keeps it however small the block becomes: moving the program's bytes
+ *   16 bytes down would take a copy realloc need not make.
  * Both end in the same 8 bytes: a 32-bit field, a 16-bit one and the check
  * word. The 16-bit field's top bit is set in a compact header (its size,
  * below 2^15) and clear in a full one (its row, below MS_MAX_ROWS), so one
- * load of the last 8 bytes says which header a block has.
+ * load of the last 8 bytes says which header a block has. A full header's
+ * last 16 bytes carry a check of their own, in the top bits of its size
+ * (below 2^47): a compact header whose mark the program cleared fails it,
+ * so memstats never reads the 16 bytes in front of a compact header's
+ * block, which are not the block's.
  */
 struct ms_compact_header {
 	uint64_t seq;          /* the block's number (MS_SEQ_BITS, gauges.h) */
@@ -50,7 +57,7 @@ struct ms_compact_header {
 struct ms_full_header {
 	uint64_t seq;
 	const char *file;      /* allocation site, or its return address (text.h) */
-	uint64_t requested;    /* bytes the program asked for */
+	uint64_t requested;    /* bytes the program asked for | the tail's check << 48 */
 	uint32_t line;
 	uint16_t row;          /* the block's row, below MS_MAX_ROWS */
 	uint16_t check;
@@ -59,6 +66,8 @@ struct ms_full_header {
 #define MS_COMPACT_HEADER_SIZE ((size_t)sizeof(struct ms_compact_header))
 #define MS_FULL_HEADER_SIZE ((size_t)sizeof(struct ms_full_header))
 #define MS_COMPACT_MARK UINT16_C(0x8000)
+#define MS_REQUESTED_BITS 48
+#define MS_REQUESTED_MASK ((UINT64_C(1) << MS_REQUESTED_BITS) - 1)
 /* Requests below this get a compact header; its size field holds them under the mark. */
 #define MS_COMPACT_LIMIT ((size_t)MS_COMPACT_MARK)
 _Static_assert(sizeof(struct ms_compact_header) == 16, "one of glibc's 16-byte steps");
@@ -232,6 +241,17 @@ MS_HOT uint16_t ms_compact_check(const void *p, const struct ms_compact_header *
 			    (uint64_t)h->marked_size << 16);
 }
 
+/*
+ * A full header's last 16 bytes' own check, over its size, line and row:
+ * read before the 16 bytes in front of them (block.h's layouts).
+ */
+MS_HOT uint16_t ms_full_tail_check(const void *p, uint64_t requested, uint32_t line,
+				   uint16_t row)
+{
+	return ms_check_mix(((uintptr_t)p ^ requested ^ (uint64_t)line << 16 ^ (uint64_t)row << 48) +
+			    UINT64_C(0x5bd1e995));
+}
+
 /* A full header's, from the fields as read (the check word itself left out). */
 MS_HOT uint16_t ms_full_check(const void *p, const struct ms_header *h)
 {
@@ -246,7 +266,7 @@ MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
 	const struct ms_origin *o = c->check == ms_compact_check(p, c) ? ms_origin_get(c->origin)
 								       : NULL;
 	if (!o) {
-		h->file = NULL;      /* no aligned block's either (ms_aligned_front) */
+		*h = (struct ms_header){ 0 };      /* no aligned block's either (ms_aligned_front) */
 		return 0;
 	}
 	*h = (struct ms_header){ c->seq, o->file, c->marked_size & ~MS_COMPACT_MARK,
@@ -270,16 +290,24 @@ MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
 MS_HOT size_t ms_header_read(void *p, struct ms_header *h, uint64_t f)
 {
 	bool valgrind = f & MS_FACTS_VALGRIND;
+	/* The last 16 bytes, as a compact header: a full one's size, line, row and check word. */
 	struct ms_compact_header *c = (void *)((unsigned char *)p - MS_COMPACT_HEADER_SIZE);
 	ms_checkers_open(c, sizeof *c, valgrind);
-	struct ms_compact_header compact = { c->seq, c->origin, c->marked_size, c->check };
+	struct ms_compact_header last = { c->seq, c->origin, c->marked_size, c->check };
 	ms_checkers_close(c, sizeof *c, valgrind);
-	if (compact.marked_size & MS_COMPACT_MARK)
-		return ms_compact_read(p, &compact, h);
+	if (last.marked_size & MS_COMPACT_MARK)
+		return ms_compact_read(p, &last, h);
+	uint64_t requested = last.seq & MS_REQUESTED_MASK;
+	if (last.seq >> MS_REQUESTED_BITS !=
+	    ms_full_tail_check(p, requested, last.origin, last.marked_size)) {
+		*h = (struct ms_header){ 0 };
+		return 0;
+	}
 	struct ms_full_header *at = (void *)((unsigned char *)p - MS_FULL_HEADER_SIZE);
-	ms_checkers_open(at, sizeof *at, valgrind);
-	*h = (struct ms_header){ at->seq, at->file, at->requested, at->row, at->check, at->line };
-	ms_checkers_close(at, sizeof *at, valgrind);
+	ms_checkers_open(at, MS_FULL_HEADER_SIZE - sizeof last, valgrind);
+	*h = (struct ms_header){ at->seq, at->file, requested, last.marked_size, last.check,
+				 last.origin };
+	ms_checkers_close(at, MS_FULL_HEADER_SIZE - sizeof last, valgrind);
 	bool sound = h->check == ms_full_check(p, h) && h->file && h->row < ms_row_count();
 	return sound ? MS_FULL_HEADER_SIZE : 0;
 }
@@ -327,13 +355,6 @@ MS_HOT size_t ms_aligned_front(const void *p, const struct ms_header *h)
  */
 size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block_sizes *sizes,
 		       uint64_t f);
-
-/*
- * Bytes in front of live blocks beyond a compact header's 16: a full
- * header's other 16, an aligned block's padding. Counted with the headers
- * in ms_stats; only blocks of 32 KiB and more and aligned ones move it.
- */
-extern _Atomic int64_t ms_front_beyond_compact;
 
 /*
  * ms_block_lookup for a `p` the caller has just found marked in the page

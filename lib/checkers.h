@@ -8,7 +8,7 @@
 
 /*
  * A tracked block is a malloc block with memstats' header in front, so the
- * program holds a pointer 32 bytes into it. Left at that, valgrind would
+ * program holds a pointer 16 or 32 bytes into it (block.h). Left at that, valgrind would
  * call a held block "possibly lost" (only an interior pointer to it) and
  * count a lost one with the header's bytes; and the header would be bytes
  * a program could read or write through p[-1] without either checker

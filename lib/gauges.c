@@ -195,10 +195,20 @@ void ms_gauges_reset(enum ms_gauges_reset_what what)
 			for (int m = 0; zero && m < MS_MEASURES; m++)
 				ms_gauge_store(&g->total[m], 0);
 		}
-		if (zero)
+		if (zero) {
 			atomic_store_explicit(&t->next_seq, t->slot << MS_SEQ_BITS,
 					      memory_order_relaxed);
+			ms_gauge_store(&t->front_beyond_compact, 0);
+		}
 	}
+}
+
+int64_t ms_front_beyond_compact(void)
+{
+	int64_t sum = 0;
+	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
+		sum += ms_gauge_load(&t->front_beyond_compact);
+	return sum;
 }
 
 size_t ms_thread_slots(void)

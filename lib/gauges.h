@@ -75,6 +75,13 @@ struct ms_thread {
 	uint32_t last_tag_row;
 	struct ms_gauge_row *last_tag_gauges;             /* this thread's gauges of that row */
 	struct ms_origin_seen origins_seen[MS_ORIGINS_SEEN];  /* read by this thread only */
+	/*
+	 * Bytes in front of the blocks this thread made, less those of the
+	 * blocks it freed, beyond a compact header's 16: a full header's other
+	 * 16, an aligned block's padding (block.h). Negative where it freed
+	 * other threads' blocks; the sum over threads is what is live.
+	 */
+	_Atomic int64_t front_beyond_compact;
 	_Atomic bool in_use;                              /* a live thread owns it */
 	struct ms_thread *next;                           /* all states, never freed */
 };
@@ -185,6 +192,9 @@ size_t ms_thread_slots(void);
 void ms_gauges_sum(uint32_t row, struct ms_gauges *out);
 /* The whole program's current and peak per measure, summed over threads: O(threads). */
 void ms_program_now(int64_t current[MS_MEASURES], int64_t peak[MS_MEASURES]);
+/* The bytes in front of live blocks beyond a compact header's 16 each, over every thread. */
+int64_t ms_front_beyond_compact(void);
+
 /* What ms_gauges_reset restarts. */
 enum ms_gauges_reset_what {
 	MS_RESTART_PROGRAM_PEAKS,  /* the whole-program rows' peaks, at their current values */

@@ -371,8 +371,11 @@ struct ms_block_info {
 				      block glibc mapped on its own, its usable size and
 				      header_bytes */
 	size_t header_bytes;       /* memstats' bytes in front of the program's: a 16-byte
-				      header for a block under 32 KiB at malloc's
-				      alignment, else 32, and an aligned block's padding */
+				      header for a block made under 32 KiB at malloc's
+				      alignment (and kept so by realloc within that
+				      size), else 32 (also where memstats could not
+				      number the block's site), and an aligned
+				      block's padding */
 	uint64_t seq;              /* allocation number within its thread slot */
 	unsigned thread;           /* the allocating thread's slot (reused after a thread ends) */
 	const char *file;          /* allocation (or last realloc) site; NULL for an */

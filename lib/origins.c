@@ -8,7 +8,17 @@
 _Atomic(struct ms_origin *) ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
 _Atomic uint32_t ms_origins_end = 1;            /* 0 is no origin: an empty index slot */
 _Atomic(struct ms_origin_index *) ms_origin_index;
-pthread_mutex_t ms_origins_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * On a cache line of its own: taking it writes the line, which every
+ * allocation's lock-free look-up would otherwise miss on afterwards.
+ */
+_Alignas(64) pthread_mutex_t ms_origins_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Set once numbering has failed (2^22 origins, or no memory for a chunk
+ * or a larger index): from then on a new site is given up at once, with
+ * no lock, and its blocks get full headers.
+ */
+_Alignas(64) static _Atomic bool numbering_stopped;
 
 /* The first index: 1024 slots, 4 KiB, room for 512 origins before it grows. */
 #define FIRST_INDEX_BITS 10
@@ -80,6 +90,8 @@ static uint32_t add_locked(const char *file, uint32_t line, uint32_t row)
 
 uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row)
 {
+	if (atomic_load_explicit(&numbering_stopped, memory_order_relaxed))
+		return 0;
 	ms_lock(&ms_origins_lock);
 	uint32_t number = 0;
 	if (atomic_load_explicit(&ms_origin_index, memory_order_relaxed) ||
@@ -89,6 +101,8 @@ uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row)
 		if (!number)
 			number = add_locked(file, line, row);
 	}
+	if (!number)
+		atomic_store_explicit(&numbering_stopped, true, memory_order_relaxed);
 	pthread_mutex_unlock(&ms_origins_lock);
 	return number;
 }

@@ -71,7 +71,10 @@ MS_HOT bool ms_origin_is(const struct ms_origin *o, const char *file, uint32_t l
 	return (((uintptr_t)o->file ^ (uintptr_t)file) | (o->line ^ line) | (o->row ^ row)) == 0;
 }
 
-/* The number of a new origin, under the lock; 0 if there is no room or memory for it. */
+/*
+ * The number of a new origin, under the lock; 0 if there is no room or
+ * memory for it, and for every new origin from then on.
+ */
 uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row);
 
 /* The number of origin (file, line, row), numbered on first use; 0 if it cannot be. */

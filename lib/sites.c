@@ -133,16 +133,18 @@ static void count_block(struct walk *w, const void *block)
 #define PREFETCH_AHEAD 32
 
 /*
- * Ask for the cache lines ms_block_read will load for `block`: up to 40
- * bytes below it (malloc's size word, then the header), which cross a
- * line boundary for one block in two. __builtin_prefetch is a GNU
+ * Ask for the cache lines ms_block_read will load for `block`: the 24
+ * bytes below it (malloc's size word, then a compact header, block.h),
+ * which cross a line boundary for one block in four. A full header's
+ * first 16 bytes, further down, are left to be missed: such blocks are
+ * 32 KiB or more, and few. __builtin_prefetch is a GNU
  * builtin (gcc and clang), the only way to say this in C: a hint, not a
  * read, which never faults and which neither ASan nor valgrind checks.
  */
 static void prefetch_header(const void *block)
 {
 	uintptr_t end = (uintptr_t)block;   /* as an integer: the bytes are outside the block */
-	__builtin_prefetch((const void *)(end - MS_FULL_HEADER_SIZE - sizeof(size_t)));
+	__builtin_prefetch((const void *)(end - MS_COMPACT_HEADER_SIZE - sizeof(size_t)));
 	__builtin_prefetch((const void *)(end - 1));
 }
 

@@ -20,7 +20,7 @@ struct ms_stats ms_stats(void)
 	for (int n = 0; n < MS_NOTION_COUNT; n++)
 		s.all.bytes[n].peak = peak[n + 1];
 	s.header_bytes = s.all.blocks.current * (int64_t)MS_COMPACT_HEADER_SIZE +
-			 atomic_load_explicit(&ms_front_beyond_compact, memory_order_relaxed);
+			 ms_front_beyond_compact();
 	s.table_bytes = ms_bookkeeping_table_bytes();
 	s.bookkeeping_bytes = s.header_bytes + s.table_bytes;
 	s.misuse_count = ms_misuse_total();
