@@ -1,6 +1,7 @@
 /* json_run.c: the cJSON workload alone, one hook set a process, the program make bench-json and bench-json-profile run: each round's time and how close together cJSON's nodes land, for memstats' hooks and for counting hooks that copy one part of its layout each. */
 #define _DEFAULT_SOURCE
 #include "bench.h"
+#include "memstats.h"
 
 #include <cjson/cJSON.h>
 #include <malloc.h>
@@ -16,10 +17,11 @@
 /*
  * Counting hooks that copy one part of what memstats does to a block, so
  * the gap between counting and tracked can be cut into parts: the size
- * memstats asks malloc for (the request padded to 24 bytes, plus the
- * header), a header written at alloc and read at free, and, for the
- * proposals, a 16-byte header, with or without the padding, or none at
- * all with the row and size kept in a side table instead.
+ * memstats asked malloc for with one 32-byte header on every block (the
+ * request padded to 24 bytes, plus the header), that header written at
+ * alloc and read at free, and the layouts weighed against it: a 16-byte
+ * header (memstats' compact one now, lib/block.h), with or without the
+ * padding, or none at all with the row and size kept in a side table.
  */
 struct layout {
 	const char *name;
@@ -167,6 +169,7 @@ static const struct {
 #define BANDS (sizeof bands / sizeof bands[0])
 static uint64_t band_blocks[BANDS], band_bytes[BANDS], band_raw_chunks[BANDS],
 	band_tracked_chunks[BANDS];
+static bool sizing_failed;
 
 /* glibc's chunk for malloc(n): the size word and the bytes, in 16-byte steps, 32 at least. */
 static size_t chunk_of(size_t n)
@@ -175,24 +178,41 @@ static size_t chunk_of(size_t n)
 	return chunk < 32 ? 32 : chunk;
 }
 
+/*
+ * A tracked block, its chunk as memstats reports it: the footprint (the
+ * usable size and glibc's size word) and memstats' header in front.
+ */
 static void *sizing_malloc(size_t size)
 {
 	size_t b = 0;
 	while (size > bands[b].up_to)
 		b++;
+	void *p = ms_alloc_bytes(size, "cJSON");
+	struct ms_block_info info;
+	if (!p || ms_block_info(p, &info) != 0) {
+		sizing_failed = true;
+		return p;
+	}
 	band_blocks[b]++;
 	band_bytes[b] += size;
 	band_raw_chunks[b] += chunk_of(size);
-	band_tracked_chunks[b] += chunk_of((size < MIN_USABLE ? MIN_USABLE : size) + 32);
-	return malloc(size);
+	band_tracked_chunks[b] += (uint64_t)info.bytes[MS_FOOTPRINT] + info.header_bytes;
+	return p;
+}
+
+static void sizing_free(void *p)
+{
+	ms_free(p);
 }
 
 /* One parse, its requests counted by size: blocks per MB, and the chunks raw and tracked. */
 static void print_sizes(const struct json_document *doc)
 {
-	static cJSON_Hooks hooks = { sizing_malloc, free };
+	static cJSON_Hooks hooks = { sizing_malloc, sizing_free };
 	cJSON_InitHooks(&hooks);
 	json_parse_delete(doc);
+	if (sizing_failed)
+		bench_fail("a tracked block could not be made or read");
 	uint64_t blocks = 0, raw = 0, tracked = 0;
 	for (size_t b = 0; b < BANDS; b++) {
 		blocks += band_blocks[b];

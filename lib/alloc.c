@@ -455,7 +455,7 @@ MS_HOT enum taken take_block(void *p, struct ms_header *h, struct ms_block_sizes
 {
 	if (!ms_pagemap_take(p))
 		return pass_on(p, function, file, line) ? PASSED_ON : REFUSED;
-	*front = ms_header_read(p, h, f);
+	*front = ms_header_read(p, h, false, f);      /* freeing needs no site */
 	if (!*front) {
 		*front = aligned_or_overwritten(p, h, sizes, f, function, file, line);
 		return *front ? TAKEN : REFUSED;
@@ -685,7 +685,7 @@ size_t ms_size(const void *p)
 	if (!ms_pagemap_test(p))
 		return size_not_live((void *)p);
 	struct ms_header h;
-	if (!ms_header_read((void *)p, &h, ms_facts()) && !ms_aligned_front(p, &h)) {  /* overwritten */
+	if (!ms_header_read((void *)p, &h, false, ms_facts()) && !ms_aligned_front(p, &h)) {
 		errno = EINVAL;
 		return 0;
 	}

@@ -73,6 +73,7 @@ struct ms_full_header {
 _Static_assert(sizeof(struct ms_compact_header) == 16, "one of glibc's 16-byte steps");
 _Static_assert(sizeof(struct ms_full_header) == 32, "two of glibc's 16-byte steps");
 _Static_assert(MS_MAX_ROWS <= MS_COMPACT_MARK, "a full header's row leaves the mark clear");
+_Static_assert(MS_MAX_ROWS <= MS_ORIGIN_ROW_MASK + 1, "an origin's number holds its row");
 _Static_assert(offsetof(struct ms_compact_header, marked_size) + 16 ==
 		       offsetof(struct ms_full_header, row),
 	       "the mark is where a full header keeps its row");
@@ -259,18 +260,26 @@ MS_HOT uint16_t ms_full_check(const void *p, const struct ms_header *h)
 			    (uint64_t)h->line << 32 ^ h->row);
 }
 
-/* The header of a block made with a compact one, read into `h`: its size, or 0 if it is overwritten. */
+/*
+ * The header of a block made with a compact one, read into `h`, its site
+ * only if `site`: its size, or 0 if it is overwritten.
+ */
 MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
-			      struct ms_header *h)
+			      struct ms_header *h, bool site)
 {
-	const struct ms_origin *o = c->check == ms_compact_check(p, c) ? ms_origin_get(c->origin)
-								       : NULL;
-	if (!o) {
+	uint32_t row = ms_origin_row(c->origin);
+	if (c->check != ms_compact_check(p, c) || !ms_origin_kept(c->origin) ||
+	    row >= ms_row_count()) {
 		*h = (struct ms_header){ 0 };      /* no aligned block's either (ms_aligned_front) */
 		return 0;
 	}
-	*h = (struct ms_header){ c->seq, o->file, c->marked_size & ~MS_COMPACT_MARK,
-				 (uint16_t)o->row, c->check, o->line };
+	*h = (struct ms_header){ c->seq, NULL, c->marked_size & ~MS_COMPACT_MARK, (uint16_t)row,
+				 c->check, 0 };
+	if (site) {
+		const struct ms_origin *o = ms_origin_at(c->origin >> MS_ORIGIN_ROW_BITS);
+		h->file = o->file;
+		h->line = o->line;
+	}
 	return MS_COMPACT_HEADER_SIZE;
 }
 
@@ -280,14 +289,16 @@ MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
  * memstats wrote at its malloc block's start: the program wrote over it,
  * or it is an aligned block's (below), whose full header is then in `h`.
  * Tested before any size is read, since an aligned block's sizes are not
- * where a plain block's are.
+ * where a plain block's are. A compact header's site is looked up in the
+ * origin table only if `site`: a free needs only the row, which the
+ * header holds, and not the table's cache line.
  *
  * Field by field, the widths write_header stored: a block freed right
  * after it was made would otherwise be read with 16-byte loads across
  * narrower stores still in flight, which the processor cannot forward
  * (1-2 ns a pair in a tight alloc+free loop).
  */
-MS_HOT size_t ms_header_read(void *p, struct ms_header *h, uint64_t f)
+MS_HOT size_t ms_header_read(void *p, struct ms_header *h, bool site, uint64_t f)
 {
 	bool valgrind = f & MS_FACTS_VALGRIND;
 	/* The last 16 bytes, as a compact header: a full one's size, line, row and check word. */
@@ -296,7 +307,7 @@ MS_HOT size_t ms_header_read(void *p, struct ms_header *h, uint64_t f)
 	struct ms_compact_header last = { c->seq, c->origin, c->marked_size, c->check };
 	ms_checkers_close(c, sizeof *c, valgrind);
 	if (last.marked_size & MS_COMPACT_MARK)
-		return ms_compact_read(p, &last, h);
+		return ms_compact_read(p, &last, h, site);
 	uint64_t requested = last.seq & MS_REQUESTED_MASK;
 	if (last.seq >> MS_REQUESTED_BITS !=
 	    ms_full_tail_check(p, requested, last.origin, last.marked_size)) {
@@ -364,7 +375,7 @@ size_t ms_aligned_read(const void *p, const struct ms_header *h, struct ms_block
 MS_HOT size_t ms_block_read(const void *p, struct ms_header *h, struct ms_block_sizes *sizes)
 {
 	uint64_t f = ms_facts();
-	size_t front = ms_header_read((void *)p, h, f);
+	size_t front = ms_header_read((void *)p, h, true, f);
 	if (!front)
 		return ms_aligned_read(p, h, sizes, f);
 	*sizes = ms_sizes_of((void *)p, front, h->requested, f);

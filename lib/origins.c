@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-_Atomic(struct ms_origin *) ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
-_Atomic uint32_t ms_origins_end = 1;            /* 0 is no origin: an empty index slot */
+struct ms_origin *ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
+_Atomic uint32_t ms_origins_end = 1;            /* index 0 is no origin: number 0 is an empty index slot */
 _Atomic(struct ms_origin_index *) ms_origin_index;
 /*
  * On a cache line of its own: taking it writes the line, which every
@@ -14,19 +14,19 @@ _Atomic(struct ms_origin_index *) ms_origin_index;
  */
 _Alignas(64) pthread_mutex_t ms_origins_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
- * Set once numbering has failed (2^22 origins, or no memory for a chunk
- * or a larger index): from then on a new site is given up at once, with
- * no lock, and its blocks get full headers.
+ * Set once all 2^20 origins are taken: from then on a new site is given
+ * up at once, with no lock, and its blocks get full headers. Where memory
+ * for one ran out, the next block from its site tries again.
  */
 _Alignas(64) static _Atomic bool numbering_stopped;
 
 /* The first index: 1024 slots, 4 KiB, room for 512 origins before it grows. */
 #define FIRST_INDEX_BITS 10
 
-/* Slot `number` (an origin's) into `index` at its first empty slot. */
+/* Slot origin `number` into `index` at its first empty slot. */
 static void index_put(struct ms_origin_index *index, uint32_t number)
 {
-	const struct ms_origin *o = ms_origin_get(number);
+	const struct ms_origin *o = ms_origin_at(number >> MS_ORIGIN_ROW_BITS);
 	size_t mask = ((size_t)1 << index->bits) - 1;
 	size_t i = ms_origin_slot(o->file, o->line, o->row, index->bits);
 	while (atomic_load_explicit(&index->slots[i], memory_order_relaxed))
@@ -46,8 +46,8 @@ static bool index_rebuild(unsigned bits)
 		return false;
 	index->bits = bits;
 	uint32_t end = atomic_load_explicit(&ms_origins_end, memory_order_relaxed);
-	for (uint32_t number = 1; number < end; number++)
-		index_put(index, number);
+	for (uint32_t at = 1; at < end; at++)
+		index_put(index, at << MS_ORIGIN_ROW_BITS | ms_origin_at(at)->row);
 	atomic_store_explicit(&ms_origin_index, index, memory_order_release);
 	return true;
 }
@@ -59,31 +59,31 @@ static uint32_t find_locked(const char *file, uint32_t line, uint32_t row)
 	size_t mask = ((size_t)1 << index->bits) - 1;
 	for (size_t i = ms_origin_slot(file, line, row, index->bits);; i = (i + 1) & mask) {
 		uint32_t number = atomic_load_explicit(&index->slots[i], memory_order_relaxed);
-		if (!number || ms_origin_is(ms_origin_get(number), file, line, row))
+		if (!number || ms_origin_is(ms_origin_at(number >> MS_ORIGIN_ROW_BITS), file, line, row))
 			return number;
 	}
 }
 
-/* Number a new origin with the lock held: its chunk made if need be, the index grown first if full. */
-static uint32_t add_locked(const char *file, uint32_t line, uint32_t row)
+/*
+ * Keep a new origin with the lock held, its chunk made if need be, the
+ * index grown first if full, and return its number. 0 when all 2^20 are
+ * taken (*full set), or on no memory.
+ */
+static uint32_t add_locked(const char *file, uint32_t line, uint32_t row, bool *full)
 {
-	uint32_t number = atomic_load_explicit(&ms_origins_end, memory_order_relaxed);
-	if (number == MS_MAX_ORIGINS)
+	uint32_t at = atomic_load_explicit(&ms_origins_end, memory_order_relaxed);
+	*full = at == MS_MAX_ORIGINS;
+	if (*full)
 		return 0;
 	struct ms_origin_index *index = atomic_load_explicit(&ms_origin_index, memory_order_relaxed);
-	if ((size_t)number * 2 > (size_t)1 << index->bits && !index_rebuild(index->bits + 1))
+	if ((size_t)at * 2 > (size_t)1 << index->bits && !index_rebuild(index->bits + 1))
 		return 0;
-	_Atomic(struct ms_origin *) *chunk = &ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK];
-	if (!atomic_load_explicit(chunk, memory_order_relaxed)) {
-		struct ms_origin *made =
-			ms_bookkeeping_alloc(MS_ORIGINS_PER_CHUNK * sizeof(struct ms_origin));
-		if (!made)
-			return 0;
-		atomic_store_explicit(chunk, made, memory_order_relaxed);
-	}
-	atomic_load_explicit(chunk, memory_order_relaxed)[number % MS_ORIGINS_PER_CHUNK] =
-		(struct ms_origin){ file, line, row };
-	atomic_store_explicit(&ms_origins_end, number + 1, memory_order_release);
+	struct ms_origin **chunk = &ms_origin_chunks[at / MS_ORIGINS_PER_CHUNK];
+	if (!*chunk && !(*chunk = ms_bookkeeping_alloc(MS_ORIGINS_PER_CHUNK * sizeof **chunk)))
+		return 0;
+	(*chunk)[at % MS_ORIGINS_PER_CHUNK] = (struct ms_origin){ file, line, row };
+	atomic_store_explicit(&ms_origins_end, at + 1, memory_order_release);
+	uint32_t number = at << MS_ORIGIN_ROW_BITS | row;
 	index_put(atomic_load_explicit(&ms_origin_index, memory_order_relaxed), number);
 	return number;
 }
@@ -94,14 +94,15 @@ uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row)
 		return 0;
 	ms_lock(&ms_origins_lock);
 	uint32_t number = 0;
+	bool full = false;
 	if (atomic_load_explicit(&ms_origin_index, memory_order_relaxed) ||
 	    index_rebuild(FIRST_INDEX_BITS)) {
 		/* another thread may have numbered it since this one's look */
 		number = find_locked(file, line, row);
 		if (!number)
-			number = add_locked(file, line, row);
+			number = add_locked(file, line, row, &full);
 	}
-	if (!number)
+	if (full)
 		atomic_store_explicit(&numbering_stopped, true, memory_order_relaxed);
 	pthread_mutex_unlock(&ms_origins_lock);
 	return number;

@@ -12,8 +12,11 @@
 /*
  * An origin: the site (a file pointer and its line, or a return address
  * and MS_LINE_ADDRESS, text.h) and the row a block was allocated in.
- * Numbered from 1 in the order first met, never removed, so a number
- * read from a sound header always names the same three values.
+ * Each is kept at an index, from 1 in the order first met, never
+ * removed, and its number is that index with the row in its low 12 bits:
+ * a free, which needs only the row, reads it from the number, and only
+ * what names a site reads the table. So a number read from a sound
+ * header always names the same three values.
  */
 struct ms_origin {
 	const char *file;
@@ -21,27 +24,45 @@ struct ms_origin {
 	uint32_t row;
 };
 
+#define MS_ORIGIN_ROW_BITS 12
+#define MS_ORIGIN_ROW_MASK ((UINT32_C(1) << MS_ORIGIN_ROW_BITS) - 1)
+
+/* The row an origin number holds. */
+MS_HOT uint32_t ms_origin_row(uint32_t number)
+{
+	return number & MS_ORIGIN_ROW_MASK;
+}
+
 /*
  * Origins are kept in chunks that never move, so a number is looked up
- * without a lock. 2^22 of them is more sites than a program has (gcc's
+ * without a lock. 2^20 of them is more sites than a program has (gcc's
  * cc1 makes a few thousand); past that, blocks get a full header, which
- * holds the site itself.
+ * holds the site itself. A chunk's address is written before the count
+ * that covers it is published (release), and read after that count or
+ * an index slot naming it (acquire), so it needs no atomic of its own.
  */
 #define MS_ORIGINS_PER_CHUNK 1024u
-#define MS_MAX_ORIGINS (UINT32_C(1) << 22)
+#define MS_MAX_ORIGINS (UINT32_C(1) << (32 - MS_ORIGIN_ROW_BITS))
 
-extern _Atomic(struct ms_origin *) ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
-/* Origins numbered so far, plus one (acquire: every origin below it is complete). */
+extern struct ms_origin *ms_origin_chunks[MS_MAX_ORIGINS / MS_ORIGINS_PER_CHUNK];
+/* Origins kept so far, plus one (acquire: every origin below it is complete). */
 extern _Atomic uint32_t ms_origins_end;
 
-/* Origin `number`, or NULL if no origin has it (an overwritten header's). */
-MS_HOT const struct ms_origin *ms_origin_get(uint32_t number)
+/* The origin at `index`, which the caller has seen published. */
+MS_HOT const struct ms_origin *ms_origin_at(uint32_t index)
 {
-	if (number - 1 >= atomic_load_explicit(&ms_origins_end, memory_order_acquire) - 1)
-		return NULL;
-	struct ms_origin *chunk = atomic_load_explicit(
-		&ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK], memory_order_relaxed);
-	return &chunk[number % MS_ORIGINS_PER_CHUNK];
+	return &ms_origin_chunks[index / MS_ORIGINS_PER_CHUNK][index % MS_ORIGINS_PER_CHUNK];
+}
+
+/*
+ * True if an origin is kept at the index `number` holds, which an
+ * overwritten header's need not be. Its row is the caller's to check:
+ * reading it from the origin would cost a free the table's cache line.
+ */
+MS_HOT bool ms_origin_kept(uint32_t number)
+{
+	uint32_t index = number >> MS_ORIGIN_ROW_BITS;
+	return index - 1 < atomic_load_explicit(&ms_origins_end, memory_order_acquire) - 1;
 }
 
 /*
@@ -72,8 +93,8 @@ MS_HOT bool ms_origin_is(const struct ms_origin *o, const char *file, uint32_t l
 }
 
 /*
- * The number of a new origin, under the lock; 0 if there is no room or
- * memory for it, and for every new origin from then on.
+ * The number of a new origin, under the lock; 0 if there is no memory
+ * for it, or no room, and then for every new origin from then on.
  */
 uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row);
 
@@ -87,9 +108,7 @@ MS_HOT uint32_t ms_origin_of(const char *file, uint32_t line, uint32_t row)
 			uint32_t number = atomic_load_explicit(&index->slots[i], memory_order_acquire);
 			if (!number)
 				break;
-			struct ms_origin *chunk = atomic_load_explicit(
-				&ms_origin_chunks[number / MS_ORIGINS_PER_CHUNK], memory_order_relaxed);
-			if (ms_origin_is(&chunk[number % MS_ORIGINS_PER_CHUNK], file, line, row))
+			if (ms_origin_is(ms_origin_at(number >> MS_ORIGIN_ROW_BITS), file, line, row))
 				return number;
 		}
 	}
