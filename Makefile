@@ -574,7 +574,8 @@ build/plain/tests/test_oracle build/asan/tests/test_oracle: | census build/plain
 
 # ---------------------------------------------------------------------------
 # ThreadSanitizer: the tests that run threads, built in build/tsan.
-TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork
+TSAN_TESTS := build/tsan/tests/test_stress build/tsan/tests/test_threads build/tsan/tests/test_fork \
+	build/tsan/tests/test_origins
 
 .PHONY: check-tsan
 check-tsan: need-cmocka

@@ -578,6 +578,168 @@ static void test_sequence_numbers(void **state)
 	ms_free(q);
 }
 
+/* The sum of ms_block_info's header_bytes over the `n` live blocks `p` (NULL: freed). */
+static int64_t header_bytes_of(void *const *p, size_t n)
+{
+	int64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ms_block_info info;
+		if (!p[i])
+			continue;
+		assert_int_equal(ms_block_info(p[i], &info), 0);
+		sum += (int64_t)info.header_bytes;
+	}
+	return sum;
+}
+
+/*
+ * ms_stats' header_bytes is the sum of the live blocks' header_bytes, for
+ * compact headers (under 32 KiB), full ones (from 32 KiB, and at an
+ * alignment of 32) and aligned blocks' fronts, as they come and go.
+ */
+static void test_header_bytes_add_up(void **state)
+{
+	(void)state;
+	static const struct {
+		size_t alignment;   /* 0: ms_alloc_bytes */
+		size_t size;
+		size_t header;      /* what ms_block_info must say */
+	} made[] = {
+		{ 0, 0, 16 },      { 0, 1, 16 },      { 0, 24, 16 },     { 0, 32767, 16 },
+		{ 0, 32768, 32 },  { 0, 100000, 32 }, { 16, 100, 16 },   { 16, 40000, 32 },
+		{ 32, 100, 32 },   { 64, 0, 64 },     { 128, 32767, 128 }, { 4096, 100000, 4096 },
+	};
+	enum { MADE = sizeof made / sizeof made[0], ALL = MADE + 2 };
+	void *p[ALL] = { NULL };
+	int64_t expected = 0;
+	for (size_t i = 0; i < MADE; i++) {
+		p[i] = made[i].alignment ? ms_alloc_aligned(made[i].alignment, made[i].size, "ta front")
+					 : ms_alloc_bytes(made[i].size, "ta front");
+		assert_non_null(p[i]);
+		struct ms_block_info info;
+		assert_int_equal(ms_block_info(p[i], &info), 0);
+		assert_int_equal(info.header_bytes, made[i].header);
+		expected += (int64_t)made[i].header;
+		assert_i64_equal(ms_stats().header_bytes, expected);
+	}
+	/* a described type's elements on either side of the limit: 8191 ints, then 8192 */
+	p[MADE] = ms_alloc(&ms_type_int, 8191);
+	p[MADE + 1] = ms_alloc(&ms_type_int, 8192);
+	assert_non_null(p[MADE]);
+	assert_non_null(p[MADE + 1]);
+	assert_i64_equal(header_bytes_of(p, ALL), expected + 16 + 32);
+	assert_i64_equal(ms_stats().header_bytes, header_bytes_of(p, ALL));
+
+	/* freed from both ends towards the middle, the sum checked after each */
+	for (size_t i = 0; i < ALL; i++) {
+		size_t at = i % 2 ? ALL - 1 - i / 2 : i / 2;
+		ms_free(p[at]);
+		p[at] = NULL;
+		assert_i64_equal(ms_stats().header_bytes, header_bytes_of(p, ALL));
+	}
+	assert_i64_equal(ms_stats().header_bytes, 0);
+}
+
+/* The first `n` bytes of `p` hold pattern (i * 7 + seed) & 0xff. */
+static void fill_pattern(unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 7 + seed);
+}
+
+static void assert_pattern(const unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(i * 7 + seed))
+			fail_msg("byte %zu is %u, not %u", i, p[i], (unsigned char)(i * 7 + seed));
+}
+
+/* Block `p` is `size` bytes of "ta limit" with a `header`-byte header, from this file's `line`. */
+static void assert_limit_block(const void *p, size_t size, size_t header, int line)
+{
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	assert_int_equal(info.header_bytes, header);
+	assert_int_equal(info.count, size);
+	assert_i64_equal(info.bytes[MS_REQUESTED], (int64_t)size);
+	assert_string_equal(info.type_name, "ta limit");
+	assert_string_equal(info.file, "test_alloc.c");
+	assert_int_equal(info.line, line);
+}
+
+/*
+ * Realloc keeps a block's header, except where a compact one cannot hold
+ * the new size: a compact block grown to 32 KiB moves to a block with a
+ * full header, with its bytes, and the old address is freed; a full block
+ * shrunk under the limit keeps its full header; a compact block resized
+ * within the limit stays compact, named after the realloc.
+ */
+static void test_realloc_across_compact_limit(void **state)
+{
+	(void)state;
+	unsigned char *small = ms_alloc_bytes(100, "ta limit"); const int line_small = __LINE__;
+	assert_non_null(small);
+	fill_pattern(small, 100, 3);
+	assert_limit_block(small, 100, 16, line_small);
+
+	unsigned char *big = ms_realloc_bytes(small, 40000, "ta limit"); const int line_big = __LINE__;
+	assert_non_null(big);
+	assert_ptr_not_equal(big, small);
+	assert_pattern(big, 100, 3);
+	big[39999] = 1;
+	assert_limit_block(big, 40000, 32, line_big);
+	struct ms_stats st = ms_stats();
+	assert_i64_equal(st.all.blocks.current, 1);
+	assert_i64_equal(st.all.bytes[MS_REQUESTED].current, 40000);
+	assert_i64_equal(st.header_bytes, 32);
+	int64_t blocks, requested;
+	ms_test_row_now("ta limit", &blocks, &requested);
+	assert_i64_equal(blocks, 1);
+	assert_i64_equal(requested, 40000);
+
+	/* the old address is a block freed by the realloc */
+	struct ms_probe pr;
+	ms_probe(&pr, ms_free(small));
+	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_free");
+	char site[64];
+	snprintf(site, sizeof site, "already freed at test_alloc.c:%d", line_big);
+	if (!strstr(pr.cap.message, site))
+		fail_msg("\"%s\" does not say \"%s\"", pr.cap.message, site);
+
+	/* a full block shrunk under the limit stays full */
+	unsigned char *shrunk = ms_realloc_bytes(big, 10, "ta limit"); const int line_shrunk = __LINE__;
+	assert_non_null(shrunk);
+	assert_pattern(shrunk, 10, 3);
+	assert_limit_block(shrunk, 10, 32, line_shrunk);
+	assert_i64_equal(ms_stats().header_bytes, 32);
+
+	/* a compact block resized within the limit stays compact, at the realloc's site */
+	unsigned char *c = ms_alloc_bytes(100, "ta limit");
+	assert_non_null(c);
+	fill_pattern(c, 100, 5);
+	c = ms_realloc_bytes(c, 5000, "ta limit"); const int line_grown = __LINE__;
+	assert_non_null(c);
+	assert_pattern(c, 100, 5);
+	assert_limit_block(c, 5000, 16, line_grown);
+	c = ms_realloc_bytes(c, 32767, "ta limit"); const int line_most = __LINE__;
+	assert_non_null(c);
+	assert_pattern(c, 100, 5);
+	assert_limit_block(c, 32767, 16, line_most);
+	c = ms_realloc_bytes(c, 50, "ta limit"); const int line_least = __LINE__;
+	assert_non_null(c);
+	assert_pattern(c, 50, 5);
+	assert_limit_block(c, 50, 16, line_least);
+
+	st = ms_stats();
+	assert_i64_equal(st.all.blocks.current, 2);
+	assert_i64_equal(st.all.bytes[MS_REQUESTED].current, 60);
+	assert_i64_equal(st.header_bytes, 32 + 16);
+	assert_i64_equal(st.misuse_count, 1);
+	ms_free(shrunk);
+	ms_free(c);
+	assert_i64_equal(ms_stats().header_bytes, 0);
+}
+
 /* ms_block_info says -1/EINVAL, and reports nothing, for anything but a live block's start. */
 static void test_block_info_rejects_non_blocks(void **state)
 {
@@ -623,6 +785,8 @@ int main(void)
 		ms_test(test_header_poisoned_under_asan),
 		ms_test(test_usable_under_replaced_malloc),
 		ms_test(test_sequence_numbers),
+		ms_test(test_header_bytes_add_up),
+		ms_test(test_realloc_across_compact_limit),
 		ms_test(test_block_info_rejects_non_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

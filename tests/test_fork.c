@@ -150,8 +150,10 @@ struct churner {
  * while: a tag whose text changes at one writable address is registered
  * again under the rows lock, which compares it with every row's name; now
  * and then a tag never seen is a new row, whose name is copied into a
- * table under the table lock; a peak reset restarts every row's peaks
- * under the peak lock.
+ * table under the table lock; each round's block comes from a line of its
+ * own, a site never met, numbered under the origins lock (the index of
+ * origins rebuilt there now and then); a peak reset restarts every row's
+ * peaks under the peak lock.
  */
 static void *churn_main(void *arg)
 {
@@ -162,7 +164,7 @@ static void *churn_main(void *arg)
 			snprintf(tag, sizeof tag, CHURN_PREFIX "row %" PRId64, c->new_rows++);
 		else
 			snprintf(tag, sizeof tag, CHURN_PREFIX "churn %u", n % CHURN_TAGS);
-		void *p = ms_alloc_bytes(16 + n % 200, tag);
+		void *p = ms_alloc_bytes_at(16 + n % 200, tag, "fk_churn.c", (int)(n % INT_MAX) + 1);
 		c->failures += !p;
 		ms_peak_reset();
 		ms_free(p);

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "test_util.h"
 
+#include "block.h"   /* struct ms_compact_header, MS_COMPACT_MARK */
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -356,11 +358,59 @@ static void test_allocation_failure(void **state)
 	ms_free(b);
 }
 
+/* How a test writes over the `header` bytes in front of block `p`, as an underflow would. */
+typedef void overwrite_header(unsigned char *p, size_t header);
+
+static void fill_with_a5(unsigned char *p, size_t header)
+{
+	memset(p - header, 0xA5, header);
+}
+
+/* Read block `p`'s compact header, let `change` alter it, write it back. */
+static void rewrite_compact(unsigned char *p, void (*change)(struct ms_compact_header *h))
+{
+	struct ms_compact_header h;
+	memcpy(&h, p - sizeof h, sizeof h);
+	change(&h);
+	memcpy(p - sizeof h, &h, sizeof h);
+}
+
+static void mark_cleared(struct ms_compact_header *h)
+{
+	h->marked_size &= (uint16_t)~MS_COMPACT_MARK;
+}
+
+/*
+ * The mark cleared and the rest shaped as a full header's last 16 bytes
+ * (block.h) that a block could have: 0 bytes asked for, line 1, row 0;
+ * only the check word is not a full header's.
+ */
+static void full_shaped(struct ms_compact_header *h)
+{
+	h->seq = 0;              /* a full header's requested */
+	h->origin = 1;           /* its line */
+	h->marked_size = 0;      /* its row, the mark clear */
+}
+
+static void clear_mark(unsigned char *p, size_t header)
+{
+	(void)header;
+	rewrite_compact(p, mark_cleared);
+}
+
+static void shape_as_full(unsigned char *p, size_t header)
+{
+	(void)header;
+	rewrite_compact(p, full_shaped);
+}
+
 /*
  * A program that wrote before the `size` bytes of a block, over its
- * header (`header` bytes, compact or full): free is refused as corrupt.
+ * header (`header` bytes, compact or full), as `overwrite` does: free
+ * and realloc are refused as corrupt, and nothing reads the block as
+ * live.
  */
-static void assert_corrupt_header_refused(size_t size, size_t header)
+static void assert_corrupt_header_refused(size_t size, size_t header, overwrite_header *overwrite)
 {
 	struct ms_probe pr;
 	unsigned char *p = ms_alloc_bytes(size, "tm corrupt");
@@ -368,10 +418,9 @@ static void assert_corrupt_header_refused(size_t size, size_t header)
 	struct ms_block_info info;
 	assert_int_equal(ms_block_info(p, &info), 0);
 	assert_int_equal(info.header_bytes, header);
-	/* the bytes in front of the block, memstats' header: an underflow writes there */
 	unsigned char saved[32];
 	memcpy(saved, p - header, header);
-	memset(p - header, 0xA5, header);
+	overwrite(p, header);
 
 	ms_probe(&pr, ms_free(p));
 	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_free");
@@ -380,6 +429,12 @@ static void assert_corrupt_header_refused(size_t size, size_t header)
 	ms_probe(&pr, q = ms_realloc(p, 80));
 	assert_probe(&pr, MS_MISUSE_CORRUPT, "ms_realloc");
 	assert_null(q);
+	errno = 0;
+	assert_int_equal(ms_block_info(p, &info), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(ms_size(p), 0);
+	assert_int_equal(errno, EINVAL);
 
 	/* put the header back: the block is whole again and frees cleanly */
 	memcpy(p - header, saved, header);
@@ -395,8 +450,25 @@ static void test_corrupt_header(void **state)
 	(void)state;
 	/* under ASan the header is poisoned: the underflow is ASan's to catch */
 	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
-	assert_corrupt_header_refused(40, 16);          /* under 32 KiB: compact */
-	assert_corrupt_header_refused(40000, 32);       /* full */
+	assert_corrupt_header_refused(40, 16, fill_with_a5);          /* under 32 KiB: compact */
+	assert_corrupt_header_refused(40000, 32, fill_with_a5);       /* full */
+}
+
+/*
+ * A compact header whose mark was cleared reads as a full header's last
+ * 16 bytes, whose first 16 are the memory before the block: it is not
+ * sound as one, so it is refused all the same, at 0 bytes (the size
+ * read as row 0) as at 40, and when all of it but the check word is
+ * what a full header could hold.
+ */
+static void test_corrupt_compact_mark_cleared(void **state)
+{
+	(void)state;
+	ms_test_require_glibc_malloc_for("; writing over a header is checked with plain malloc");
+	assert_corrupt_header_refused(0, 16, clear_mark);
+	assert_corrupt_header_refused(40, 16, clear_mark);
+	assert_corrupt_header_refused(0, 16, shape_as_full);
+	assert_corrupt_header_refused(40, 16, shape_as_full);
 }
 
 /* The child of test_row_limit: writes what it saw to `fd`, exits 0 if all was as expected. */
@@ -583,6 +655,7 @@ int main(void)
 		ms_test(test_bad_type),
 		ms_test(test_allocation_failure),
 		ms_test(test_corrupt_header),
+		ms_test(test_corrupt_compact_mark_cleared),
 		ms_test(test_row_limit),
 		ms_test(test_handler_receives_site),
 		ms_test(test_default_handler_restored),

@@ -189,12 +189,53 @@ static void test_realloc_and_double_free(void **state)
 	free(want);
 }
 
+/* The header `p` has in front of it: compact or full (ms_block_info). */
+static size_t header_of(const void *p)
+{
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(p, &info), 0);
+	return info.header_bytes;
+}
+
+/*
+ * An address site is kept whichever header holds it: a compact one, whose
+ * origin numbers it, under 32 KiB; a full one when a realloc takes the
+ * block to 32 KiB, and when it shrinks the block again. Each names the
+ * realloc that made it.
+ */
+static void test_address_site_in_either_header(void **state)
+{
+	(void)state;
+	uintptr_t here = (uintptr_t)test_address_site_in_either_header;
+	unsigned char *p = census_malloc(100);
+	assert_non_null(p);
+	assert_ptr_equal(recorded_site(p, here), last_return);
+	assert_int_equal(header_of(p), 16);
+	memset(p, 7, 100);
+	p = census_realloc(p, 40000);
+	assert_non_null(p);
+	assert_ptr_equal(recorded_site(p, here), last_return);
+	assert_int_equal(header_of(p), 32);
+	const void *grown = last_return;
+	p = census_realloc(p, 50);
+	assert_non_null(p);
+	assert_ptr_equal(recorded_site(p, here), last_return);
+	assert_ptr_not_equal(last_return, grown);
+	assert_int_equal(header_of(p), 32);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(p[i], 7);
+	assert_int_equal(ms_size(p), 50);
+	census_free(p);
+	assert_nothing_counted();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ms_test(test_two_sites_grouped_apart),
 		ms_test(test_site_table_prints_stably),
 		ms_test(test_realloc_and_double_free),
+		ms_test(test_address_site_in_either_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 #include "test_util.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void ms_test_i64_check(int64_t a, int64_t b, enum ms_test_rel rel, const char *as, const char *bs,
@@ -459,4 +461,27 @@ int ms_test_symbol_cache_teardown(void **state)
 		return -1;
 	}
 	return 0;
+}
+
+void ms_test_child_passes(void (*child)(void), const char *file, int line)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		child();
+		_exit(0);   /* not reached: the child exits itself */
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		print_error("could not run the child: %s\n", strerror(errno));
+		_fail(file, line);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (WIFSIGNALED(status))
+			print_error("the child was killed by signal %d\n", WTERMSIG(status));
+		else
+			print_error("the child exited with status %d\n", WEXITSTATUS(status));
+		_fail(file, line);
+	}
 }

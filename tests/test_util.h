@@ -193,6 +193,15 @@ int ms_test_symbol_cache_teardown(void **state);
 /* Remove every file in `dir`, then `dir` itself: 0, or -1 with errno set. */
 int ms_test_remove_flat_dir(const char *dir);
 
+/*
+ * Run `child` in a forked process, which ends with _exit(0) if all was
+ * as it should be: the test fails at `file`:`line` unless it did. In
+ * the child SIGSEGV kills, since cmocka's handler would carry on there
+ * with the next test; for a check that must start from a fresh library.
+ */
+void ms_test_child_passes(void (*child)(void), const char *file, int line);
+#define assert_child_passes(child) ms_test_child_passes((child), __FILE__, __LINE__)
+
 /* ------------------------------------------------------------------ */
 /* Environment and output helpers                                      */
 /* ------------------------------------------------------------------ */
