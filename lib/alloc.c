@@ -209,6 +209,7 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	struct ms_gauge_row *gauges = known ? known : gauges_of(self, row);
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
+	file = ms_site_file(file);
 	uint32_t origin = 0;
 	size_t front = front_of(self, requested, alignment, row, file, line, &origin);
 	uint64_t f = ms_facts();
@@ -580,6 +581,7 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		return NULL;
 	}
 	/* A block keeps its header's layout through realloc, where it can (block.h). */
+	file = ms_site_file(file);
 	bool compact = front == MS_COMPACT_HEADER_SIZE;
 	if (front > MS_FULL_HEADER_SIZE || (compact && bytes >= MS_COMPACT_LIMIT))
 		return move_block(p, front, &h, &old_sizes, bytes, f, function, file, line);

@@ -79,8 +79,9 @@ _Static_assert(offsetof(struct ms_compact_header, marked_size) + 16 ==
 	       "the mark is where a full header keeps its row");
 
 /*
- * A block's header as read, whichever its layout: a compact header's
- * origin is looked up into file, line and row.
+ * A block's header as read, whichever its layout: a compact header's row
+ * is read from its origin's number, and its file and line looked up in
+ * the origin table where the reader asks for the site (ms_header_read).
  */
 struct ms_header {
 	uint64_t seq;

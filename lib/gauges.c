@@ -5,6 +5,7 @@
 #include "types.h"
 
 #include <pthread.h>
+#include <string.h>
 
 /*
  * Each thread that allocates gets a state: a gauge row for the whole
@@ -91,13 +92,18 @@ struct ms_thread *ms_thread_self_slow(void)
  * go below zero). But those threads will never end in the child, so their
  * exit key would never free their states: they are freed here, to be
  * taken over, counts and all, by the child's new threads, as the state of
- * a thread that ended is.
+ * a thread that ended is. Their caches are emptied first: the fork may
+ * have caught one half written (a tag's row beside another tag's gauges,
+ * a site beside another site's origin), which a new thread would trust.
  */
 void ms_thread_states_after_fork(void)
 {
 	for (struct ms_thread *t = ms_thread_first(); t; t = t->next)
-		if (t != ms_thread_current)
+		if (t != ms_thread_current) {
+			t->last_tag = 0;
+			memset(t->origins_seen, 0, sizeof t->origins_seen);
 			atomic_store_explicit(&t->in_use, false, memory_order_relaxed);
+		}
 }
 
 struct ms_thread *ms_thread_first(void)

@@ -117,10 +117,11 @@ MS_HOT uint32_t ms_origin_of(const char *file, uint32_t line, uint32_t row)
 
 /*
  * The origins a thread allocated from lately, a small table of its own
- * indexed by site: a hit costs two compares, where the shared index costs
- * a hash and a probe through three loads (about 40 instructions a block,
- * counted by make bench-callgrind). A slot holds the last origin whose
- * site fell in it; an empty one (number 0) never hits.
+ * indexed by site and row: a hit costs three compares, where the shared
+ * index costs a hash and a probe through three loads (about 40
+ * instructions a block, counted by make bench-callgrind). A slot holds
+ * the last origin whose site and row fell in it; an empty one (number 0)
+ * never hits.
  */
 #define MS_ORIGINS_SEEN 64u
 
@@ -135,7 +136,7 @@ MS_HOT uint32_t ms_origin_seen_of(struct ms_origin_seen *seen, const char *file,
 				  uint32_t row)
 {
 	uint64_t line_row = (uint64_t)line << 32 | row;
-	struct ms_origin_seen *slot = &seen[((uintptr_t)file + line) % MS_ORIGINS_SEEN];
+	struct ms_origin_seen *slot = &seen[((uintptr_t)file + line + row) % MS_ORIGINS_SEEN];
 	if (slot->file == file && slot->line_row == line_row && slot->number)
 		return slot->number;
 	uint32_t number = ms_origin_of(file, line, row);

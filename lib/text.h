@@ -66,4 +66,14 @@ struct ms_shown_site {
 };
 struct ms_shown_site ms_show_site(const char *file, int line);
 
+/*
+ * The file a new block's header names: a caller's NULL becomes "?", as
+ * ms_show_site shows it, since a full header with no file reads as
+ * overwritten (block.h) and a site table takes no file for an empty slot.
+ */
+static inline const char *ms_site_file(const char *file)
+{
+	return file ? file : "?";
+}
+
 #endif

@@ -770,6 +770,41 @@ static void test_block_info_rejects_non_blocks(void **state)
 	ms_free(p);
 }
 
+/*
+ * A caller that names no file: its blocks, in either header, are made,
+ * named "?", listed in a site table and freed, with nothing reported.
+ */
+static void test_no_file_named(void **state)
+{
+	(void)state;
+	ms_tracker *t = ms_tracker_new();
+	assert_non_null(t);
+	int64_t misuse = ms_stats().misuse_count;
+	static const size_t sizes[] = { 100, 40000 };      /* a compact header, a full one */
+	char *p[2];
+	for (int i = 0; i < 2; i++) {
+		p[i] = ms_alloc_bytes_at(sizes[i], "ta no file", NULL, 0);
+		assert_non_null(p[i]);
+		struct ms_block_info info;
+		assert_int_equal(ms_block_info(p[i], &info), 0);
+		assert_int_equal(info.header_bytes, i ? 32 : 16);
+		assert_string_equal(info.file, "?");
+	}
+	p[0] = ms_realloc_bytes_at(p[0], 50000, "ta no file", NULL, 0);     /* to a full header */
+	assert_non_null(p[0]);
+	ms_sites *s = ms_tracker_sites(t);
+	assert_non_null(s);
+	assert_int_equal(ms_sites_count(s), 1);
+	assert_string_equal(ms_sites_row(s, 0)->file, "?");
+	assert_i64_equal(ms_sites_row(s, 0)->blocks, 2);
+	ms_sites_free(s);
+	ms_free(p[0]);
+	ms_free(p[1]);
+	assert_i64_equal(ms_stats().misuse_count, misuse);
+	assert_nothing_counted();
+	ms_tracker_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +822,7 @@ int main(void)
 		ms_test(test_sequence_numbers),
 		ms_test(test_header_bytes_add_up),
 		ms_test(test_realloc_across_compact_limit),
+		ms_test(test_no_file_named),
 		ms_test(test_block_info_rejects_non_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
