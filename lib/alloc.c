@@ -148,22 +148,6 @@ MS_HOT struct ms_gauge_row *gauges_of(struct ms_thread *self, uint32_t row)
 /* malloc's alignment, which a block with its header in front keeps. */
 #define MALLOC_ALIGNMENT 16
 
-/*
- * How far into its malloc block a new block of `requested` bytes in `row`
- * goes, the header and any padding in front of it, and its origin if its
- * header is compact (block.h).
- */
-MS_HOT size_t front_of(struct ms_thread *self, size_t requested, size_t alignment, uint32_t row,
-		       const char *file, int line, uint32_t *origin)
-{
-	if (alignment > MALLOC_ALIGNMENT)
-		return alignment > MS_FULL_HEADER_SIZE ? alignment : MS_FULL_HEADER_SIZE;
-	if (requested < MS_COMPACT_LIMIT &&
-	    (*origin = ms_origin_seen_of(self->origins_seen, file, (uint32_t)line, row)))
-		return MS_COMPACT_HEADER_SIZE;
-	return MS_FULL_HEADER_SIZE;
-}
-
 /* A malloc block of `size` bytes aligned to `alignment`; NULL with errno set. */
 static void *aligned_malloc(size_t alignment, size_t size)
 {
@@ -174,6 +158,55 @@ static void *aligned_malloc(size_t alignment, size_t size)
 		return NULL;
 	}
 	return block;
+}
+
+/*
+ * Make the block alloc_block has passed: `front` bytes into its malloc
+ * block (block.h), with a compact header naming `origin` if `front` is
+ * 16, counted in `gauges`, the calling thread `self`'s. Inline, so the
+ * compact header's path has its front as a constant.
+ */
+MS_HOT void *make_block(struct ms_thread *self, struct ms_gauge_row *gauges, uint32_t row,
+			size_t requested, bool zero, size_t alignment, size_t front,
+			uint32_t origin, const char *function, const char *file, int line)
+{
+	bool aligned = alignment > MALLOC_ALIGNMENT;
+	uint64_t f = ms_facts();
+	size_t size = malloc_request(requested, front, f);
+	unsigned char *block = aligned ? aligned_malloc(alignment, size)
+			       : zero  ? ms_raw_calloc(1, size)
+				       : ms_raw_malloc(size);
+	if (!block)
+		return no_memory("malloc failed", requested, function, file, line);
+	if (!aligned)
+		block = fitted(block, requested, front, f);
+	void *p = block + front;
+	/* Read while fitted's load of glibc's size word is at hand. */
+	struct ms_block_sizes sizes = ms_sizes_at(block, front, requested, f);
+	/* The header first: once the bit is set, a misuse diagnosis may read it. */
+	write_header(p, front, origin, self, row, requested, file, line, f);
+	if (front > MS_FULL_HEADER_SIZE)      /* the padding in front is off limits, as the header is */
+		ms_checkers_close(block, front - MS_FULL_HEADER_SIZE, f & MS_FACTS_VALGRIND);
+	if (!ms_pagemap_set(p))
+		return unmarkable(p, front, requested, f, function, file, line);
+	ms_count_in(gauges, &self->all, sizes.bytes);
+	count_front(self, front, 1);
+	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
+	return p;
+}
+
+/*
+ * make_block with a full header: a block of 32 KiB or more, an aligned
+ * one (its front its alignment past 32), or one whose origin could not
+ * be numbered.
+ */
+MS_COLD void *make_full_block(struct ms_thread *self, struct ms_gauge_row *gauges, uint32_t row,
+			      size_t requested, bool zero, size_t alignment, const char *function,
+			      const char *file, int line)
+{
+	size_t front = alignment > MS_FULL_HEADER_SIZE ? alignment : MS_FULL_HEADER_SIZE;
+	return make_block(self, gauges, row, requested, zero, alignment, front, 0, function, file,
+			  line);
 }
 
 /*
@@ -210,30 +243,13 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
 	file = ms_site_file(file);
-	uint32_t origin = 0;
-	size_t front = front_of(self, requested, alignment, row, file, line, &origin);
-	uint64_t f = ms_facts();
-	size_t size = malloc_request(requested, front, f);
-	unsigned char *block = aligned ? aligned_malloc(alignment, size)
-			       : zero  ? ms_raw_calloc(1, size)
-				       : ms_raw_malloc(size);
-	if (!block)
-		return no_memory("malloc failed", requested, function, file, line);
-	if (!aligned)
-		block = fitted(block, requested, front, f);
-	void *p = block + front;
-	/* Read while fitted's load of glibc's size word is at hand. */
-	struct ms_block_sizes sizes = ms_sizes_at(block, front, requested, f);
-	/* The header first: once the bit is set, a misuse diagnosis may read it. */
-	write_header(p, front, origin, self, row, requested, file, line, f);
-	if (front > MS_FULL_HEADER_SIZE)      /* the padding in front is off limits, as the header is */
-		ms_checkers_close(block, front - MS_FULL_HEADER_SIZE, f & MS_FACTS_VALGRIND);
-	if (!ms_pagemap_set(p))
-		return unmarkable(p, front, requested, f, function, file, line);
-	ms_count_in(gauges, &self->all, sizes.bytes);
-	count_front(self, front, 1);
-	ms_checkers_block_made(p, requested, zero ? requested : 0, f & MS_FACTS_VALGRIND);
-	return p;
+	uint32_t origin;
+	if (!aligned && requested < MS_COMPACT_LIMIT &&
+	    (origin = ms_origin_seen_of(self->origins_seen, file, (uint32_t)line, row)))
+		return make_block(self, gauges, row, requested, zero, MALLOC_ALIGNMENT,
+				  MS_COMPACT_HEADER_SIZE, origin, function, file, line);
+	return make_full_block(self, gauges, row, requested, zero, alignment, function, file,
+			       line);
 }
 
 /* count * size, or false if it overflows a size_t. */

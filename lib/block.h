@@ -269,8 +269,9 @@ MS_HOT size_t ms_compact_read(const void *p, const struct ms_compact_header *c,
 			      struct ms_header *h, bool site)
 {
 	uint32_t row = ms_origin_row(c->origin);
-	if (c->check != ms_compact_check(p, c) || !ms_origin_kept(c->origin) ||
-	    row >= ms_row_count()) {
+	/* the origin's index is checked only where it is read, for the site */
+	if (c->check != ms_compact_check(p, c) || row >= ms_row_count() ||
+	    (site && !ms_origin_kept(c->origin))) {
 		*h = (struct ms_header){ 0 };      /* no aligned block's either (ms_aligned_front) */
 		return 0;
 	}
