@@ -558,34 +558,6 @@ static int report_all(const char *dir, const struct options *o, pid_t child, int
 	return result;
 }
 
-/* The program census waits for, where a SIGTERM or SIGHUP sent to census goes on. */
-static volatile sig_atomic_t waited_for;
-
-static void pass_on(int signal_number)
-{
-	kill((pid_t)waited_for, signal_number);
-}
-
-/*
- * A SIGTERM or SIGHUP sent to census (kill, a closed terminal) goes on to
- * the program, as ^C does, and census waits for its end and reports,
- * rather than ending with its data directory left behind. One census
- * itself ignores stays ignored.
- */
-static void pass_on_endings(pid_t child)
-{
-	static const int endings[] = { SIGTERM, SIGHUP };
-	waited_for = (sig_atomic_t)child;
-	for (size_t i = 0; i < sizeof endings / sizeof *endings; i++) {
-		struct sigaction found;
-		if (sigaction(endings[i], NULL, &found) == 0 && found.sa_handler != SIG_IGN) {
-			struct sigaction forward = { .sa_handler = pass_on };
-			sigemptyset(&forward.sa_mask);
-			sigaction(endings[i], &forward, NULL);
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -635,10 +607,8 @@ int main(int argc, char **argv)
 	}
 	int status;
 	pid_t child = start_program(o.command, object, dir, o.frames, &defaults, &status);
-	if (child > 0) {
-		pass_on_endings(child);
+	if (child > 0)
 		status = wait_for(child, o.interval, dir);
-	}
 	/* a program that never ran has no census: start_program said why */
 	int reported = child > 0 ? report_all(dir, &o, child, status, out) : 0;
 	rmdir(dir);

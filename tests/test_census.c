@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Built by make before this test (order-only prerequisites); tests run from the top directory. */
@@ -577,57 +576,6 @@ static void test_killed_by_signal(void **state)
 	r = census(totals, argv);
 	assert_non_null(strstr(r.report, " - - -\n"));
 	run_free(&r);
-}
-
-/* True once process `pid` catches `signal_number` (SigCgt in its status). */
-static bool catches(pid_t pid, int signal_number)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	unsigned long long caught = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "SigCgt: %llx", &caught) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return caught >> (signal_number - 1) & 1;
-}
-
-/*
- * A SIGTERM sent to census goes on to the program: census reports it
- * killed, returns as it would for any program so ended, and leaves no
- * data directory behind.
- */
-static void test_census_terminated(void **state)
-{
-	(void)state;
-	char dir[] = "/tmp/ms-test-census-term-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char report[sizeof dir + 8];
-	snprintf(report, sizeof report, "%s.out", dir);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setenv("TMPDIR", dir, 1);
-		execl("./census", "./census", "-o", report, "--", "/bin/sleep", "30", (char *)NULL);
-		_exit(127);
-	}
-	/* census passes SIGTERM on once the program has started */
-	for (int tries = 0; tries < 1000 && !catches(pid, SIGTERM); tries++)
-		usleep(10000);
-	assert_int_equal(kill(pid, SIGTERM), 0);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
-	assert_int_equal(rmdir(dir), 0);      /* census removed its own directory in it */
-	struct golden_process cat;
-	golden_exec((char *const[]){ "/bin/cat", report, NULL }, &cat);
-	assert_non_null(strstr(cat.out, "/bin/sleep 30 ==\n"));
-	assert_non_null(strstr(cat.out, ", killed by signal 15.\n"));
-	golden_process_free(&cat);
-	assert_int_equal(unlink(report), 0);
 }
 
 /* Four threads, each 1000 blocks and 500 frees: the counts of threads that ended are summed. */
@@ -1515,7 +1463,6 @@ int main(void)
 		cmocka_unit_test(test_exec_without_fork),
 		cmocka_unit_test(test_report_words),
 		cmocka_unit_test(test_usage_and_tmpdir),
-		cmocka_unit_test(test_census_terminated),
 	};
 	/* the symboliser's cache in a directory of the run's own, not ~/.cache/census */
 	return cmocka_run_group_tests(tests, ms_test_symbol_cache_setup, ms_test_symbol_cache_teardown);
