@@ -242,7 +242,7 @@ MS_HOT void *alloc_block(uint32_t row, struct ms_gauge_row *known, size_t reques
 	struct ms_gauge_row *gauges = known ? known : gauges_of(self, row);
 	if (!gauges)
 		return no_memory(why_no_gauges(self), requested, function, file, line);
-	file = ms_site_file(file);
+	ms_site_named(&file, &line);
 	uint32_t origin;
 	if (!aligned && requested < MS_COMPACT_LIMIT &&
 	    (origin = ms_origin_seen_of(self->origins_seen, file, (uint32_t)line, row)))
@@ -597,7 +597,7 @@ static void *resize(void *p, size_t count, bool in_elements, const char *functio
 		return NULL;
 	}
 	/* A block keeps its header's layout through realloc, where it can (block.h). */
-	file = ms_site_file(file);
+	ms_site_named(&file, &line);
 	bool compact = front == MS_COMPACT_HEADER_SIZE;
 	if (front > MS_FULL_HEADER_SIZE || (compact && bytes >= MS_COMPACT_LIMIT))
 		return move_block(p, front, &h, &old_sizes, bytes, f, function, file, line);

@@ -98,7 +98,8 @@ bool ms_report_known_not_live(const void *p, const char *function, const char *f
 	struct ms_thread *self = ms_thread_current;   /* none yet: nothing freed to name */
 	for (unsigned i = 1; self && i <= MS_FREED_RING; i++) {      /* newest first */
 		const struct ms_freed *f = &self->freed[(self->freed_next - i) % MS_FREED_RING];
-		if (f->file && f->hidden == MS_HIDE_ADDRESS(p)) {
+		/* an empty slot's 0 hides no pointer a program holds */
+		if (f->hidden == MS_HIDE_ADDRESS(p)) {
 			/* ms_free and both reallocs free it again; sizing only reads it. */
 			bool freeing = strcmp(function, "ms_free") == 0 ||
 				       strncmp(function, "ms_realloc", strlen("ms_realloc")) == 0;

@@ -67,13 +67,18 @@ struct ms_shown_site {
 struct ms_shown_site ms_show_site(const char *file, int line);
 
 /*
- * The file a new block's header names: a caller's NULL becomes "?", as
- * ms_show_site shows it, since a full header with no file reads as
- * overwritten (block.h) and a site table takes no file for an empty slot.
+ * The site a new block's header names: a caller's NULL file (or NULL
+ * return address) becomes the file "?", as ms_show_site shows it, since
+ * a full header with no file reads as overwritten (block.h) and a site
+ * table takes no file for an empty slot; a NULL return address's line
+ * becomes 0, so "?" is not taken for an address.
  */
-static inline const char *ms_site_file(const char *file)
+static inline void ms_site_named(const char **file, int *line)
 {
-	return file ? file : "?";
+	if (!*file) {
+		*file = "?";
+		*line = *line == MS_LINE_ADDRESS ? 0 : *line;
+	}
 }
 
 #endif

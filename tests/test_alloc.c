@@ -798,10 +798,21 @@ static void test_no_file_named(void **state)
 	assert_string_equal(ms_sites_row(s, 0)->file, "?");
 	assert_i64_equal(ms_sites_row(s, 0)->blocks, 2);
 	ms_sites_free(s);
-	ms_free(p[0]);
+	/* a NULL return address: the file "?", no address */
+	void *q = ms_alloc_bytes_ret(10, "ta no file", NULL);
+	struct ms_block_info info;
+	assert_int_equal(ms_block_info(q, &info), 0);
+	assert_string_equal(info.file, "?");
+	assert_null(info.return_address);
+	ms_free(q);
+	ms_free_at(p[0], NULL, 0);
 	ms_free(p[1]);
 	assert_i64_equal(ms_stats().misuse_count, misuse);
 	assert_nothing_counted();
+	/* a free that named no file is still remembered: freeing again is a double free */
+	struct ms_probe pr;
+	ms_probe(&pr, ms_free(p[0]));
+	assert_probe(&pr, MS_MISUSE_DOUBLE_FREE, "ms_free");
 	ms_tracker_free(t);
 }
 
