@@ -68,6 +68,15 @@ MS_HOT unsigned char *fitted(unsigned char *block, size_t requested, size_t fron
 	return chunk_mapped(block, f) ? fit_mapping(block, requested, front, f) : block;
 }
 
+/* Store `size` bytes of header `h` right in front of block `p`, opened to memstats only meanwhile. */
+MS_HOT void store_header(void *p, const void *h, size_t size, bool valgrind)
+{
+	void *at = (unsigned char *)p - size;
+	ms_checkers_open(at, size, valgrind);
+	memcpy(at, h, size);
+	ms_checkers_close(at, size, valgrind);
+}
+
 /*
  * The header of block `p`, `front` bytes into its malloc block: a compact
  * header naming `origin` (front 16), a full one (32), or an aligned
@@ -83,10 +92,7 @@ MS_HOT void write_header(void *p, size_t front, uint32_t origin, struct ms_threa
 		struct ms_compact_header h = { seq, origin,
 					       (uint16_t)(MS_COMPACT_MARK | requested), 0 };
 		h.check = ms_compact_check(p, &h);
-		void *at = (unsigned char *)p - sizeof h;
-		ms_checkers_open(at, sizeof h, valgrind);
-		memcpy(at, &h, sizeof h);
-		ms_checkers_close(at, sizeof h, valgrind);
+		store_header(p, &h, sizeof h, valgrind);
 		return;
 	}
 	struct ms_header fields = { seq, file, requested, (uint16_t)row, 0, (uint32_t)line };
@@ -95,10 +101,7 @@ MS_HOT void write_header(void *p, size_t front, uint32_t origin, struct ms_threa
 				    (uint32_t)line, (uint16_t)row,
 				    front > MS_FULL_HEADER_SIZE ? ms_aligned_check(p, &fields, front)
 								: ms_full_check(p, &fields) };
-	void *at = (unsigned char *)p - sizeof h;
-	ms_checkers_open(at, sizeof h, valgrind);
-	memcpy(at, &h, sizeof h);
-	ms_checkers_close(at, sizeof h, valgrind);
+	store_header(p, &h, sizeof h, valgrind);
 }
 
 /* Why the calling thread, `self`, has no gauges for a row. */

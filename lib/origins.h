@@ -66,26 +66,18 @@ MS_HOT bool ms_origin_kept(uint32_t number)
 }
 
 /*
- * The index from (file, line, row) to number: open addressing over
- * numbers (0: empty), published whole, so a reader probes it without a
- * lock. When it fills, origins.c builds a larger one from the origins
- * and publishes that; the old one stays readable, and a miss in it is
- * looked up again under the lock.
+ * Fibonacci hashing: the top bits of the product, where keys that differ
+ * a little (the rows of one line, the lines of one file) land far apart,
+ * so a key is nearly always found at its first probe. The site walk's
+ * table (sites.c) hashes and compares its keys, origins too, the same way.
  */
-struct ms_origin_index {
-	unsigned bits;                     /* 2^bits slots, at most half used */
-	_Atomic uint32_t slots[];
-};
-
-extern _Atomic(struct ms_origin_index *) ms_origin_index;
-
-/* Fibonacci hashing, as the site walk's table (sites.c): near keys land far apart. */
 MS_HOT size_t ms_origin_slot(const char *file, uint32_t line, uint32_t row, unsigned bits)
 {
 	uint64_t h = (uintptr_t)file ^ (uint64_t)line << 32 ^ row;
 	return (size_t)((h * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
 }
 
+/* Compared as one test rather than three, so a probe is a single branch. */
 MS_HOT bool ms_origin_is(const struct ms_origin *o, const char *file, uint32_t line,
 			 uint32_t row)
 {
@@ -93,35 +85,19 @@ MS_HOT bool ms_origin_is(const struct ms_origin *o, const char *file, uint32_t l
 }
 
 /*
- * The number of a new origin, under the lock; 0 if there is no memory
- * for it, or no room, and then for every new origin from then on.
+ * The number of origin (file, line, row), numbered on first use; 0 if it
+ * cannot be. Out of line: a thread asks only on a miss in its own table.
  */
-uint32_t ms_origin_add(const char *file, uint32_t line, uint32_t row);
-
-/* The number of origin (file, line, row), numbered on first use; 0 if it cannot be. */
-MS_HOT uint32_t ms_origin_of(const char *file, uint32_t line, uint32_t row)
-{
-	struct ms_origin_index *index = atomic_load_explicit(&ms_origin_index, memory_order_acquire);
-	if (index) {
-		size_t mask = ((size_t)1 << index->bits) - 1;
-		for (size_t i = ms_origin_slot(file, line, row, index->bits);; i = (i + 1) & mask) {
-			uint32_t number = atomic_load_explicit(&index->slots[i], memory_order_acquire);
-			if (!number)
-				break;
-			if (ms_origin_is(ms_origin_at(number >> MS_ORIGIN_ROW_BITS), file, line, row))
-				return number;
-		}
-	}
-	return ms_origin_add(file, line, row);
-}
+uint32_t ms_origin_of(const char *file, uint32_t line, uint32_t row);
 
 /*
  * The origins a thread allocated from lately, a small table of its own
- * indexed by site and row: a hit costs three compares, where the shared
+ * indexed by site and row: a hit costs two compares, where the shared
  * index costs a hash and a probe through three loads (about 40
  * instructions a block, counted by make bench-callgrind). A slot holds
- * the last origin whose site and row fell in it; an empty one (number 0)
- * never hits.
+ * the last origin whose site and row fell in it. An empty slot, its file
+ * NULL, never hits: the allocation paths name a NULL file "?" first
+ * (ms_site_named, text.h).
  */
 #define MS_ORIGINS_SEEN 64u
 
@@ -137,7 +113,7 @@ MS_HOT uint32_t ms_origin_seen_of(struct ms_origin_seen *seen, const char *file,
 {
 	uint64_t line_row = (uint64_t)line << 32 | row;
 	struct ms_origin_seen *slot = &seen[((uintptr_t)file + line + row) % MS_ORIGINS_SEEN];
-	if (slot->file == file && slot->line_row == line_row && slot->number)
+	if (slot->file == file && slot->line_row == line_row)
 		return slot->number;
 	uint32_t number = ms_origin_of(file, line, row);
 	if (number)

@@ -16,7 +16,8 @@
 
 /*
  * The walk meets every live block once; a small open-addressed table
- * groups them by (file pointer, line, row) as it goes, so the cost is one
+ * groups them by (file pointer, line, row), an origin's three values
+ * (origins.h), hashed and compared as origins are, so the cost is one
  * header read and one probe per block. Two file pointers can hold the
  * same name (the same header seen from two files), so rows with equal
  * text are merged once the walk is done. A return address (text.h) is
@@ -24,8 +25,7 @@
  * offset into it, found once a site rather than once a block.
  */
 struct site {
-	const char *file;          /* NULL: empty slot */
-	uint32_t line, row;
+	struct ms_origin key;      /* its file NULL: an empty slot */
 	int64_t blocks;
 	int64_t bytes[MS_NOTION_COUNT];
 };
@@ -45,29 +45,12 @@ struct ms_sites {
 	struct ms_site_row rows[];
 };
 
-/*
- * Fibonacci hashing: the top bits of the product, where keys that differ
- * a little (the rows of one line, the lines of one file) land far apart,
- * so a site is nearly always found at its first probe.
- */
-static size_t site_slot(const char *file, uint32_t line, uint32_t row, unsigned bits)
-{
-	uint64_t h = (uintptr_t)file ^ (uint64_t)line << 32 ^ row;
-	return (size_t)((h * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
-}
-
-/* Compared as one test rather than three, so a probe is a single branch. */
-static bool site_is(const struct site *s, const char *file, uint32_t line, uint32_t row)
-{
-	return (((uintptr_t)s->file ^ (uintptr_t)file) | (s->line ^ line) | (s->row ^ row)) == 0;
-}
-
 /* inline: the walk probes once a block, and a call cost it 11 instructions a block (measured). */
 static inline struct site *site_find(struct site *slots, unsigned bits, const char *file,
 				     uint32_t line, uint32_t row)
 {
-	size_t i = site_slot(file, line, row, bits);
-	while (!site_is(&slots[i], file, line, row) && slots[i].file)
+	size_t i = ms_origin_slot(file, line, row, bits);
+	while (!ms_origin_is(&slots[i].key, file, line, row) && slots[i].key.file)
 		i = (i + 1) & (((size_t)1 << bits) - 1);
 	return &slots[i];
 }
@@ -79,9 +62,9 @@ static bool grow(struct walk *w)
 	if (!slots)
 		return false;
 	for (size_t i = 0; w->slots && i < (size_t)1 << w->bits; i++)
-		if (w->slots[i].file)
-			*site_find(slots, bits, w->slots[i].file, w->slots[i].line,
-				   w->slots[i].row) = w->slots[i];
+		if (w->slots[i].key.file)
+			*site_find(slots, bits, w->slots[i].key.file, w->slots[i].key.line,
+				   w->slots[i].key.row) = w->slots[i];
 	ms_raw_free(w->slots);
 	w->slots = slots;
 	w->bits = bits;
@@ -92,14 +75,14 @@ static bool grow(struct walk *w)
 static struct site *site_of(struct walk *w, const struct ms_header *t)
 {
 	struct site *s = site_find(w->slots, w->bits, t->file, t->line, t->row);
-	if (s->file)
+	if (s->key.file)
 		return s;
 	if ((w->used + 1) * 2 > (size_t)1 << w->bits) {
 		if (!grow(w))
 			return NULL;
 		s = site_find(w->slots, w->bits, t->file, t->line, t->row);
 	}
-	*s = (struct site){ t->file, t->line, t->row, 0, { 0 } };
+	*s = (struct site){ { t->file, t->line, t->row }, 0, { 0 } };
 	w->used++;
 	return s;
 }
@@ -211,15 +194,16 @@ ms_sites *ms_sites_since(const uint64_t *marks, size_t mark_count)
 	s->count = 0;
 	for (size_t i = 0; i < (size_t)1 << w.bits; i++) {
 		const struct site *from = &w.slots[i];
-		if (!from->file)
+		if (!from->key.file)
 			continue;
 		struct ms_site_row *row = &s->rows[s->count++];
-		*row = (struct ms_site_row){ from->file, (int)from->line,
-					     ms_row_get(from->row)->name, from->blocks, { 0 }, NULL, 0 };
+		*row = (struct ms_site_row){ from->key.file, (int)from->key.line,
+					     ms_row_get(from->key.row)->name, from->blocks, { 0 },
+					     NULL, 0 };
 		memcpy(row->bytes, from->bytes, sizeof row->bytes);
 		if (row->line == MS_LINE_ADDRESS) {
-			row->return_address = from->file;
-			row->file = ms_code_object(from->file, &row->offset);
+			row->return_address = from->key.file;
+			row->file = ms_code_object(from->key.file, &row->offset);
 			row->line = 0;
 		}
 	}
